@@ -1,0 +1,38 @@
+/**
+ * Every expected way a request can fail, by its stable machine code. Use cases and
+ * adapters throw `Failure`; the HTTP driver alone maps a code to a status.
+ */
+export const failureCodes = [
+  'missing_file',
+  'invalid_image',
+  'no_face',
+  'too_many_faces',
+  'unauthorized',
+  'session_full',
+  'file_too_large',
+  'unsupported_media_type',
+  'rate_limited',
+  'encoder_bad_response',
+  'encoder_unavailable',
+  'encoder_timeout',
+  'storage_unavailable',
+] as const;
+
+export type FailureCode = (typeof failureCodes)[number];
+
+export class Failure extends Error {
+  readonly code: FailureCode;
+  /** Seconds a client should wait before retrying, when that is known. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: FailureCode, detail: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super(detail, { cause: options?.cause });
+    this.name = 'Failure';
+    this.code = code;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+  }
+}
+
+export function isFailure(error: unknown, code?: FailureCode): error is Failure {
+  return error instanceof Failure && (code === undefined || error.code === code);
+}
