@@ -4,13 +4,12 @@ import type { ImageEncodings } from '../domain/ImageEncodings.ts';
  * Sessions, the ordered images of each, and the encodings those images point to.
  * Sessions are identified by the hash of their API key, never the key itself.
  *
- * "Missing" is always `null` (or `false` for `hasSession`): no adapter throws for an
+ * "Missing" is always `null`: no adapter throws for an
  * unknown session or hash. Adapters throw only when the storage itself fails, and then
  * a `Failure('storage_unavailable')`.
  */
 export interface SessionStore {
   createSession(keyHash: string): Promise<void>;
-  hasSession(keyHash: string): Promise<boolean>;
   /** SHA-256s of the session's images in upload order; `null` if no such session. */
   listImages(keyHash: string): Promise<string[] | null>;
   /**

@@ -1,0 +1,8 @@
+import Keyv from 'keyv';
+import QuickLRU from 'quick-lru';
+import type { ImageEncodings } from '../../domain/ImageEncodings.ts';
+
+/** keyv over an LRU bounded by entry count, so the cache cannot grow without limit. */
+export function memoryKeyv(maxEntries: number): Keyv<ImageEncodings> {
+  return new Keyv<ImageEncodings>({ store: new QuickLRU({ maxSize: maxEntries }), namespace: 'enc' });
+}

@@ -1,0 +1,144 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { MemoryStore } from '../../src/adapters/memory/MemoryStore.ts';
+import { KeyvEncodingCache } from '../../src/adapters/keyv/KeyvEncodingCache.ts';
+import { memoryKeyv } from '../../src/adapters/keyv/memoryKeyv.ts';
+import { ClearSession } from '../../src/domain/useCases/ClearSession.ts';
+import { EncodeImage } from '../../src/domain/useCases/EncodeImage.ts';
+import { GetSummary } from '../../src/domain/useCases/GetSummary.ts';
+import { StartSession } from '../../src/domain/useCases/StartSession.ts';
+import { hashApiKey } from '../../src/domain/hashing.ts';
+import { fakeImage, PrefixImageInspector, ScriptedFaceEncoder } from '../support/ScriptedFaceEncoder.ts';
+
+function build() {
+  const store = new MemoryStore();
+  const cache = new KeyvEncodingCache(memoryKeyv(100));
+  const encoder = new ScriptedFaceEncoder();
+  const deps = { sessions: store, encodings: store, cache, encoder, inspector: new PrefixImageInspector() };
+  return {
+    store,
+    cache,
+    encoder,
+    start: new StartSession({ sessions: store, generateKey: randomUUID }),
+    encode: new EncodeImage({ ...deps, sessionImageLimit: 5, maxFaces: 5 }),
+    summary: new GetSummary(deps),
+    clear: new ClearSession(deps),
+  };
+}
+
+describe('use cases', () => {
+  let app: ReturnType<typeof build>;
+  let key: string;
+  beforeEach(async () => {
+    app = build();
+    ({ key } = await app.start.execute());
+  });
+
+  it('starts a session under a fresh UUID v4 key, stored only as its hash', async () => {
+    const other = await app.start.execute();
+    expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(other.key).not.toBe(key);
+    expect(await app.store.listImages(hashApiKey(key))).toEqual([]);
+    expect(await app.store.listImages(key)).toBeNull();
+  });
+
+  it('refuses missing, malformed and unknown keys', async () => {
+    for (const bad of [undefined, '', 'not-a-key', randomUUID()]) {
+      await expect(app.summary.execute({ key: bad })).rejects.toMatchObject({ code: 'unauthorized' });
+      await expect(app.encode.execute({ key: bad, image: fakeImage('a') })).rejects.toMatchObject({ code: 'unauthorized' });
+      await expect(app.clear.execute({ key: bad })).rejects.toMatchObject({ code: 'unauthorized' });
+    }
+  });
+
+  it('keeps sessions apart: one key never sees another key\'s images', async () => {
+    const other = await app.start.execute();
+    await app.encode.execute({ key, image: fakeImage('mine') });
+    expect(await app.summary.execute({ key: other.key })).toEqual([]);
+  });
+
+  it('stores each distinct image, in upload order, up to the limit of 5', async () => {
+    const results = [];
+    for (const n of [1, 2, 3, 4, 5]) results.push(await app.encode.execute({ key, image: fakeImage(`img${n}`) }));
+    expect(new Set(results.map((r) => r.sha256)).size).toBe(5);
+    await expect(app.encode.execute({ key, image: fakeImage('img6') })).rejects.toMatchObject({ code: 'session_full' });
+    const summary = await app.summary.execute({ key });
+    expect(summary.map((image) => image.sha256)).toEqual(results.map((r) => r.sha256));
+    expect(app.encoder.calls).toBe(5);
+  });
+
+  it('returns the same result for the same bytes without taking a second slot', async () => {
+    const first = await app.encode.execute({ key, image: fakeImage('same') });
+    const again = await app.encode.execute({ key, image: fakeImage('same') });
+    expect(again).toEqual(first);
+    expect(await app.summary.execute({ key })).toHaveLength(1);
+    expect(app.encoder.calls).toBe(1);
+  });
+
+  it('answers a retry of the fifth image even though the session is now full', async () => {
+    for (const n of [1, 2, 3, 4]) await app.encode.execute({ key, image: fakeImage(`img${n}`) });
+    const fifth = await app.encode.execute({ key, image: fakeImage('img5') });
+    expect(await app.encode.execute({ key, image: fakeImage('img5') })).toEqual(fifth);
+  });
+
+  it('encodes bytes once across sessions and answers later uploads from storage', async () => {
+    const other = await app.start.execute();
+    const first = await app.encode.execute({ key, image: fakeImage('shared', 2) });
+    const second = await app.encode.execute({ key: other.key, image: fakeImage('shared', 2) });
+    expect(second).toEqual(first);
+    expect(second.faces).toHaveLength(2);
+    expect(app.encoder.calls).toBe(1);
+  });
+
+  it('treats bytes that differ by one byte as different images', async () => {
+    const a = await app.encode.execute({ key, image: fakeImage('x1') });
+    const b = await app.encode.execute({ key, image: fakeImage('x2') });
+    expect(a.sha256).not.toBe(b.sha256);
+    expect(a.faces[0]?.encoding).not.toEqual(b.faces[0]?.encoding);
+    expect(app.encoder.calls).toBe(2);
+  });
+
+  it.each([
+    ['no_face', fakeImage('nobody', 0)],
+    ['too_many_faces', fakeImage('crowd', 6)],
+    ['invalid_image', new TextEncoder().encode('hello, not an image')],
+    ['missing_file', new Uint8Array()],
+  ])('refuses an image with %s and takes no slot', async (code, image) => {
+    await expect(app.encode.execute({ key, image })).rejects.toMatchObject({ code });
+    expect(await app.summary.execute({ key })).toEqual([]);
+    for (const n of [1, 2, 3, 4, 5]) await app.encode.execute({ key, image: fakeImage(`ok${n}`) });
+    expect(await app.summary.execute({ key })).toHaveLength(5);
+  });
+
+  it('does not call the encoder for a full session', async () => {
+    for (const n of [1, 2, 3, 4, 5]) await app.encode.execute({ key, image: fakeImage(`img${n}`) });
+    await expect(app.encode.execute({ key, image: fakeImage('late') })).rejects.toMatchObject({ code: 'session_full' });
+    expect(app.encoder.calls).toBe(5);
+  });
+
+  it('clear removes the images, keeps the key, and frees the slots', async () => {
+    for (const n of [1, 2, 3, 4, 5]) await app.encode.execute({ key, image: fakeImage(`img${n}`) });
+    await app.clear.execute({ key });
+    expect(await app.summary.execute({ key })).toEqual([]);
+    await app.encode.execute({ key, image: fakeImage('after') });
+    expect(await app.summary.execute({ key })).toHaveLength(1);
+  });
+
+  it('clear deletes encodings no other session references, from storage and cache', async () => {
+    const other = await app.start.execute();
+    const shared = await app.encode.execute({ key, image: fakeImage('shared') });
+    const own = await app.encode.execute({ key, image: fakeImage('own') });
+    await app.encode.execute({ key: other.key, image: fakeImage('shared') });
+    await app.summary.execute({ key }); // fills the cache
+    await app.clear.execute({ key });
+    expect(await app.store.findEncodings([shared.sha256, own.sha256])).toEqual([shared, null]);
+    expect(await app.cache.getMany([own.sha256])).toEqual([null]);
+    expect(await app.summary.execute({ key: other.key })).toEqual([shared]);
+  });
+
+  it('shows a new upload in the very next summary (no stale cache)', async () => {
+    await app.encode.execute({ key, image: fakeImage('one') });
+    expect(await app.summary.execute({ key })).toHaveLength(1);
+    await app.encode.execute({ key, image: fakeImage('two') });
+    expect(await app.summary.execute({ key })).toHaveLength(2);
+  });
+});

@@ -1,0 +1,13 @@
+// Runs in a worker thread: one SQLite connection racing others to fill one session.
+import { parentPort, workerData } from 'node:worker_threads';
+import { SqliteStore } from '../../src/adapters/sqlite/SqliteStore.ts';
+
+const { path, writer, attempts } = workerData as { path: string; writer: number; attempts: number };
+const store = new SqliteStore(path);
+const outcomes: string[] = [];
+for (let n = 0; n < attempts; n++) {
+  const faces = [{ encoding: Array.from({ length: 128 }, () => writer) }];
+  outcomes.push(await store.addImage('shared', { sha256: `w${writer}-${n}`, faces }, 5));
+}
+await store.close();
+parentPort?.postMessage(outcomes);
