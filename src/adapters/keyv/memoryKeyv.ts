@@ -4,5 +4,9 @@ import type { ImageEncodings } from '../../domain/ImageEncodings.ts';
 
 /** keyv over an LRU bounded by entry count, so the cache cannot grow without limit. */
 export function memoryKeyv(maxEntries: number): Keyv<ImageEncodings> {
-  return new Keyv<ImageEncodings>({ store: new QuickLRU({ maxSize: maxEntries }), namespace: 'enc' });
+  const keyv = new Keyv<ImageEncodings>({ store: new QuickLRU({ maxSize: maxEntries }), namespace: 'enc' });
+  // Values are immutable: keep the objects themselves instead of a JSON copy to parse on every read.
+  keyv.serialize = undefined;
+  keyv.deserialize = undefined;
+  return keyv;
 }

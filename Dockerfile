@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# Build: docker build -t face-sessions .
+# Run:   docker run -p 8001:8001 -v face-data:/app/data face-sessions
+
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+# Toolchain only as a fallback: better-sqlite3 and sharp normally install prebuilt binaries.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production \
+    PORT=8001 \
+    SQLITE_PATH=/app/data/faces.db
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY src ./src
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+VOLUME ["/app/data"]
+EXPOSE 8001
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/ping').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# Node runs the TypeScript sources directly (type stripping); there is no build step.
+CMD ["node", "src/app/main.ts"]

@@ -1,0 +1,142 @@
+import http from 'node:http';
+import https from 'node:https';
+import got, { TimeoutError, type Got, type Response } from 'got';
+import { z } from 'zod';
+import { Failure } from '../../domain/Failure.ts';
+import { ENCODING_LENGTH, type Face } from '../../domain/ImageEncodings.ts';
+import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
+
+export interface HttpFaceEncoderOptions {
+  /** The encoder's endpoint, e.g. http://127.0.0.1:8000/v1/selfie. */
+  readonly url: string;
+  /** Per attempt; a timeout is never retried. */
+  readonly timeoutMs: number;
+  /** Retries on connection errors and 503; default 2. */
+  readonly retries?: number;
+  /** First backoff, doubled per retry (plus up to 50% jitter); default 100. */
+  readonly retryBaseDelayMs?: number;
+  /** A 503's Retry-After longer than this is not waited for but passed on to the client; default 1000. */
+  readonly maxRetryAfterMs?: number;
+}
+
+const responseSchema = z.array(z.array(z.number()).length(ENCODING_LENGTH));
+const detailSchema = z.object({ detail: z.string().min(1).max(300) });
+// The encoder is down, restarting or dropped a kept-alive socket: another attempt may well succeed.
+const connectionErrors = ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE'];
+const DEFAULT_RETRY_AFTER_SECONDS = 2;
+const PING_TIMEOUT_MS = 1500;
+
+/** A face encoder behind HTTP that keeps the seed's "Veriff-compatible" contract (see SPEC.md). */
+export class HttpFaceEncoder implements FaceEncoder {
+  readonly #url: string;
+  readonly #timeoutMs: number;
+  readonly #agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  readonly #got: Got;
+
+  constructor(options: HttpFaceEncoderOptions) {
+    this.#url = options.url;
+    this.#timeoutMs = options.timeoutMs;
+    const baseDelay = options.retryBaseDelayMs ?? 100;
+    this.#got = got.extend({
+      agent: this.#agents,
+      timeout: { request: options.timeoutMs },
+      // Statuses are mapped below, after got has retried the 503s.
+      throwHttpErrors: false,
+      retry: {
+        limit: options.retries ?? 2,
+        // Encoding is a pure function of the bytes, so repeating a POST is safe.
+        methods: ['POST'],
+        statusCodes: [503],
+        // No ETIMEDOUT: a slow encoder is reported after one timeout, not after several.
+        errorCodes: connectionErrors,
+        maxRetryAfter: options.maxRetryAfterMs ?? 1000,
+        // Only called when the rules above allow a retry; computedValue is then the server's
+        // Retry-After when it sent one (one above maxRetryAfter stops the retries instead).
+        calculateDelay: ({ attemptCount, retryAfter, computedValue }) =>
+          retryAfter !== undefined ? computedValue : baseDelay * 2 ** (attemptCount - 1) * (1 + Math.random() / 2),
+      },
+    });
+  }
+
+  async encode(image: Uint8Array): Promise<Face[]> {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(image)]), 'image');
+    // Serialized here rather than passed to got: got 16 sends a FormData as a web stream, and a
+    // refused connection then rejects with a raw ERR_SOCKET_CLOSED_BEFORE_CONNECTION instead of
+    // retrying. Plain bytes replay on every attempt.
+    const multipart = new Response(form);
+    const body = new Uint8Array(await multipart.arrayBuffer());
+    const headers = { 'content-type': multipart.headers.get('content-type') ?? 'multipart/form-data' };
+    const response = await this.#send(this.#timeoutMs, () => this.#got.post(this.#url, { body, headers }));
+
+    if (response.statusCode === 400) {
+      const detail = detailSchema.safeParse(parseJsonOrUndefined(response.body));
+      const message = detail.success ? detail.data.detail : 'The image has more faces than the face encoder accepts.';
+      throw new Failure('too_many_faces', message);
+    }
+    if (response.statusCode === 413) throw new Failure('file_too_large', 'The image is larger than the face encoder accepts.');
+    if (response.statusCode === 503) {
+      throw new Failure('encoder_unavailable', 'The face encoder is overloaded; try again later.', {
+        retryAfterSeconds: retryAfterSeconds(response.headers['retry-after']) ?? DEFAULT_RETRY_AFTER_SECONDS,
+      });
+    }
+    if (response.statusCode !== 200) {
+      throw new Failure('encoder_bad_response', `The face encoder answered with unexpected status ${response.statusCode}.`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(response.body);
+    } catch (error) {
+      throw new Failure('encoder_bad_response', "The face encoder's answer is not JSON.", { cause: error });
+    }
+    const parsed = responseSchema.safeParse(json);
+    if (!parsed.success) {
+      const detail = `The face encoder's answer is not a list of ${ENCODING_LENGTH}-number encodings.`;
+      throw new Failure('encoder_bad_response', detail, { cause: parsed.error });
+    }
+    return parsed.data.map((encoding) => ({ encoding }));
+  }
+
+  async ping(): Promise<void> {
+    // The seed's encoder documents no health endpoint, so any HTTP answer from its origin (even a 404) proves it is up.
+    const timeoutMs = Math.min(PING_TIMEOUT_MS, this.#timeoutMs);
+    const origin = new URL(this.#url).origin;
+    await this.#send(timeoutMs, () => this.#got.get(origin, { retry: { limit: 0 }, timeout: { request: timeoutMs } }));
+  }
+
+  async close(): Promise<void> {
+    this.#agents.http.destroy();
+    this.#agents.https.destroy();
+  }
+
+  async #send(timeoutMs: number, request: () => Promise<Response<string>>): Promise<Response<string>> {
+    try {
+      return await request();
+    } catch (error) {
+      // Messages stay free of the encoder's address: they reach API clients; the cause keeps the details.
+      if (error instanceof TimeoutError) {
+        throw new Failure('encoder_timeout', `The face encoder did not answer within ${timeoutMs} ms.`, { cause: error });
+      }
+      throw new Failure('encoder_unavailable', 'The face encoder cannot be reached; try again later.', {
+        cause: error,
+        retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,
+      });
+    }
+  }
+}
+
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Retry-After is either delay-seconds or an HTTP date (RFC 9110 section 10.2.3). */
+function retryAfterSeconds(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  if (/^\d+$/.test(header)) return Math.max(1, Number(header));
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(1, Math.ceil((date - Date.now()) / 1000));
+}

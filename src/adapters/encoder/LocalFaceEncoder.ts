@@ -1,0 +1,76 @@
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { Failure } from '../../domain/Failure.ts';
+import type { Face } from '../../domain/ImageEncodings.ts';
+import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
+import type { EncodeOutcome, EncodeWorkerData, WorkerReport } from './encodeWorker.ts';
+
+export interface LocalFaceEncoderOptions {
+  /** Worker threads, each with its own copy of the model; at most one per core. */
+  readonly threads: number;
+  readonly maxInputPixels: number;
+  /** Images waiting for a free thread beyond which encode fails with encoder_unavailable. */
+  readonly maxQueue?: number;
+  /** Errors of idle threads; the pool replaces the thread, so they only need logging. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** Runs the face model in a pool of worker threads, so inference never blocks the event loop. */
+export class LocalFaceEncoder implements FaceEncoder {
+  readonly #pool: Piscina<Uint8Array, EncodeOutcome>;
+  readonly #modelReady: Promise<void>;
+  #closed = false;
+
+  constructor(options: LocalFaceEncoderOptions) {
+    const workerData: EncodeWorkerData = { maxInputPixels: options.maxInputPixels };
+    this.#pool = new Piscina({
+      filename: fileURLToPath(new URL('./encodeWorker.ts', import.meta.url)),
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      // A new thread costs a model load, so threads live as long as the pool.
+      idleTimeout: Infinity,
+      workerData,
+      ...(options.maxQueue === undefined ? {} : { maxQueue: options.maxQueue }),
+    });
+
+    const modelReady = Promise.withResolvers<void>();
+    this.#modelReady = modelReady.promise;
+    // Reported by ping(); without this it would also surface as an unhandled rejection.
+    this.#modelReady.catch(() => undefined);
+    this.#pool.on('message', (report: WorkerReport) => {
+      if (report.kind === 'loaded') modelReady.resolve();
+      else modelReady.reject(new Failure('encoder_unavailable', report.detail));
+    });
+    this.#pool.on('error', (error: unknown) => {
+      modelReady.reject(new Failure('encoder_unavailable', 'A face encoder thread failed.', { cause: error }));
+      options.onError?.(error);
+    });
+  }
+
+  async encode(image: Uint8Array): Promise<Face[]> {
+    // Checked here because piscina starts new threads for work sent after destroy().
+    if (this.#closed) throw new Failure('encoder_unavailable', 'The face encoder is closed.');
+    // The worker gets its own copy of exactly these bytes: the caller keeps its buffer, and
+    // cloning a Buffer that is a view would copy the whole pool it points into.
+    const bytes = new Uint8Array(image);
+    let outcome: EncodeOutcome;
+    try {
+      outcome = await this.#pool.run(bytes, { transferList: [bytes.buffer] });
+    } catch (error) {
+      throw new Failure('encoder_unavailable', 'The face encoder cannot take work right now.', { cause: error });
+    }
+    if ('failure' in outcome) throw new Failure(outcome.failure.code, outcome.failure.detail);
+    return outcome.faces;
+  }
+
+  /** Resolves once a thread has its model loaded. */
+  async ping(): Promise<void> {
+    if (this.#closed) throw new Failure('encoder_unavailable', 'The face encoder is closed.');
+    await this.#modelReady;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#pool.destroy();
+  }
+}

@@ -1,0 +1,126 @@
+import Router from '@koa/router';
+import multer from '@koa/multer';
+import Koa from 'koa';
+import multerCore from 'multer';
+import type { Logger } from 'pino';
+import { Failure } from '../../domain/Failure.ts';
+import type { ClearSession } from '../../domain/useCases/ClearSession.ts';
+import type { EncodeImage } from '../../domain/useCases/EncodeImage.ts';
+import type { GetSummary } from '../../domain/useCases/GetSummary.ts';
+import type { StartSession } from '../../domain/useCases/StartSession.ts';
+import { openApiDocument } from './openapi.ts';
+import { problemDetails, sendProblem } from './problem.ts';
+import { requestLog } from './requestLog.ts';
+import { apiKeyHeaders, uploadedFile } from './schemas.ts';
+import { swaggerUi } from './swaggerUi.ts';
+
+export interface HttpAppDeps {
+  readonly startSession: StartSession;
+  readonly encodeImage: EncodeImage;
+  readonly getSummary: GetSummary;
+  readonly clearSession: ClearSession;
+  /** Named checks for /ready; each resolves when its dependency answers. */
+  readonly readinessChecks: Readonly<Record<string, () => Promise<void>>>;
+  readonly logger: Logger;
+  readonly limits: { sessionImageLimit: number; maxFaces: number; maxUploadBytes: number };
+}
+
+const READY_CHECK_TIMEOUT_MS = 2000;
+
+/** The Koa driver: HTTP in, use cases, HTTP out. No listening here; main.ts does that. */
+export function createApp(deps: HttpAppDeps): Koa {
+  const app = new Koa({ proxy: false });
+  const router = new Router();
+  const apiKey = (ctx: Koa.Context) => apiKeyHeaders.parse(ctx.headers);
+  const openApi = openApiDocument(deps.limits);
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: deps.limits.maxUploadBytes, files: 1, fields: 10, fieldSize: 64 * 1024, parts: 20 },
+  }).single('file');
+
+  router.get('/ping', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+
+  router.get('/ready', async (ctx) => {
+    const checks = await runChecks(deps.readinessChecks, deps.logger);
+    if (Object.values(checks).every((result) => result === 'ok')) {
+      ctx.body = { status: 'ready', checks };
+    } else {
+      const failed = Object.keys(checks).filter((name) => checks[name] !== 'ok');
+      sendProblem(ctx, 'not_ready', `Not ready: ${failed.join(', ')} failed.`, { checks });
+    }
+  });
+
+  const startSession = (status: number) => async (ctx: Koa.Context) => {
+    ctx.body = await deps.startSession.execute();
+    ctx.status = status;
+  };
+  router.get('/session', startSession(200));
+  router.post('/session', startSession(201));
+
+  router.delete('/session', async (ctx) => {
+    await deps.clearSession.execute({ key: apiKey(ctx) });
+    ctx.status = 204;
+  });
+
+  router.post('/encode', async (ctx) => {
+    await receiveUpload(() => upload(ctx, async () => {}));
+    const file = uploadedFile.parse(ctx.file);
+    if (!file) throw new Failure('missing_file', 'Send the image as multipart/form-data in a part named "file".');
+    ctx.body = await deps.encodeImage.execute({ key: apiKey(ctx), image: file.buffer });
+  });
+
+  router.get('/summary', async (ctx) => {
+    ctx.body = { image_encodings: await deps.getSummary.execute({ key: apiKey(ctx) }) };
+  });
+
+  router.get('/openapi.json', (ctx) => {
+    ctx.body = openApi;
+  });
+
+  app.use(requestLog(deps.logger));
+  app.use(problemDetails);
+  app.use(swaggerUi());
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
+  app.on('error', (error: unknown, ctx?: Koa.Context) => {
+    deps.logger.error({ err: error, reqId: ctx?.state.requestId }, 'unexpected error');
+  });
+  return app;
+}
+
+/** Multer's own errors become SPEC codes; without this Koa would answer 500. */
+async function receiveUpload(parse: () => Promise<unknown>): Promise<void> {
+  try {
+    await parse();
+  } catch (error) {
+    if (error instanceof multerCore.MulterError && error.code === 'LIMIT_FILE_SIZE') {
+      throw new Failure('file_too_large', 'The file is larger than the upload limit.', { cause: error });
+    }
+    throw new Failure('missing_file', 'Send exactly one image as multipart/form-data in a part named "file".', {
+      cause: error,
+    });
+  }
+}
+
+/** Each check ends as "ok" or "failed"; why it failed goes to the log, not to the caller. */
+async function runChecks(checks: HttpAppDeps['readinessChecks'], logger: Logger): Promise<Record<string, string>> {
+  const entries = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      try {
+        await Promise.race([
+          check(),
+          new Promise((_, reject) =>
+            setTimeout(() => reject(new Error(`no answer in ${READY_CHECK_TIMEOUT_MS} ms`)), READY_CHECK_TIMEOUT_MS).unref(),
+          ),
+        ]);
+        return [name, 'ok'] as const;
+      } catch (error) {
+        logger.warn({ err: error, check: name }, 'readiness check failed');
+        return [name, 'failed'] as const;
+      }
+    }),
+  );
+  return Object.fromEntries(entries);
+}

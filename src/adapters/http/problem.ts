@@ -1,0 +1,85 @@
+import type { Context, Middleware } from 'koa';
+import { isFailure } from '../../domain/Failure.ts';
+import type { ProblemCode } from './schemas.ts';
+
+const statusByCode: Record<ProblemCode, number> = {
+  missing_file: 400,
+  invalid_image: 400,
+  no_face: 400,
+  too_many_faces: 400,
+  unauthorized: 401,
+  session_full: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  file_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+  encoder_bad_response: 502,
+  encoder_unavailable: 503,
+  storage_unavailable: 503,
+  not_ready: 503,
+  encoder_timeout: 504,
+};
+
+const titleByCode: Record<ProblemCode, string> = {
+  missing_file: 'No file uploaded',
+  invalid_image: 'Not a decodable image',
+  no_face: 'No face found',
+  too_many_faces: 'Too many faces',
+  unauthorized: 'Missing or unknown API key',
+  session_full: 'Session is full',
+  not_found: 'Not found',
+  method_not_allowed: 'Method not allowed',
+  file_too_large: 'File too large',
+  unsupported_media_type: 'Unsupported image format',
+  rate_limited: 'Too many requests',
+  internal_error: 'Internal error',
+  encoder_bad_response: 'Face encoder answered badly',
+  encoder_unavailable: 'Face encoder unavailable',
+  storage_unavailable: 'Storage unavailable',
+  not_ready: 'Not ready',
+  encoder_timeout: 'Face encoder timed out',
+};
+
+export function sendProblem(
+  ctx: Context,
+  code: ProblemCode,
+  detail: string,
+  extra: Record<string, unknown> = {},
+): void {
+  const status = statusByCode[code];
+  ctx.status = status;
+  ctx.type = 'application/problem+json';
+  ctx.body = { type: `urn:face-sessions:problem:${code}`, title: titleByCode[code], status, detail, code, request_id: ctx.state.requestId, ...extra };
+}
+
+/**
+ * The one place errors become responses. Expected failures carry their code; anything
+ * else is logged (through app 'error') and answered with a bare 500: no stack, no
+ * message that could carry internals.
+ */
+export const problemDetails: Middleware = async function problemDetails(ctx, next) {
+  try {
+    await next();
+    if (ctx.status === 404 && ctx.body === undefined) {
+      sendProblem(ctx, 'not_found', `No endpoint at ${ctx.method} ${ctx.path}.`);
+    }
+  } catch (error) {
+    if (isFailure(error)) {
+      if (error.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(error.retryAfterSeconds));
+      sendProblem(ctx, error.code, error.message);
+    } else if (httpStatusOf(error) === 405) {
+      sendProblem(ctx, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}.`);
+    } else {
+      ctx.app.emit('error', error, ctx);
+      sendProblem(ctx, 'internal_error', 'Something went wrong on our side; the request id identifies it in our logs.');
+    }
+  }
+};
+
+function httpStatusOf(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number'
+    ? error.status
+    : undefined;
+}

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { failureCodes } from '../../domain/Failure.ts';
+
+/** Response shapes: the seed's fields, plus optional extras a seed client ignores. */
+export const keyResponse = z.object({ key: z.uuid({ version: 'v4' }) }).meta({ id: 'SessionKey' });
+
+const box = z
+  .object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() })
+  .meta({ description: 'Where the face is, in pixels of the EXIF-oriented image.' });
+
+const face = z.object({
+  encoding: z.array(z.number()).length(128).meta({ description: '128-number face encoding.' }),
+  box: box.optional(),
+});
+
+export const imageEncodings = z
+  .object({
+    sha256: z.string().regex(/^[0-9a-f]{64}$/).meta({ description: 'SHA-256 of the uploaded bytes.' }),
+    faces: z.array(face),
+  })
+  .meta({ id: 'ImageEncodings' });
+
+export const summaryResponse = z
+  .object({ image_encodings: z.array(imageEncodings).meta({ description: 'In upload order.' }) })
+  .meta({ id: 'Summary' });
+
+export const problemCodes = [...failureCodes, 'not_found', 'method_not_allowed', 'not_ready', 'internal_error'] as const;
+export type ProblemCode = (typeof problemCodes)[number];
+
+export const problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.enum(problemCodes),
+    request_id: z.string(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details, as application/problem+json.' });
+
+export const readiness = z
+  .object({
+    status: z.enum(['ready', 'not_ready']),
+    checks: z.record(z.string(), z.string()).meta({ description: '"ok" or what failed, per dependency.' }),
+  })
+  .meta({ id: 'Readiness' });
+
+/**
+ * The API key from `key` (seed) or `Authorization: Bearer`. The seed's README told
+ * clients to send the key in single quotes, so one pair of surrounding quotes is
+ * dropped rather than locking those clients out.
+ */
+export const apiKeyHeaders = z
+  .object({ key: z.string().optional(), authorization: z.string().optional() })
+  .transform(({ key, authorization }) => {
+    const raw = key ?? /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1];
+    return raw?.trim().replace(/^(['"])(.*)\1$/, '$2');
+  });
+
+export const uploadedFile = z.object({ buffer: z.instanceof(Buffer) }).optional();

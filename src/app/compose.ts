@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import type Koa from 'koa';
+import type { Logger } from 'pino';
+import { LocalFaceEncoder } from '../adapters/encoder/LocalFaceEncoder.ts';
+import { createApp } from '../adapters/http/createApp.ts';
+import { KeyvEncodingCache } from '../adapters/keyv/KeyvEncodingCache.ts';
+import { memoryKeyv } from '../adapters/keyv/memoryKeyv.ts';
+import { MemoryStore } from '../adapters/memory/MemoryStore.ts';
+import { SharpImageInspector } from '../adapters/SharpImageInspector.ts';
+import { SqliteStore } from '../adapters/sqlite/SqliteStore.ts';
+import { ClearSession } from '../domain/useCases/ClearSession.ts';
+import { EncodeImage } from '../domain/useCases/EncodeImage.ts';
+import { GetSummary } from '../domain/useCases/GetSummary.ts';
+import { StartSession } from '../domain/useCases/StartSession.ts';
+import type { EncodingCache } from '../ports/EncodingCache.ts';
+import type { EncodingStore } from '../ports/EncodingStore.ts';
+import type { FaceEncoder } from '../ports/FaceEncoder.ts';
+import type { SessionStore } from '../ports/SessionStore.ts';
+import type { Config } from './config.ts';
+
+export interface Composed {
+  readonly app: Koa;
+  /** Closes every adapter: stores, cache, encoder workers. */
+  close(): Promise<void>;
+}
+
+/** The composition root: the only place that knows which adapter fills which port. */
+export function compose(config: Config, logger: Logger): Composed {
+  const store = makeStore(config);
+  const cache = makeCache(config);
+  const encoder = makeEncoder(config, logger);
+  const inspector = new SharpImageInspector({ maxInputPixels: config.MAX_INPUT_PIXELS });
+  const deps = { sessions: store, encodings: store, cache, encoder, inspector };
+
+  const app = createApp({
+    startSession: new StartSession({ sessions: store, generateKey: randomUUID }),
+    encodeImage: new EncodeImage({ ...deps, sessionImageLimit: config.SESSION_IMAGE_LIMIT, maxFaces: config.MAX_FACES }),
+    getSummary: new GetSummary(deps),
+    clearSession: new ClearSession(deps),
+    readinessChecks: { storage: () => store.ping(), cache: () => cache.ping(), encoder: () => encoder.ping() },
+    logger,
+    limits: {
+      sessionImageLimit: config.SESSION_IMAGE_LIMIT,
+      maxFaces: config.MAX_FACES,
+      maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    },
+  });
+
+  return {
+    app,
+    async close() {
+      await Promise.allSettled([encoder.close(), cache.close(), store.close()]);
+    },
+  };
+}
+
+function makeStore(config: Config): SessionStore & EncodingStore {
+  switch (config.STORAGE) {
+    case 'memory':
+      return new MemoryStore();
+    case 'sqlite':
+      return new SqliteStore(config.SQLITE_PATH);
+  }
+}
+
+function makeCache(config: Config): EncodingCache {
+  switch (config.CACHE) {
+    case 'memory':
+      return new KeyvEncodingCache(memoryKeyv(config.CACHE_MAX_ENTRIES));
+  }
+}
+
+function makeEncoder(config: Config, logger: Logger): FaceEncoder {
+  return new LocalFaceEncoder({
+    threads: config.ENCODER_THREADS,
+    maxInputPixels: config.MAX_INPUT_PIXELS,
+    onError: (error) => logger.error({ err: error }, 'face encoder thread failed'),
+  });
+}

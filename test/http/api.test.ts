@@ -1,0 +1,193 @@
+import { createHash, randomUUID } from 'node:crypto';
+import sharp from 'sharp';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fixture, hasSeedImages, seedImage } from '../support/fixtures.ts';
+import { newSession, type RunningApp, startApp, upload } from '../support/startApp.ts';
+
+let app: RunningApp;
+let key: string;
+beforeAll(async () => {
+  app = await startApp();
+});
+afterAll(async () => {
+  await app.close();
+});
+beforeEach(async () => {
+  key = await newSession(app.url);
+});
+
+const soccer = fixture('one-face-soccer.jpg');
+
+async function expectProblem(response: Response, status: number, code: string): Promise<void> {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  const body = (await response.json()) as Record<string, unknown>;
+  expect(body).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+  expect(body.request_id).toBe(response.headers.get('x-request-id'));
+  expect(JSON.stringify(body)).not.toMatch(/\bat .+\.(ts|js):\d+/);
+}
+
+async function summaryOf(sessionKey: string) {
+  const response = await fetch(`${app.url}/summary`, { headers: { key: sessionKey } });
+  expect(response.status).toBe(200);
+  return (await response.json()) as { image_encodings: { sha256: string; faces: { encoding: number[] }[] }[] };
+}
+
+describe('sessions', () => {
+  it('creates sessions with GET (seed) and POST, each a fresh UUID v4', async () => {
+    const got = await fetch(`${app.url}/session`);
+    const posted = await fetch(`${app.url}/session`, { method: 'POST' });
+    expect(got.status).toBe(200);
+    expect(posted.status).toBe(201);
+    const keys = [((await got.json()) as { key: string }).key, ((await posted.json()) as { key: string }).key];
+    for (const k of keys) expect(k).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(keys[0]).not.toBe(keys[1]);
+  });
+
+  it('refuses a missing, malformed or unknown key with 401 on every keyed endpoint', async () => {
+    for (const headers of [{}, { key: 'nope' }, { key: randomUUID() }, { authorization: `Bearer ${randomUUID()}` }]) {
+      await expectProblem(await fetch(`${app.url}/summary`, { headers }), 401, 'unauthorized');
+      await expectProblem(await fetch(`${app.url}/session`, { method: 'DELETE', headers }), 401, 'unauthorized');
+    }
+    await expectProblem(await upload(app.url, randomUUID(), soccer), 401, 'unauthorized');
+  });
+
+  it('accepts the key as Authorization: Bearer and in the quotes the seed README used', async () => {
+    expect((await fetch(`${app.url}/summary`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+    expect((await fetch(`${app.url}/summary`, { headers: { key: `'${key}'` } })).status).toBe(200);
+  });
+});
+
+describe('encoding real photos with the built-in model', () => {
+  it('encodes a one-face photo and lists it in the summary in the seed\'s shape', async () => {
+    const response = await upload(app.url, key, soccer);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { sha256: string; faces: { encoding: number[]; box: object }[] };
+    expect(body.sha256).toBe(createHash('sha256').update(soccer).digest('hex'));
+    expect(body.faces).toHaveLength(1);
+    expect(body.faces[0]?.encoding).toHaveLength(128);
+    expect(body.faces[0]?.encoding.every(Number.isFinite)).toBe(true);
+
+    const summary = await summaryOf(key);
+    expect(Object.keys(summary)).toEqual(['image_encodings']);
+    expect(summary.image_encodings).toHaveLength(1);
+    const [image] = summary.image_encodings;
+    expect(image?.faces.map((face) => face.encoding)).toEqual(body.faces.map((face) => face.encoding));
+  });
+
+  it.skipIf(!hasSeedImages)('encodes both faces of the two-face photo', async () => {
+    const response = await upload(app.url, key, seedImage('two-faces.jpg'));
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { faces: unknown[] }).faces).toHaveLength(2);
+  });
+
+  it.skipIf(!hasSeedImages)('refuses the six-face selfie as too_many_faces and takes no slot', async () => {
+    await expectProblem(await upload(app.url, key, seedImage('six-faces.jpg')), 400, 'too_many_faces');
+    expect((await summaryOf(key)).image_encodings).toEqual([]);
+  });
+
+  it('answers no_face for the baboon (an animal face) and takes no slot', async () => {
+    await expectProblem(await upload(app.url, key, fixture('no-face-baboon.jpg')), 400, 'no_face');
+    expect((await summaryOf(key)).image_encodings).toEqual([]);
+  });
+
+  it.skipIf(!hasSeedImages)('answers no_face for the landscape', async () => {
+    await expectProblem(await upload(app.url, key, seedImage('no-face-landscape.jpg')), 400, 'no_face');
+  });
+
+  it.skipIf(!hasSeedImages)('answers no_face for the 24-megapixel photo within seconds', async () => {
+    const started = performance.now();
+    await expectProblem(await upload(app.url, key, seedImage('large-6000x4000-no-face.jpg')), 400, 'no_face');
+    // Generous bound: this only catches a hang or a full-resolution detection pass.
+    expect(performance.now() - started).toBeLessThan(20_000);
+  });
+
+  it('answers invalid_image for a text file, whatever it is called', async () => {
+    await expectProblem(await upload(app.url, key, Buffer.from('just some text\n'), 'photo.jpg'), 400, 'invalid_image');
+  });
+
+  it('answers missing_file without a file part, with an empty one, or with another field name', async () => {
+    await expectProblem(await fetch(`${app.url}/encode`, { method: 'POST', headers: { key } }), 400, 'missing_file');
+    await expectProblem(await upload(app.url, key, new Uint8Array()), 400, 'missing_file');
+    const form = new FormData();
+    form.append('image', new Blob([soccer]), 'photo.jpg');
+    await expectProblem(await fetch(`${app.url}/encode`, { method: 'POST', body: form, headers: { key } }), 400, 'missing_file');
+    const json = await fetch(`${app.url}/encode`, { method: 'POST', body: '{"file":"x"}', headers: { key, 'content-type': 'application/json' } });
+    await expectProblem(json, 400, 'missing_file');
+  });
+
+  it('takes five distinct images, refuses the sixth with 403, and keeps upload order', async () => {
+    const variants = await Promise.all(
+      [100, 95, 90, 85, 80, 75].map((quality) => sharp(soccer).jpeg({ quality }).toBuffer()),
+    );
+    const hashes = [];
+    for (const bytes of variants.slice(0, 5)) {
+      const response = await upload(app.url, key, bytes);
+      expect(response.status).toBe(200);
+      hashes.push(((await response.json()) as { sha256: string }).sha256);
+    }
+    await expectProblem(await upload(app.url, key, variants[5]!), 403, 'session_full');
+    expect((await summaryOf(key)).image_encodings.map((image) => image.sha256)).toEqual(hashes);
+    // A retry of an image already in the full session still gets its answer.
+    expect((await upload(app.url, key, variants[4]!)).status).toBe(200);
+  });
+
+  it('answers the same bytes again with the same result and no second slot, also across sessions', async () => {
+    const first = await (await upload(app.url, key, soccer)).json();
+    const again = await upload(app.url, key, soccer);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual(first);
+    expect((await summaryOf(key)).image_encodings).toHaveLength(1);
+
+    const otherKey = await newSession(app.url);
+    expect(await (await upload(app.url, otherKey, soccer)).json()).toEqual(first);
+  });
+
+  it('clears a session with 204: images go, the key stays valid', async () => {
+    expect((await upload(app.url, key, soccer)).status).toBe(200);
+    const cleared = await fetch(`${app.url}/session`, { method: 'DELETE', headers: { key } });
+    expect(cleared.status).toBe(204);
+    expect((await summaryOf(key)).image_encodings).toEqual([]);
+    expect((await upload(app.url, key, soccer)).status).toBe(200);
+  });
+});
+
+describe('the service around the API', () => {
+  it('answers /ping and /ready', async () => {
+    expect((await fetch(`${app.url}/ping`)).status).toBe(200);
+    const ready = await fetch(`${app.url}/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { storage: 'ok', cache: 'ok', encoder: 'ok' } });
+  });
+
+  it('serves the OpenAPI 3.1 document and a Swagger UI whose assets are all local', async () => {
+    const doc = (await (await fetch(`${app.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, object> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/session', '/encode', '/summary', '/ping', '/ready']));
+
+    const page = await fetch(`${app.url}/docs`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]!);
+    expect(assets.length).toBeGreaterThanOrEqual(3);
+    for (const asset of assets) {
+      expect(asset.startsWith('/')).toBe(true);
+      const response = await fetch(app.url + asset);
+      expect(response.status).toBe(200);
+      expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(10);
+    }
+  });
+
+  it('answers unknown paths with 404 and wrong methods with 405, as problem+json', async () => {
+    await expectProblem(await fetch(`${app.url}/nope`), 404, 'not_found');
+    await expectProblem(await fetch(`${app.url}/summary`, { method: 'POST' }), 405, 'method_not_allowed');
+  });
+
+  it('logs every request with its latency and never an API key', async () => {
+    await upload(app.url, key, Buffer.from('not an image'));
+    await fetch(`${app.url}/summary`, { headers: { authorization: `Bearer ${key}` } });
+    const lines = app.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.some((line) => line.path === '/summary' && line.status === 200 && typeof line.ms === 'number')).toBe(true);
+    expect(app.logs.join('\n')).not.toContain(key);
+  });
+});

@@ -1,0 +1,47 @@
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { compose } from '../../src/app/compose.ts';
+import { loadConfig } from '../../src/app/config.ts';
+import { createLogger } from '../../src/app/logger.ts';
+
+export interface RunningApp {
+  readonly url: string;
+  /** Every log line the app wrote, as raw JSON text. */
+  readonly logs: string[];
+  close(): Promise<void>;
+}
+
+/** The real composition root on an ephemeral port, with its logs captured. */
+export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
+  const config = loadConfig({ STORAGE: 'memory', ENCODER_THREADS: '2', ...env });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const composed = compose(config, createLogger('info', sink));
+  const server = composed.app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    logs,
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      await composed.close();
+    },
+  };
+}
+
+export async function newSession(url: string): Promise<string> {
+  const response = await fetch(`${url}/session`, { method: 'POST' });
+  return ((await response.json()) as { key: string }).key;
+}
+
+export function upload(url: string, key: string | undefined, bytes: Uint8Array, filename = 'photo.jpg'): Promise<Response> {
+  const form = new FormData();
+  form.append('file', new Blob([bytes]), filename);
+  return fetch(`${url}/encode`, { method: 'POST', body: form, headers: key === undefined ? {} : { key } });
+}
