@@ -180,7 +180,9 @@ describe('the service around the API', () => {
 
   it('answers unknown paths with 404 and wrong methods with 405, as problem+json', async () => {
     await expectProblem(await fetch(`${app.url}/nope`), 404, 'not_found');
-    await expectProblem(await fetch(`${app.url}/summary`, { method: 'POST' }), 405, 'method_not_allowed');
+    const wrongMethod = await fetch(`${app.url}/summary`, { method: 'POST' });
+    expect(wrongMethod.headers.get('allow')).toContain('GET');
+    await expectProblem(wrongMethod, 405, 'method_not_allowed');
   });
 
   it('logs every request with its latency and never an API key', async () => {

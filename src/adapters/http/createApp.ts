@@ -83,7 +83,7 @@ export function createApp(deps: HttpAppDeps): Koa {
   app.use(problemDetails);
   app.use(swaggerUi());
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
+  app.use(router.allowedMethods());
   app.on('error', (error: unknown, ctx?: Koa.Context) => {
     deps.logger.error({ err: error, reqId: ctx?.state.requestId }, 'unexpected error');
   });

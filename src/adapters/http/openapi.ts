@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import { imageEncodings, keyResponse, problem, readiness, summaryResponse } from './schemas.ts';
+import { apiSchemas } from './schemas.ts';
 
-const json = (schema: z.ZodType) => ({ 'application/json': { schema: z.toJSONSchema(schema, { io: 'output', reused: 'inline' }) } });
-const problemResponse = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-});
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+const json = (id: string) => ({ 'application/json': { schema: ref(id) } });
+const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
 const keyHeader = [
   { name: 'key', in: 'header', required: false, schema: { type: 'string', format: 'uuid' }, description: 'API key from /session (or send Authorization: Bearer <key>).' },
 ];
@@ -16,7 +14,7 @@ const errors = (...entries: [number, string][]) =>
 export function openApiDocument(limits: { sessionImageLimit: number; maxFaces: number; maxUploadBytes: number }) {
   const createSession = {
     summary: 'Start a session',
-    responses: { '200': { description: 'New API key', content: json(keyResponse) }, ...errors([429, 'rate_limited']) },
+    responses: { '200': { description: 'New API key', content: json('SessionKey') }, ...errors([429, 'rate_limited']) },
   };
   return {
     openapi: '3.1.0',
@@ -26,7 +24,7 @@ export function openApiDocument(limits: { sessionImageLimit: number; maxFaces: n
       description: `Start a session, upload up to ${limits.sessionImageLimit} images (one per request, at most ${limits.maxUploadBytes} bytes, 1 to ${limits.maxFaces} faces each), read the summary of their 128-number face encodings, clear it. Images are never stored: only their SHA-256 and encodings. Every error is application/problem+json with a stable \`code\`.`,
     },
     components: {
-      schemas: { Problem: z.toJSONSchema(problem, { io: 'output', reused: 'inline' }) },
+      schemas: componentSchemas(),
       securitySchemes: {
         key: { type: 'apiKey', in: 'header', name: 'key' },
         bearer: { type: 'http', scheme: 'bearer' },
@@ -37,7 +35,7 @@ export function openApiDocument(limits: { sessionImageLimit: number; maxFaces: n
       '/ready': {
         get: {
           summary: 'Readiness: storage, cache and encoder answer',
-          responses: { '200': { description: 'Ready', content: json(readiness) }, '503': problemResponse('not_ready, with the failed checks') },
+          responses: { '200': { description: 'Ready', content: json('Readiness') }, '503': problemResponse('not_ready, with the failed checks') },
         },
       },
       '/session': {
@@ -65,7 +63,7 @@ export function openApiDocument(limits: { sessionImageLimit: number; maxFaces: n
             },
           },
           responses: {
-            '200': { description: 'The faces found in this image', content: json(imageEncodings) },
+            '200': { description: 'The faces found in this image', content: json('ImageEncodings') },
             ...errors(
               [400, 'missing_file, invalid_image, no_face or too_many_faces'],
               [401, 'unauthorized'],
@@ -85,9 +83,18 @@ export function openApiDocument(limits: { sessionImageLimit: number; maxFaces: n
           summary: 'Every encoding in the session, in upload order',
           security: [{ key: [] }, { bearer: [] }],
           parameters: keyHeader,
-          responses: { '200': { description: 'Summary', content: json(summaryResponse) }, ...errors([401, 'unauthorized']) },
+          responses: { '200': { description: 'Summary', content: json('Summary') }, ...errors([401, 'unauthorized']) },
         },
       },
     },
   };
+}
+
+/**
+ * io 'input' leaves out `additionalProperties: false`: responses may gain fields
+ * (SPEC.md). `$id`/`$schema` go: inside an OpenAPI document they are implied.
+ */
+function componentSchemas(): Record<string, object> {
+  const { schemas } = z.toJSONSchema(apiSchemas, { io: 'input', uri: (id) => ref(id).$ref });
+  return Object.fromEntries(Object.entries(schemas).map(([id, { $id, $schema, ...schema }]) => [id, schema]));
 }

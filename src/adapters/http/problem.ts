@@ -62,24 +62,20 @@ export function sendProblem(
 export const problemDetails: Middleware = async function problemDetails(ctx, next) {
   try {
     await next();
-    if (ctx.status === 404 && ctx.body === undefined) {
-      sendProblem(ctx, 'not_found', `No endpoint at ${ctx.method} ${ctx.path}.`);
+    // The router leaves these without a body (and sets Allow for a wrong method).
+    if (ctx.body === undefined || ctx.body === null) {
+      if (ctx.status === 404) sendProblem(ctx, 'not_found', `No endpoint at ${ctx.path}.`);
+      if (ctx.status === 405 || ctx.status === 501) {
+        sendProblem(ctx, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}.`);
+      }
     }
   } catch (error) {
     if (isFailure(error)) {
       if (error.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(error.retryAfterSeconds));
       sendProblem(ctx, error.code, error.message);
-    } else if (httpStatusOf(error) === 405) {
-      sendProblem(ctx, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}.`);
     } else {
       ctx.app.emit('error', error, ctx);
       sendProblem(ctx, 'internal_error', 'Something went wrong on our side; the request id identifies it in our logs.');
     }
   }
 };
-
-function httpStatusOf(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number'
-    ? error.status
-    : undefined;
-}

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { failureCodes } from '../../domain/Failure.ts';
 
+/** Named response shapes, published as the OpenAPI document's components. */
+export const apiSchemas = z.registry<{ id: string; description?: string }>();
+
 /** Response shapes: the seed's fields, plus optional extras a seed client ignores. */
-export const keyResponse = z.object({ key: z.uuid({ version: 'v4' }) }).meta({ id: 'SessionKey' });
+export const keyResponse = z.object({ key: z.uuid({ version: 'v4' }) }).register(apiSchemas, { id: 'SessionKey' });
 
 const box = z
   .object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() })
@@ -18,11 +21,11 @@ export const imageEncodings = z
     sha256: z.string().regex(/^[0-9a-f]{64}$/).meta({ description: 'SHA-256 of the uploaded bytes.' }),
     faces: z.array(face),
   })
-  .meta({ id: 'ImageEncodings' });
+  .register(apiSchemas, { id: 'ImageEncodings' });
 
 export const summaryResponse = z
   .object({ image_encodings: z.array(imageEncodings).meta({ description: 'In upload order.' }) })
-  .meta({ id: 'Summary' });
+  .register(apiSchemas, { id: 'Summary' });
 
 export const problemCodes = [...failureCodes, 'not_found', 'method_not_allowed', 'not_ready', 'internal_error'] as const;
 export type ProblemCode = (typeof problemCodes)[number];
@@ -36,14 +39,14 @@ export const problem = z
     code: z.enum(problemCodes),
     request_id: z.string(),
   })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details, as application/problem+json.' });
+  .register(apiSchemas, { id: 'Problem', description: 'RFC 9457 problem details, as application/problem+json.' });
 
 export const readiness = z
   .object({
     status: z.enum(['ready', 'not_ready']),
     checks: z.record(z.string(), z.string()).meta({ description: '"ok" or what failed, per dependency.' }),
   })
-  .meta({ id: 'Readiness' });
+  .register(apiSchemas, { id: 'Readiness' });
 
 /**
  * The API key from `key` (seed) or `Authorization: Bearer`. The seed's README told
