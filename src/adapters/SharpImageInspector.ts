@@ -4,19 +4,37 @@ import type { ImageInfo, ImageInspector } from '../ports/ImageInspector.ts';
 
 const acceptedFormats: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif']);
 
-/**
- * Reads the header only. Width and height are after EXIF orientation, the coordinates
- * face boxes are given in.
- */
-export class SharpImageInspector implements ImageInspector {
-  readonly #maxInputPixels: number;
+export interface SharpImageInspectorOptions {
+  readonly maxInputPixels: number;
+  /**
+   * Also decode the whole image (to a thumbnail, cheaply) so truncated or corrupt files
+   * are refused here. Wanted in front of a remote encoder, where a bad file would cost
+   * a network call; the built-in encoder decodes in its own thread anyway.
+   */
+  readonly verifyDecode: boolean;
+}
 
-  constructor(options: { maxInputPixels: number }) {
-    this.#maxInputPixels = options.maxInputPixels;
+/** Width and height are after EXIF orientation, the coordinates face boxes are given in. */
+export class SharpImageInspector implements ImageInspector {
+  readonly #options: SharpImageInspectorOptions;
+
+  constructor(options: SharpImageInspectorOptions) {
+    this.#options = options;
   }
 
-  inspect(image: Uint8Array): Promise<ImageInfo> {
-    return inspectImage(image, this.#maxInputPixels);
+  async inspect(image: Uint8Array): Promise<ImageInfo> {
+    const info = await inspectImage(image, this.#options.maxInputPixels);
+    if (this.#options.verifyDecode) await decodeThumbnail(image, this.#options.maxInputPixels);
+    return info;
+  }
+}
+
+async function decodeThumbnail(image: Uint8Array, maxInputPixels: number): Promise<void> {
+  try {
+    // Shrink-on-load makes this a fraction of a full decode; sharp fails on truncation by default.
+    await sharp(image, { limitInputPixels: maxInputPixels }).resize(256, 256, { fit: 'inside' }).raw().toBuffer();
+  } catch (error) {
+    throw new Failure('invalid_image', 'The image is truncated or corrupt and cannot be decoded.', { cause: error });
   }
 }
 

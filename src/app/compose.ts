@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
+import { HttpFaceEncoder } from '../adapters/encoder/HttpFaceEncoder.ts';
 import { LocalFaceEncoder } from '../adapters/encoder/LocalFaceEncoder.ts';
 import { createApp } from '../adapters/http/createApp.ts';
 import { KeyvEncodingCache } from '../adapters/keyv/KeyvEncodingCache.ts';
@@ -29,7 +30,10 @@ export function compose(config: Config, logger: Logger): Composed {
   const store = makeStore(config);
   const cache = makeCache(config);
   const encoder = makeEncoder(config, logger);
-  const inspector = new SharpImageInspector({ maxInputPixels: config.MAX_INPUT_PIXELS });
+  const inspector = new SharpImageInspector({
+    maxInputPixels: config.MAX_INPUT_PIXELS,
+    verifyDecode: config.ENCODER_URL !== undefined,
+  });
   const deps = { sessions: store, encodings: store, cache, encoder, inspector };
 
   const app = createApp({
@@ -71,9 +75,13 @@ function makeCache(config: Config): EncodingCache {
 }
 
 function makeEncoder(config: Config, logger: Logger): FaceEncoder {
+  if (config.ENCODER_URL !== undefined) {
+    return new HttpFaceEncoder({ url: config.ENCODER_URL, timeoutMs: config.ENCODER_TIMEOUT_MS });
+  }
   return new LocalFaceEncoder({
     threads: config.ENCODER_THREADS,
     maxInputPixels: config.MAX_INPUT_PIXELS,
+    maxQueue: config.ENCODER_QUEUE,
     onError: (error) => logger.error({ err: error }, 'face encoder thread failed'),
   });
 }

@@ -4,24 +4,39 @@ import { z } from 'zod';
 const MiB = 1024 * 1024;
 
 const integer = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
+const port = (fallback: number) => integer(fallback, 0).pipe(z.number().max(65535));
 
-/** SPEC.md's configuration table, read once at start. */
-const schema = z.object({
-  PORT: integer(8001, 0).pipe(z.number().max(65535)),
+/** What the API and the standalone encoder service both run: the built-in model and its limits. */
+const modelSettings = {
   HOST: z.string().min(1).default('0.0.0.0'),
-  STORAGE: z.enum(['memory', 'sqlite']).default('sqlite'),
-  SQLITE_PATH: z.string().min(1).default('./data/faces.db'),
-  CACHE: z.enum(['memory']).default('memory'),
-  CACHE_MAX_ENTRIES: integer(10_000),
   ENCODER_THREADS: integer(availableParallelism()),
-  SESSION_IMAGE_LIMIT: integer(5),
+  /** Images waiting for a free encoder thread before new ones get 503 + Retry-After. */
+  ENCODER_QUEUE: integer(availableParallelism(), 0),
   MAX_FACES: integer(5),
   MAX_UPLOAD_BYTES: integer(10 * MiB),
   MAX_INPUT_PIXELS: integer(50_000_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};
+
+/** SPEC.md's configuration table, read once at start. */
+const schema = z.object({
+  ...modelSettings,
+  PORT: port(8001),
+  STORAGE: z.enum(['memory', 'sqlite']).default('sqlite'),
+  SQLITE_PATH: z.string().min(1).default('./data/faces.db'),
+  CACHE: z.enum(['memory']).default('memory'),
+  CACHE_MAX_ENTRIES: integer(10_000),
+  /** Set: the HTTP encoder at this URL (the seed's variable). Unset: the built-in encoder. */
+  ENCODER_URL: z.url({ protocol: /^https?$/ }).optional(),
+  ENCODER_TIMEOUT_MS: integer(10_000),
+  SESSION_IMAGE_LIMIT: integer(5),
 });
 
+/** `npm run encoder`: the built-in model behind the original encoder's HTTP contract. */
+const encoderServiceSchema = z.object({ ...modelSettings, PORT: port(8000) });
+
 export type Config = z.infer<typeof schema>;
+export type EncoderServiceConfig = z.infer<typeof encoderServiceSchema>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -31,13 +46,25 @@ export class ConfigError extends Error {
  * Parses the environment; a bad value stops the start with one line per problem.
  * Empty variables count as unset, so `PORT=` in a .env file means the default.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(env: Env = process.env): Config {
+  return parse(schema, env);
+}
+
+export function loadEncoderServiceConfig(env: Env = process.env): EncoderServiceConfig {
+  return parse(encoderServiceSchema, env);
+}
+
+type Env = Record<string, string | undefined>;
+
+function parse<T extends z.ZodType>(schema: T, env: Env): z.infer<T> {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = schema.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = issue.path.join('.');
-      return `  ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+      // URLs may carry credentials: name them, never print them.
+      const value = name.endsWith('_URL') ? '' : `=${JSON.stringify(env[name] ?? '')}`;
+      return `  ${name}${value}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }

@@ -17,7 +17,7 @@ const { app, close } = compose(config, logger);
 const server = app.listen(config.PORT, config.HOST, () => {
   const { port } = server.address() as AddressInfo;
   logger.info(
-    { port, host: config.HOST, storage: config.STORAGE, cache: config.CACHE, encoder: 'built-in' },
+    { port, host: config.HOST, storage: config.STORAGE, cache: config.CACHE, encoder: config.ENCODER_URL === undefined ? 'built-in' : 'http' },
     'face-sessions listening',
   );
 });

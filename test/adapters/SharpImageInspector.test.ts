@@ -2,8 +2,10 @@ import { crc32 } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { SharpImageInspector } from '../../src/adapters/SharpImageInspector.ts';
+import { fixture } from '../support/fixtures.ts';
 
-const inspector = new SharpImageInspector({ maxInputPixels: 50_000_000 });
+const inspector = new SharpImageInspector({ maxInputPixels: 50_000_000, verifyDecode: false });
+const decoding = new SharpImageInspector({ maxInputPixels: 50_000_000, verifyDecode: true });
 
 function blank(width: number, height: number): Sharp {
   return sharp({ create: { width, height, channels: 3, background: '#808080' } });
@@ -55,10 +57,18 @@ describe('SharpImageInspector', () => {
   });
 
   it('accepts exactly the pixel limit and refuses one row more', async () => {
-    const small = new SharpImageInspector({ maxInputPixels: 100 });
+    const small = new SharpImageInspector({ maxInputPixels: 100, verifyDecode: true });
     await expect(small.inspect(await blank(10, 10).png().toBuffer())).resolves.toMatchObject({ width: 10 });
     await expect(small.inspect(await blank(10, 11).png().toBuffer())).rejects.toMatchObject({
       code: 'file_too_large',
     });
+  });
+
+  it('refuses a truncated JPEG as invalid_image only when told to decode it (remote encoder)', async () => {
+    const jpeg = fixture('one-face-soccer.jpg');
+    const truncated = jpeg.subarray(0, Math.floor(jpeg.length / 2));
+    await expect(inspector.inspect(truncated)).resolves.toMatchObject({ format: 'jpeg' });
+    await expect(decoding.inspect(truncated)).rejects.toMatchObject({ code: 'invalid_image' });
+    await expect(decoding.inspect(jpeg)).resolves.toMatchObject({ format: 'jpeg' });
   });
 });

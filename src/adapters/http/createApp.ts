@@ -1,7 +1,5 @@
 import Router from '@koa/router';
-import multer from '@koa/multer';
 import Koa from 'koa';
-import multerCore from 'multer';
 import type { Logger } from 'pino';
 import { Failure } from '../../domain/Failure.ts';
 import type { ClearSession } from '../../domain/useCases/ClearSession.ts';
@@ -11,7 +9,8 @@ import type { StartSession } from '../../domain/useCases/StartSession.ts';
 import { openApiDocument } from './openapi.ts';
 import { problemDetails, sendProblem } from './problem.ts';
 import { requestLog } from './requestLog.ts';
-import { apiKeyHeaders, uploadedFile } from './schemas.ts';
+import { uploadReceiver } from './receiveUpload.ts';
+import { apiKeyHeaders } from './schemas.ts';
 import { swaggerUi } from './swaggerUi.ts';
 
 export interface HttpAppDeps {
@@ -33,10 +32,7 @@ export function createApp(deps: HttpAppDeps): Koa {
   const router = new Router();
   const apiKey = (ctx: Koa.Context) => apiKeyHeaders.parse(ctx.headers);
   const openApi = openApiDocument(deps.limits);
-  const upload = multer({
-    storage: multer.memoryStorage(),
-    limits: { fileSize: deps.limits.maxUploadBytes, files: 1, fields: 10, fieldSize: 64 * 1024, parts: 20 },
-  }).single('file');
+  const receiveUpload = uploadReceiver(deps.limits.maxUploadBytes);
 
   router.get('/ping', (ctx) => {
     ctx.body = { status: 'ok' };
@@ -65,10 +61,9 @@ export function createApp(deps: HttpAppDeps): Koa {
   });
 
   router.post('/encode', async (ctx) => {
-    await receiveUpload(() => upload(ctx, async () => {}));
-    const file = uploadedFile.parse(ctx.file);
-    if (!file) throw new Failure('missing_file', 'Send the image as multipart/form-data in a part named "file".');
-    ctx.body = await deps.encodeImage.execute({ key: apiKey(ctx), image: file.buffer });
+    const image = await receiveUpload(ctx);
+    if (!image) throw new Failure('missing_file', 'Send the image as multipart/form-data in a part named "file".');
+    ctx.body = await deps.encodeImage.execute({ key: apiKey(ctx), image });
   });
 
   router.get('/summary', async (ctx) => {
@@ -88,20 +83,6 @@ export function createApp(deps: HttpAppDeps): Koa {
     deps.logger.error({ err: error, reqId: ctx?.state.requestId }, 'unexpected error');
   });
   return app;
-}
-
-/** Multer's own errors become SPEC codes; without this Koa would answer 500. */
-async function receiveUpload(parse: () => Promise<unknown>): Promise<void> {
-  try {
-    await parse();
-  } catch (error) {
-    if (error instanceof multerCore.MulterError && error.code === 'LIMIT_FILE_SIZE') {
-      throw new Failure('file_too_large', 'The file is larger than the upload limit.', { cause: error });
-    }
-    throw new Failure('missing_file', 'Send exactly one image as multipart/form-data in a part named "file".', {
-      cause: error,
-    });
-  }
 }
 
 /** Each check ends as "ok" or "failed"; why it failed goes to the log, not to the caller. */

@@ -1,0 +1,73 @@
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import { isFailure, type FailureCode } from '../../domain/Failure.ts';
+import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
+import { uploadReceiver } from './receiveUpload.ts';
+import { requestLog } from './requestLog.ts';
+
+export interface EncoderAppDeps {
+  readonly encoder: FaceEncoder;
+  readonly maxFaces: number;
+  readonly maxUploadBytes: number;
+  readonly logger: Logger;
+}
+
+/**
+ * The original "Veriff-compatible" encoder's contract over any FaceEncoder (SPEC.md):
+ * POST /v1/selfie with a multipart `file` answers 200 `[[128 numbers], ...]`, `[]` for
+ * no face, 400 `{"detail"}` above maxFaces, 422 without a file. Errors keep the
+ * original's `{"detail": ...}` body rather than problem+json, so its clients parse them.
+ */
+export function createEncoderApp(deps: EncoderAppDeps): Koa {
+  const app = new Koa();
+  const router = new Router();
+  const receiveUpload = uploadReceiver(deps.maxUploadBytes);
+
+  router.get('/ping', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+
+  router.post('/v1/selfie', async (ctx) => {
+    const image = await receiveUpload(ctx);
+    if (!image) return reply(ctx, 422, 'A non-empty multipart part named "file" is required.');
+    const faces = await deps.encoder.encode(image);
+    if (faces.length > deps.maxFaces) return reply(ctx, 400, `More than ${deps.maxFaces} faces in the image.`);
+    ctx.body = faces.map((face) => face.encoding);
+  });
+
+  app.use(requestLog(deps.logger));
+  app.use(async function failuresAsDetail(ctx, next) {
+    try {
+      await next();
+    } catch (error) {
+      if (!isFailure(error)) {
+        ctx.app.emit('error', error, ctx);
+        return reply(ctx, 500, 'Internal error.');
+      }
+      if (error.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(error.retryAfterSeconds));
+      reply(ctx, statusByCode[error.code] ?? 500, error.message);
+    }
+  });
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  app.on('error', (error: unknown, ctx?: Koa.Context) => {
+    deps.logger.error({ err: error, reqId: ctx?.state.requestId }, 'unexpected error');
+  });
+  return app;
+}
+
+const statusByCode: Partial<Record<FailureCode, number>> = {
+  missing_file: 422,
+  invalid_image: 422,
+  too_many_faces: 400,
+  file_too_large: 413,
+  unsupported_media_type: 415,
+  encoder_unavailable: 503,
+  encoder_timeout: 503,
+};
+
+function reply(ctx: Koa.Context, status: number, detail: string): void {
+  ctx.status = status;
+  ctx.body = { detail };
+}

@@ -1,0 +1,32 @@
+import multer from '@koa/multer';
+import type { Context } from 'koa';
+import multerCore from 'multer';
+import { Failure } from '../../domain/Failure.ts';
+import { uploadedFile } from './schemas.ts';
+
+/**
+ * Reads the one image of a multipart upload into memory, refusing it while it streams
+ * in once it passes `maxBytes`. Multer's own errors become SPEC codes here; left alone,
+ * Koa would answer them with 500. Resolves to undefined when there is no file part.
+ */
+export function uploadReceiver(maxBytes: number): (ctx: Context) => Promise<Buffer | undefined> {
+  const single = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 64 * 1024, parts: 20 },
+  }).single('file');
+
+  return async function receiveUpload(ctx) {
+    try {
+      await single(ctx, async () => {});
+    } catch (error) {
+      if (error instanceof multerCore.MulterError && error.code === 'LIMIT_FILE_SIZE') {
+        throw new Failure('file_too_large', `The file is larger than ${maxBytes} bytes.`, { cause: error });
+      }
+      throw new Failure('missing_file', 'Send exactly one image as multipart/form-data in a part named "file".', {
+        cause: error,
+      });
+    }
+    const file = uploadedFile.parse(ctx.file);
+    return file && file.buffer.byteLength > 0 ? file.buffer : undefined;
+  };
+}

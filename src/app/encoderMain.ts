@@ -1,0 +1,37 @@
+import type { AddressInfo } from 'node:net';
+import { LocalFaceEncoder } from '../adapters/encoder/LocalFaceEncoder.ts';
+import { createEncoderApp } from '../adapters/http/createEncoderApp.ts';
+import { ConfigError, loadEncoderServiceConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+
+// `npm run encoder`: the built-in face model as a standalone service with the original encoder's contract.
+let config;
+try {
+  config = loadEncoderServiceConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+
+const logger = createLogger(config.LOG_LEVEL);
+const encoder = new LocalFaceEncoder({
+  threads: config.ENCODER_THREADS,
+  maxQueue: config.ENCODER_QUEUE,
+  maxInputPixels: config.MAX_INPUT_PIXELS,
+  onError: (error) => logger.error({ err: error }, 'face encoder thread failed'),
+});
+const app = createEncoderApp({ encoder, maxFaces: config.MAX_FACES, maxUploadBytes: config.MAX_UPLOAD_BYTES, logger });
+const server = app.listen(config.PORT, config.HOST, () => {
+  const { port } = server.address() as AddressInfo;
+  logger.info({ port, host: config.HOST, threads: config.ENCODER_THREADS }, 'face encoder listening');
+});
+
+async function shutdown(signal: string): Promise<void> {
+  logger.info({ signal }, 'shutting down');
+  server.close();
+  await encoder.close();
+  process.exit(0);
+}
+process.once('SIGINT', () => void shutdown('SIGINT'));
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
