@@ -25,6 +25,8 @@ export interface Composed {
   close(): Promise<void>;
 }
 
+const READY_PROBE_REUSE_MS = 2000;
+
 /** The composition root: the only place that knows which adapter fills which port. */
 export function compose(config: Config, logger: Logger): Composed {
   const store = makeStore(config);
@@ -41,7 +43,12 @@ export function compose(config: Config, logger: Logger): Composed {
     encodeImage: new EncodeImage({ ...deps, sessionImageLimit: config.SESSION_IMAGE_LIMIT, maxFaces: config.MAX_FACES }),
     getSummary: new GetSummary(deps),
     clearSession: new ClearSession(deps),
-    readinessChecks: { storage: () => store.ping(), cache: () => cache.ping(), encoder: () => encoder.ping() },
+    readinessChecks: {
+      storage: () => store.ping(),
+      cache: () => cache.ping(),
+      // A remote encoder is probed over the network: don't let frequent /ready polls multiply that.
+      encoder: reuseOutcomeFor(READY_PROBE_REUSE_MS, () => encoder.ping()),
+    },
     logger,
     limits: {
       sessionImageLimit: config.SESSION_IMAGE_LIMIT,
@@ -84,4 +91,13 @@ function makeEncoder(config: Config, logger: Logger): FaceEncoder {
     maxQueue: config.ENCODER_QUEUE,
     onError: (error) => logger.error({ err: error }, 'face encoder thread failed'),
   });
+}
+
+/** Runs `check` at most once per `ms`; callers in between share its outcome. */
+function reuseOutcomeFor(ms: number, check: () => Promise<void>): () => Promise<void> {
+  let last: { at: number; outcome: Promise<void> } | undefined;
+  return () => {
+    if (!last || performance.now() - last.at > ms) last = { at: performance.now(), outcome: check() };
+    return last.outcome;
+  };
 }

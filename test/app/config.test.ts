@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/app/config.ts';
+import { loadConfig, loadEncoderServiceConfig } from '../../src/app/config.ts';
 
 describe('loadConfig', () => {
   it('defaults to SPEC.md\'s embedded setup', () => {
@@ -27,8 +27,30 @@ describe('loadConfig', () => {
   });
 
   it('refuses bad values with one line per variable', () => {
-    expect(() => loadConfig({ PORT: '70000', STORAGE: 'postgres', MAX_FACES: '0', LOG_LEVEL: 'loud' })).toThrowError(
-      /PORT="70000".*\n.*STORAGE="postgres".*\n.*MAX_FACES="0".*\n.*LOG_LEVEL="loud"/,
-    );
+    const message = captureError(() => loadConfig({ PORT: '70000', STORAGE: 'postgres', MAX_FACES: '0', LOG_LEVEL: 'loud' }));
+    const lines = message.split('\n').slice(1);
+    expect(lines).toHaveLength(4);
+    for (const shown of ['PORT="70000"', 'STORAGE="postgres"', 'MAX_FACES="0"', 'LOG_LEVEL="loud"']) {
+      expect(lines.filter((line) => line.includes(shown))).toHaveLength(1);
+    }
+  });
+
+  it('names a bad URL without printing it, since URLs can carry credentials', () => {
+    const message = captureError(() => loadConfig({ ENCODER_URL: 'ftp://user:secret@encoder' }));
+    expect(message).toContain('ENCODER_URL');
+    expect(message).not.toContain('secret');
+  });
+
+  it('gives the encoder service its own port default, 8000', () => {
+    expect(loadEncoderServiceConfig({}).PORT).toBe(8000);
   });
 });
+
+function captureError(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected an error');
+}

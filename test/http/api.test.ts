@@ -193,3 +193,26 @@ describe('the service around the API', () => {
     expect(app.logs.join('\n')).not.toContain(key);
   });
 });
+
+describe('the event loop while the model works', () => {
+  it('answers /ping quickly while two slow encodes run', async () => {
+    const big = hasSeedImages ? seedImage('large-6000x4000-no-face.jpg') : await sharp(soccer).resize(4000).jpeg().toBuffer();
+    const variant = await sharp(big).jpeg({ quality: 80 }).toBuffer();
+    let encoding = true;
+    const encodes = Promise.all([upload(app.url, key, big), upload(app.url, key, variant)]).finally(() => {
+      encoding = false;
+    });
+    const latencies: number[] = [];
+    while (encoding) {
+      const started = performance.now();
+      expect((await fetch(`${app.url}/ping`)).status).toBe(200);
+      if (encoding) latencies.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await encodes;
+    // Pings were answered *during* the encodes, and fast: inference is not on the event loop.
+    expect(latencies.length).toBeGreaterThanOrEqual(5);
+    latencies.sort((a, b) => a - b);
+    expect(latencies[Math.floor(latencies.length / 2)]).toBeLessThan(100);
+  });
+});

@@ -75,6 +75,9 @@ export class HttpFaceEncoder implements FaceEncoder {
       throw new Failure('too_many_faces', message);
     }
     if (response.statusCode === 413) throw new Failure('file_too_large', 'The image is larger than the face encoder accepts.');
+    if (response.statusCode === 415) throw new Failure('unsupported_media_type', 'The face encoder does not take this image format.');
+    // The contract's 422 means "no file"; a file was sent, so the encoder could not read it as an image.
+    if (response.statusCode === 422) throw new Failure('invalid_image', 'The face encoder could not decode the image.');
     if (response.statusCode === 503) {
       throw new Failure('encoder_unavailable', 'The face encoder is overloaded; try again later.', {
         retryAfterSeconds: retryAfterSeconds(response.headers['retry-after']) ?? DEFAULT_RETRY_AFTER_SECONDS,

@@ -57,7 +57,11 @@ export class LocalFaceEncoder implements FaceEncoder {
     try {
       outcome = await this.#pool.run(bytes, { transferList: [bytes.buffer] });
     } catch (error) {
-      throw new Failure('encoder_unavailable', 'The face encoder cannot take work right now.', { cause: error });
+      // Mostly the bounded queue being full: shed the load and tell the client when to come back.
+      throw new Failure('encoder_unavailable', 'The face encoder is busy; try again shortly.', {
+        cause: error,
+        retryAfterSeconds: 1,
+      });
     }
     if ('failure' in outcome) throw new Failure(outcome.failure.code, outcome.failure.detail);
     return outcome.faces;

@@ -1,0 +1,151 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpFaceEncoder } from '../../src/adapters/encoder/HttpFaceEncoder.ts';
+import { LocalFaceEncoder } from '../../src/adapters/encoder/LocalFaceEncoder.ts';
+import { fixture, hasSeedImages, seedImage } from '../support/fixtures.ts';
+import { entryPoints, type Spawned, spawnService, stopService } from '../support/spawnService.ts';
+import { newSession, type RunningApp, startApp, upload } from '../support/startApp.ts';
+
+let service: Spawned;
+let encoder: HttpFaceEncoder;
+beforeAll(async () => {
+  service = await spawnService(entryPoints.encoder, { ENCODER_THREADS: '1' });
+  encoder = new HttpFaceEncoder({ url: `${service.url}/v1/selfie`, timeoutMs: 20_000 });
+});
+afterAll(async () => {
+  await encoder?.close();
+  expect(await stopService(service.child)).toBe(0);
+});
+
+function postFile(bytes: Uint8Array | undefined): Promise<Response> {
+  const form = new FormData();
+  if (bytes) form.append('file', new Blob([bytes]), 'photo');
+  return fetch(`${service.url}/v1/selfie`, { method: 'POST', body: form });
+}
+
+describe('npm run encoder keeps the original encoder contract', () => {
+  it('answers 200 with one 128-number array per face, [] for none', async () => {
+    const one = await postFile(fixture('one-face-soccer.jpg'));
+    expect(one.status).toBe(200);
+    const faces = (await one.json()) as number[][];
+    expect(faces).toHaveLength(1);
+    expect(faces[0]).toHaveLength(128);
+    expect(await (await postFile(fixture('no-face-baboon.jpg'))).json()).toEqual([]);
+  });
+
+  it('answers 422 without a file and for bytes that are not an image, never 500', async () => {
+    expect((await postFile(undefined)).status).toBe(422);
+    const text = await postFile(Buffer.from('not an image'));
+    expect(text.status).toBe(422);
+    expect(await text.json()).toEqual({ detail: expect.any(String) });
+  });
+
+  it.skipIf(!hasSeedImages)('answers 400 with a detail for more than 5 faces', async () => {
+    const six = await postFile(seedImage('six-faces.jpg'));
+    expect(six.status).toBe(400);
+    expect(await six.json()).toEqual({ detail: expect.stringContaining('5') });
+  });
+
+  it('answers /ping', async () => {
+    expect((await fetch(`${service.url}/ping`)).status).toBe(200);
+  });
+});
+
+describe('HttpFaceEncoder against the real encoder service', () => {
+  it('gives exactly the encodings the in-process encoder gives for the same photo', async () => {
+    const local = new LocalFaceEncoder({ threads: 1, maxInputPixels: 50_000_000 });
+    try {
+      const photo = fixture('one-face-basketball-1.png');
+      const [remote, inProcess] = await Promise.all([encoder.encode(photo), local.encode(photo)]);
+      expect(remote.map((face) => face.encoding)).toEqual(inProcess.map((face) => face.encoding));
+    } finally {
+      await local.close();
+    }
+  });
+
+  it.skipIf(!hasSeedImages)('maps two faces, six faces and no face', async () => {
+    expect(await encoder.encode(seedImage('two-faces.jpg'))).toHaveLength(2);
+    await expect(encoder.encode(seedImage('six-faces.jpg'))).rejects.toMatchObject({ code: 'too_many_faces' });
+    expect(await encoder.encode(seedImage('no-face-landscape.jpg'))).toEqual([]);
+  });
+
+  it('maps an undecodable file to invalid_image', async () => {
+    await expect(encoder.encode(Buffer.from('not an image'))).rejects.toMatchObject({ code: 'invalid_image' });
+  });
+});
+
+describe('the API with ENCODER_URL', () => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await startApp({ ENCODER_URL: `${service.url}/v1/selfie` });
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('encodes through the remote encoder and reports it ready', async () => {
+    const key = await newSession(app.url);
+    const response = await upload(app.url, key, fixture('one-face-soccer.jpg'));
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { faces: unknown[] }).faces).toHaveLength(1);
+    expect(await (await fetch(`${app.url}/ready`)).json()).toMatchObject({ checks: { encoder: 'ok' } });
+  });
+});
+
+describe('the API in front of a failing encoder', () => {
+  /** An encoder that answers every request with `reply` and counts them. */
+  async function faultyEncoder(reply: (response: http.ServerResponse) => void) {
+    const state = { calls: 0 };
+    const server = http.createServer((request, response) => {
+      state.calls += 1;
+      request.resume();
+      request.on('end', () => reply(response));
+    });
+    server.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/selfie`;
+    return { state, url, server };
+  }
+
+  it.each([
+    ['a 500', 502, 'encoder_bad_response', (r: http.ServerResponse) => r.writeHead(500).end('boom')],
+    ['garbage', 502, 'encoder_bad_response', (r: http.ServerResponse) => r.writeHead(200).end('not json{')],
+    ['127 numbers', 502, 'encoder_bad_response', (r: http.ServerResponse) => r.writeHead(200).end(JSON.stringify([Array(127).fill(0.1)]))],
+    ['a lasting 503', 503, 'encoder_unavailable', (r: http.ServerResponse) => r.writeHead(503).end()],
+    ['silence', 504, 'encoder_timeout', () => {}],
+  ])('answers %s with %i %s and takes no slot', async (_, status, code, reply) => {
+    const encoderStub = await faultyEncoder(reply);
+    const api = await startApp({ ENCODER_URL: encoderStub.url, ENCODER_TIMEOUT_MS: '500' });
+    try {
+      const key = await newSession(api.url);
+      const response = await upload(api.url, key, fixture('one-face-soccer.jpg'));
+      expect(response.status).toBe(status);
+      expect(await response.json()).toMatchObject({ code });
+      if (status === 503) expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await (await fetch(`${api.url}/summary`, { headers: { key } })).json()).toEqual({ image_encodings: [] });
+    } finally {
+      await api.close();
+      encoderStub.server.closeAllConnections();
+      encoderStub.server.close();
+    }
+  });
+
+  it('never calls the encoder for a file that does not decode', async () => {
+    const encoderStub = await faultyEncoder((r) => r.writeHead(200).end('[]'));
+    const api = await startApp({ ENCODER_URL: encoderStub.url });
+    try {
+      const key = await newSession(api.url);
+      const jpeg = fixture('one-face-soccer.jpg');
+      for (const bytes of [Buffer.from('text, not an image'), jpeg.subarray(0, jpeg.length / 2)]) {
+        const response = await upload(api.url, key, bytes);
+        expect(response.status).toBe(400);
+        expect(await response.json()).toMatchObject({ code: 'invalid_image' });
+      }
+      expect(encoderStub.state.calls).toBe(0);
+    } finally {
+      await api.close();
+      encoderStub.server.close();
+    }
+  });
+});
