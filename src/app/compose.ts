@@ -6,7 +6,10 @@ import { LocalFaceEncoder } from '../adapters/encoder/LocalFaceEncoder.ts';
 import { createApp } from '../adapters/http/createApp.ts';
 import { KeyvEncodingCache } from '../adapters/keyv/KeyvEncodingCache.ts';
 import { memoryKeyv } from '../adapters/keyv/memoryKeyv.ts';
+import { redisKeyv } from '../adapters/keyv/redisKeyv.ts';
 import { MemoryStore } from '../adapters/memory/MemoryStore.ts';
+import { createRedisClient } from '../adapters/redis/createRedisClient.ts';
+import { RedisStore } from '../adapters/redis/RedisStore.ts';
 import { SharpImageInspector } from '../adapters/SharpImageInspector.ts';
 import { SqliteStore } from '../adapters/sqlite/SqliteStore.ts';
 import { ClearSession } from '../domain/useCases/ClearSession.ts';
@@ -29,8 +32,8 @@ const READY_PROBE_REUSE_MS = 2000;
 
 /** The composition root: the only place that knows which adapter fills which port. */
 export function compose(config: Config, logger: Logger): Composed {
-  const store = makeStore(config);
-  const cache = makeCache(config);
+  const store = makeStore(config, logger);
+  const cache = makeCache(config, logger);
   const encoder = makeEncoder(config, logger);
   const inspector = new SharpImageInspector({
     maxInputPixels: config.MAX_INPUT_PIXELS,
@@ -65,19 +68,31 @@ export function compose(config: Config, logger: Logger): Composed {
   };
 }
 
-function makeStore(config: Config): SessionStore & EncodingStore {
+const REDIS_CACHE_TTL_MS = 24 * 60 * 60 * 1000;
+
+function makeStore(config: Config, logger: Logger): SessionStore & EncodingStore {
   switch (config.STORAGE) {
     case 'memory':
       return new MemoryStore();
     case 'sqlite':
       return new SqliteStore(config.SQLITE_PATH);
+    case 'redis':
+      return new RedisStore(createRedisClient({ url: config.REDIS_URL, logger }), config.REDIS_KEY_PREFIX);
   }
 }
 
-function makeCache(config: Config): EncodingCache {
+function makeCache(config: Config, logger: Logger): EncodingCache {
   switch (config.CACHE) {
     case 'memory':
       return new KeyvEncodingCache(memoryKeyv(config.CACHE_MAX_ENTRIES));
+    case 'redis': {
+      const client = createRedisClient({ url: config.REDIS_URL, logger });
+      const keyv = redisKeyv(client, logger, `${config.REDIS_KEY_PREFIX}cache`);
+      return new KeyvEncodingCache(keyv, {
+        ttlMs: REDIS_CACHE_TTL_MS,
+        onError: (error) => logger.warn({ err: error }, 'redis cache unavailable; answering from storage'),
+      });
+    }
   }
 }
 

@@ -22,9 +22,12 @@ const modelSettings = {
 const schema = z.object({
   ...modelSettings,
   PORT: port(8001),
-  STORAGE: z.enum(['memory', 'sqlite']).default('sqlite'),
+  STORAGE: z.enum(['memory', 'sqlite', 'redis']).default('sqlite'),
   SQLITE_PATH: z.string().min(1).default('./data/faces.db'),
-  CACHE: z.enum(['memory']).default('memory'),
+  CACHE: z.enum(['memory', 'redis']).default('memory'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /** Namespaces every key, so several deployments can share one Redis. No braces: they set cluster slots. */
+  REDIS_KEY_PREFIX: z.string().regex(/^[^{}]*$/).default('faces:'),
   CACHE_MAX_ENTRIES: integer(10_000),
   /** Set: the HTTP encoder at this URL (the seed's variable). Unset: the built-in encoder. */
   ENCODER_URL: z.url({ protocol: /^https?$/ }).optional(),

@@ -10,14 +10,19 @@ export type Store = SessionStore & EncodingStore;
  * The one definition of how storage behaves. Every adapter runs it unchanged: a
  * difference between adapters is a bug in the adapter, never a case here.
  */
-export function sessionStoreContract(name: string, makeStore: () => Promise<Store> | Store): void {
-  describe(`${name} storage contract`, () => {
+export function sessionStoreContract(
+  name: string,
+  makeStore: () => Promise<Store> | Store,
+  options: { skip?: boolean; afterEach?: () => Promise<void> } = {},
+): void {
+  describe.skipIf(options.skip ?? false)(`${name} storage contract`, () => {
     let store: Store;
     beforeEach(async () => {
       store = await makeStore();
     });
     afterEach(async () => {
       await store.close();
+      await options.afterEach?.();
     });
 
     const id = () => randomBytes(32).toString('hex');

@@ -7,7 +7,12 @@ export interface ClearSessionDeps {
   readonly cache: EncodingCache;
 }
 
-/** Empties a session; its key stays valid. Encodings left unreferenced are deleted. */
+/**
+ * Empties a session; its key stays valid. Encodings left unreferenced are deleted from
+ * storage and cache. The session's images leave the cache first (evicting a shared one
+ * only costs a miss): if that fails nothing is cleared yet, so a retry still finds
+ * them. The second eviction catches an entry a concurrent summary put back.
+ */
 export class ClearSession {
   readonly #deps: ClearSessionDeps;
 
@@ -16,8 +21,13 @@ export class ClearSession {
   }
 
   async execute(input: { key: string | undefined }): Promise<void> {
-    const deleted = await this.#deps.sessions.clearSession(keyHashOf(input.key));
+    const { sessions, cache } = this.#deps;
+    const keyHash = keyHashOf(input.key);
+    const held = await sessions.listImages(keyHash);
+    if (held === null) throw unauthorized();
+    await cache.delete(held);
+    const deleted = await sessions.clearSession(keyHash);
     if (deleted === null) throw unauthorized();
-    if (deleted.length > 0) await this.#deps.cache.delete(deleted);
+    await cache.delete(deleted);
   }
 }

@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { createRedisClient, type RedisClient } from '../../src/adapters/redis/createRedisClient.ts';
+
+export const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const quietLogger = pino({ level: 'silent' });
+
+async function answers(url: string): Promise<boolean> {
+  const client = createRedisClient({ url, logger: quietLogger });
+  try {
+    for (let attempt = 0; attempt < 20 && !client.isReady; attempt++) await new Promise((r) => setTimeout(r, 50));
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Redis suites run whenever Redis answers; in CI they must, so a missing Redis fails the run. */
+export const hasRedis = await answers(redisUrl);
+if (!hasRedis) {
+  if (process.env.CI) throw new Error(`CI: no Redis answers at ${redisUrl}; .ci/run should have started one.`);
+  console.warn(`\n!!! SKIPPING Redis tests: nothing answers at ${redisUrl} (set REDIS_URL, or run bash .ci/run) !!!\n`);
+}
+
+/** The outage test starts redis-server itself. */
+export const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
+if (!hasRedisServer) {
+  if (process.env.CI) throw new Error('CI: redis-server is not installed; .ci/run should have installed it.');
+  console.warn('\n!!! SKIPPING the Redis outage test: no redis-server binary (apt-get install redis-server) !!!\n');
+}
+
+/** A key prefix no other test uses. */
+export function freshPrefix(): string {
+  return `test:${randomBytes(6).toString('hex')}:`;
+}
+
+/** A connected client, ready for commands. */
+export async function connectedClient(url = redisUrl): Promise<RedisClient> {
+  const client = createRedisClient({ url, logger: quietLogger });
+  for (let attempt = 0; attempt < 100 && !client.isReady; attempt++) await new Promise((r) => setTimeout(r, 20));
+  return client;
+}
+
+/** Deletes every key under `prefix`, so tests leave the shared Redis as they found it. */
+export async function deletePrefix(prefix: string, url = redisUrl): Promise<void> {
+  const client = await connectedClient(url);
+  try {
+    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+      if (keys.length > 0) await client.del(keys);
+    }
+  } finally {
+    client.destroy();
+  }
+}
