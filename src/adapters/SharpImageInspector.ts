@@ -1,3 +1,4 @@
+import { fileTypeFromBuffer } from 'file-type';
 import sharp, { type Metadata } from 'sharp';
 import { Failure } from '../domain/Failure.ts';
 import type { ImageInfo, ImageInspector } from '../ports/ImageInspector.ts';
@@ -64,6 +65,12 @@ async function readMetadata(image: Uint8Array): Promise<Metadata> {
     // reading a header costs nothing; the limit is checked above with its own code.
     return await sharp(image, { limitInputPixels: false }).metadata();
   } catch (error) {
+    // sharp cannot read it: a known file type (PDF, HEIC without its codec, a video...) is
+    // a format we do not take; anything unrecognisable is simply not an image.
+    const known = await fileTypeFromBuffer(image);
+    if (known) {
+      throw new Failure('unsupported_media_type', `Files of type ${known.mime} are not accepted; send JPEG, PNG, WebP, GIF, TIFF or AVIF.`, { cause: error });
+    }
     throw new Failure('invalid_image', 'The file is not an image that can be decoded.', { cause: error });
   }
 }

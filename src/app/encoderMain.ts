@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { LocalFaceEncoder } from '../adapters/encoder/LocalFaceEncoder.ts';
 import { createEncoderApp } from '../adapters/http/createEncoderApp.ts';
+import { createHttpServer } from '../adapters/http/httpServer.ts';
 import { ConfigError, loadEncoderServiceConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 
@@ -22,7 +23,7 @@ const encoder = new LocalFaceEncoder({
   onError: (error) => logger.error({ err: error }, 'face encoder thread failed'),
 });
 const app = createEncoderApp({ encoder, maxFaces: config.MAX_FACES, maxUploadBytes: config.MAX_UPLOAD_BYTES, logger });
-const server = app.listen(config.PORT, config.HOST, () => {
+const server = createHttpServer(app).listen(config.PORT, config.HOST, () => {
   const { port } = server.address() as AddressInfo;
   logger.info({ port, host: config.HOST, threads: config.ENCODER_THREADS }, 'face encoder listening');
 });

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { createHttpServer } from '../adapters/http/httpServer.ts';
 import { compose } from './compose.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
@@ -14,7 +15,7 @@ try {
 
 const logger = createLogger(config.LOG_LEVEL);
 const { app, close } = compose(config, logger);
-const server = app.listen(config.PORT, config.HOST, () => {
+const server = createHttpServer(app).listen(config.PORT, config.HOST, () => {
   const { port } = server.address() as AddressInfo;
   logger.info(
     { port, host: config.HOST, storage: config.STORAGE, cache: config.CACHE, encoder: config.ENCODER_URL === undefined ? 'built-in' : 'http' },

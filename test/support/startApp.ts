@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { createHttpServer } from '../../src/adapters/http/httpServer.ts';
 import { compose } from '../../src/app/compose.ts';
 import { loadConfig } from '../../src/app/config.ts';
 import { createLogger } from '../../src/app/logger.ts';
@@ -22,7 +23,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
     },
   });
   const composed = compose(config, createLogger('info', sink));
-  const server = composed.app.listen(0, '127.0.0.1');
+  const server = createHttpServer(composed.app).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -11,6 +11,7 @@ import { problemDetails, sendProblem } from './problem.ts';
 import { requestLog } from './requestLog.ts';
 import { uploadReceiver } from './receiveUpload.ts';
 import { apiKeyHeaders } from './schemas.ts';
+import { securityHeaders } from './securityHeaders.ts';
 import { swaggerUi } from './swaggerUi.ts';
 
 export interface HttpAppDeps {
@@ -75,6 +76,7 @@ export function createApp(deps: HttpAppDeps): Koa {
   });
 
   app.use(requestLog(deps.logger));
+  app.use(securityHeaders);
   app.use(problemDetails);
   app.use(swaggerUi());
   app.use(router.routes());

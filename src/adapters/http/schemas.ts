@@ -27,7 +27,15 @@ export const summaryResponse = z
   .object({ image_encodings: z.array(imageEncodings).meta({ description: 'In upload order.' }) })
   .register(apiSchemas, { id: 'Summary' });
 
-export const problemCodes = [...failureCodes, 'not_found', 'method_not_allowed', 'not_ready', 'internal_error'] as const;
+export const problemCodes = [
+  ...failureCodes,
+  'not_found',
+  'method_not_allowed',
+  'not_ready',
+  'internal_error',
+  'headers_too_large',
+  'bad_request',
+] as const;
 export type ProblemCode = (typeof problemCodes)[number];
 
 export const problem = z

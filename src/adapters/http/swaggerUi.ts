@@ -36,7 +36,8 @@ export function swaggerUi(): Middleware {
     if (!asset) return next();
     ctx.type = asset.type;
     ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.set('Content-Security-Policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:");
+    // Swagger UI sets inline styles; scripts stay 'self' only (init.js is a file for that reason).
+    ctx.set('Content-Security-Policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
     ctx.body = asset.body;
   };
 }
