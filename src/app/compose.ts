@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
+import { CircuitBreakingFaceEncoder } from '../adapters/encoder/CircuitBreakingFaceEncoder.ts';
 import { HttpFaceEncoder } from '../adapters/encoder/HttpFaceEncoder.ts';
 import { LocalFaceEncoder } from '../adapters/encoder/LocalFaceEncoder.ts';
 import { createApp } from '../adapters/http/createApp.ts';
@@ -8,7 +9,7 @@ import { KeyvEncodingCache } from '../adapters/keyv/KeyvEncodingCache.ts';
 import { memoryKeyv } from '../adapters/keyv/memoryKeyv.ts';
 import { redisKeyv } from '../adapters/keyv/redisKeyv.ts';
 import { MemoryStore } from '../adapters/memory/MemoryStore.ts';
-import { createRedisClient } from '../adapters/redis/createRedisClient.ts';
+import { createRedisClient, type RedisClient } from '../adapters/redis/createRedisClient.ts';
 import { RedisStore } from '../adapters/redis/RedisStore.ts';
 import { SharpImageInspector } from '../adapters/SharpImageInspector.ts';
 import { SqliteStore } from '../adapters/sqlite/SqliteStore.ts';
@@ -21,6 +22,7 @@ import type { EncodingStore } from '../ports/EncodingStore.ts';
 import type { FaceEncoder } from '../ports/FaceEncoder.ts';
 import type { SessionStore } from '../ports/SessionStore.ts';
 import type { Config } from './config.ts';
+import { makeRateLimiters } from './rateLimiters.ts';
 
 export interface Composed {
   readonly app: Koa;
@@ -32,7 +34,8 @@ const READY_PROBE_REUSE_MS = 2000;
 
 /** The composition root: the only place that knows which adapter fills which port. */
 export function compose(config: Config, logger: Logger): Composed {
-  const store = makeStore(config, logger);
+  const redis = config.STORAGE === 'redis' ? createRedisClient({ url: config.REDIS_URL, logger }) : undefined;
+  const store = makeStore(config, redis);
   const cache = makeCache(config, logger);
   const encoder = makeEncoder(config, logger);
   const inspector = new SharpImageInspector({
@@ -52,6 +55,11 @@ export function compose(config: Config, logger: Logger): Composed {
       // A remote encoder is probed over the network: don't let frequent /ready polls multiply that.
       encoder: reuseOutcomeFor(READY_PROBE_REUSE_MS, () => encoder.ping()),
     },
+    rateLimiters: makeRateLimiters(
+      { sessionsPerMinute: config.RATE_LIMIT_SESSIONS_PER_MINUTE, requestsPerMinute: config.RATE_LIMIT_REQUESTS_PER_MINUTE },
+      redis && { client: redis, keyPrefix: config.REDIS_KEY_PREFIX },
+    ),
+    trustProxy: config.TRUST_PROXY,
     logger,
     limits: {
       sessionImageLimit: config.SESSION_IMAGE_LIMIT,
@@ -70,14 +78,14 @@ export function compose(config: Config, logger: Logger): Composed {
 
 const REDIS_CACHE_TTL_MS = 24 * 60 * 60 * 1000;
 
-function makeStore(config: Config, logger: Logger): SessionStore & EncodingStore {
+function makeStore(config: Config, redis: RedisClient | undefined): SessionStore & EncodingStore {
   switch (config.STORAGE) {
     case 'memory':
       return new MemoryStore();
     case 'sqlite':
       return new SqliteStore(config.SQLITE_PATH);
     case 'redis':
-      return new RedisStore(createRedisClient({ url: config.REDIS_URL, logger }), config.REDIS_KEY_PREFIX);
+      return new RedisStore(redis!, config.REDIS_KEY_PREFIX);
   }
 }
 
@@ -98,7 +106,9 @@ function makeCache(config: Config, logger: Logger): EncodingCache {
 
 function makeEncoder(config: Config, logger: Logger): FaceEncoder {
   if (config.ENCODER_URL !== undefined) {
-    return new HttpFaceEncoder({ url: config.ENCODER_URL, timeoutMs: config.ENCODER_TIMEOUT_MS });
+    const http = new HttpFaceEncoder({ url: config.ENCODER_URL, timeoutMs: config.ENCODER_TIMEOUT_MS });
+    // The built-in pool needs no breaker: its one failure mode, a full queue, already fails fast.
+    return new CircuitBreakingFaceEncoder(http, { minimumCalls: 5, failurePercentage: 50, coolDownMs: 10_000, windowMs: 10_000 });
   }
   return new LocalFaceEncoder({
     threads: config.ENCODER_THREADS,

@@ -33,6 +33,12 @@ const schema = z.object({
   ENCODER_URL: z.url({ protocol: /^https?$/ }).optional(),
   ENCODER_TIMEOUT_MS: integer(10_000),
   SESSION_IMAGE_LIMIT: integer(5),
+  /** Sessions one client address may start per minute; 0 turns the limit off. */
+  RATE_LIMIT_SESSIONS_PER_MINUTE: integer(30, 0),
+  /** Requests one API key may make per minute; 0 turns the limit off. */
+  RATE_LIMIT_REQUESTS_PER_MINUTE: integer(300, 0),
+  /** Take the client address from X-Forwarded-For: only behind a proxy that sets it. */
+  TRUST_PROXY: z.stringbool().default(false),
 });
 
 /** `npm run encoder`: the built-in model behind the original encoder's HTTP contract. */

@@ -6,7 +6,9 @@ import type { ClearSession } from '../../domain/useCases/ClearSession.ts';
 import type { EncodeImage } from '../../domain/useCases/EncodeImage.ts';
 import type { GetSummary } from '../../domain/useCases/GetSummary.ts';
 import type { StartSession } from '../../domain/useCases/StartSession.ts';
+import { hashApiKey, isWellFormedKey } from '../../domain/hashing.ts';
 import { openApiDocument } from './openapi.ts';
+import { rateLimit, type RateLimiters } from './rateLimit.ts';
 import { problemDetails, sendProblem } from './problem.ts';
 import { requestLog } from './requestLog.ts';
 import { uploadReceiver } from './receiveUpload.ts';
@@ -21,6 +23,9 @@ export interface HttpAppDeps {
   readonly clearSession: ClearSession;
   /** Named checks for /ready; each resolves when its dependency answers. */
   readonly readinessChecks: Readonly<Record<string, () => Promise<void>>>;
+  readonly rateLimiters: RateLimiters;
+  /** Client addresses come from X-Forwarded-For (set only behind a trusted proxy). */
+  readonly trustProxy: boolean;
   readonly logger: Logger;
   readonly limits: { sessionImageLimit: number; maxFaces: number; maxUploadBytes: number };
 }
@@ -29,7 +34,7 @@ const READY_CHECK_TIMEOUT_MS = 2000;
 
 /** The Koa driver: HTTP in, use cases, HTTP out. No listening here; main.ts does that. */
 export function createApp(deps: HttpAppDeps): Koa {
-  const app = new Koa({ proxy: false });
+  const app = new Koa({ proxy: deps.trustProxy });
   const router = new Router();
   const apiKey = (ctx: Koa.Context) => apiKeyHeaders.parse(ctx.headers);
   const openApi = openApiDocument(deps.limits);
@@ -53,8 +58,10 @@ export function createApp(deps: HttpAppDeps): Koa {
     ctx.body = await deps.startSession.execute();
     ctx.status = status;
   };
-  router.get('/session', startSession(200));
-  router.post('/session', startSession(201));
+  const perAddress = deps.rateLimiters.sessionsPerAddress;
+  const sessionsLimit = perAddress ? [rateLimit(perAddress, (ctx) => ctx.ip)] : [];
+  router.get('/session', ...sessionsLimit, startSession(200));
+  router.post('/session', ...sessionsLimit, startSession(201));
 
   router.delete('/session', async (ctx) => {
     await deps.clearSession.execute({ key: apiKey(ctx) });
@@ -79,6 +86,13 @@ export function createApp(deps: HttpAppDeps): Koa {
   app.use(securityHeaders);
   app.use(problemDetails);
   app.use(swaggerUi());
+  if (deps.rateLimiters.requestsPerKey) {
+    // Counted by key hash, so the limiter's store never holds a key either.
+    app.use(rateLimit(deps.rateLimiters.requestsPerKey, (ctx) => {
+      const key = apiKey(ctx);
+      return key !== undefined && isWellFormedKey(key) ? hashApiKey(key) : undefined;
+    }));
+  }
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.on('error', (error: unknown, ctx?: Koa.Context) => {
