@@ -26,6 +26,8 @@ import { makeRateLimiters } from './rateLimiters.ts';
 
 export interface Composed {
   readonly app: Koa;
+  /** Shutting down: /ready answers 503 and clients are asked to reconnect elsewhere. */
+  drain(): void;
   /** Closes every adapter: stores, cache, encoder workers. */
   close(): Promise<void>;
 }
@@ -44,7 +46,9 @@ export function compose(config: Config, logger: Logger): Composed {
   });
   const deps = { sessions: store, encodings: store, cache, encoder, inspector };
 
+  let draining = false;
   const app = createApp({
+    isDraining: () => draining,
     startSession: new StartSession({ sessions: store, generateKey: randomUUID }),
     encodeImage: new EncodeImage({ ...deps, sessionImageLimit: config.SESSION_IMAGE_LIMIT, maxFaces: config.MAX_FACES }),
     getSummary: new GetSummary(deps),
@@ -70,6 +74,9 @@ export function compose(config: Config, logger: Logger): Composed {
 
   return {
     app,
+    drain() {
+      draining = true;
+    },
     async close() {
       await Promise.allSettled([encoder.close(), cache.close(), store.close()]);
     },

@@ -16,6 +16,8 @@ const modelSettings = {
   MAX_UPLOAD_BYTES: integer(10 * MiB),
   MAX_INPUT_PIXELS: integer(50_000_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** On SIGTERM, how long in-flight requests get to finish before connections are cut. */
+  SHUTDOWN_GRACE_MS: integer(20_000, 0),
 };
 
 /** SPEC.md's configuration table, read once at start. */

@@ -3,6 +3,7 @@ import { LocalFaceEncoder } from '../adapters/encoder/LocalFaceEncoder.ts';
 import { createEncoderApp } from '../adapters/http/createEncoderApp.ts';
 import { createHttpServer } from '../adapters/http/httpServer.ts';
 import { ConfigError, loadEncoderServiceConfig } from './config.ts';
+import { exitGracefullyOnSignals } from './gracefulShutdown.ts';
 import { createLogger } from './logger.ts';
 
 // `npm run encoder`: the built-in face model as a standalone service with the original encoder's contract.
@@ -28,11 +29,5 @@ const server = createHttpServer(app).listen(config.PORT, config.HOST, () => {
   logger.info({ port, host: config.HOST, threads: config.ENCODER_THREADS }, 'face encoder listening');
 });
 
-async function shutdown(signal: string): Promise<void> {
-  logger.info({ signal }, 'shutting down');
-  server.close();
-  await encoder.close();
-  process.exit(0);
-}
-process.once('SIGINT', () => void shutdown('SIGINT'));
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
+// The encoder service has no readiness state to flip: draining is stopping to accept.
+exitGracefullyOnSignals(server, { drain: () => undefined, close: () => encoder.close() }, logger, config.SHUTDOWN_GRACE_MS);

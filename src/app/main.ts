@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { createHttpServer } from '../adapters/http/httpServer.ts';
 import { compose } from './compose.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { exitGracefullyOnSignals } from './gracefulShutdown.ts';
 import { createLogger } from './logger.ts';
 
 let config;
@@ -14,8 +15,8 @@ try {
 }
 
 const logger = createLogger(config.LOG_LEVEL);
-const { app, close } = compose(config, logger);
-const server = createHttpServer(app).listen(config.PORT, config.HOST, () => {
+const service = compose(config, logger);
+const server = createHttpServer(service.app).listen(config.PORT, config.HOST, () => {
   const { port } = server.address() as AddressInfo;
   logger.info(
     { port, host: config.HOST, storage: config.STORAGE, cache: config.CACHE, encoder: config.ENCODER_URL === undefined ? 'built-in' : 'http' },
@@ -23,12 +24,4 @@ const server = createHttpServer(app).listen(config.PORT, config.HOST, () => {
   );
 });
 
-async function shutdown(signal: string): Promise<void> {
-  logger.info({ signal }, 'shutting down');
-  server.close();
-  await close();
-  logger.info('stopped');
-  process.exit(0);
-}
-process.once('SIGINT', () => void shutdown('SIGINT'));
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
+exitGracefullyOnSignals(server, service, logger, config.SHUTDOWN_GRACE_MS);

@@ -9,6 +9,8 @@ export interface RunningApp {
   readonly url: string;
   /** Every log line the app wrote, as raw JSON text. */
   readonly logs: string[];
+  /** What SIGTERM does first: /ready goes 503. */
+  drain(): void;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
   return {
     url: `http://127.0.0.1:${port}`,
     logs,
+    drain: () => composed.drain(),
     async close() {
       await new Promise((resolve) => server.close(resolve));
       await composed.close();

@@ -24,6 +24,8 @@ export interface HttpAppDeps {
   /** Named checks for /ready; each resolves when its dependency answers. */
   readonly readinessChecks: Readonly<Record<string, () => Promise<void>>>;
   readonly rateLimiters: RateLimiters;
+  /** True once the process is shutting down. */
+  readonly isDraining: () => boolean;
   /** Client addresses come from X-Forwarded-For (set only behind a trusted proxy). */
   readonly trustProxy: boolean;
   readonly logger: Logger;
@@ -45,6 +47,7 @@ export function createApp(deps: HttpAppDeps): Koa {
   });
 
   router.get('/ready', async (ctx) => {
+    if (deps.isDraining()) return sendProblem(ctx, 'not_ready', 'Shutting down.', { checks: { shutdown: 'draining' } });
     const checks = await runChecks(deps.readinessChecks, deps.logger);
     if (Object.values(checks).every((result) => result === 'ok')) {
       ctx.body = { status: 'ready', checks };
@@ -84,6 +87,10 @@ export function createApp(deps: HttpAppDeps): Koa {
 
   app.use(requestLog(deps.logger));
   app.use(securityHeaders);
+  app.use(async function closeConnectionsWhileDraining(ctx, next) {
+    await next();
+    if (deps.isDraining()) ctx.set('Connection', 'close');
+  });
   app.use(problemDetails);
   app.use(swaggerUi());
   if (deps.rateLimiters.requestsPerKey) {

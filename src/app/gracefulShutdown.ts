@@ -1,0 +1,37 @@
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+
+export interface Drainable {
+  /** From now on /ready answers 503 and responses ask clients to reconnect. */
+  drain(): void;
+  /** Closes stores, cache and encoder workers. */
+  close(): Promise<void>;
+}
+
+/**
+ * On SIGTERM/SIGINT: report not ready, stop accepting connections, give in-flight
+ * requests (an encode included) up to `graceMs` to finish, close every adapter, exit 0.
+ * A second signal exits at once.
+ */
+export function exitGracefullyOnSignals(server: Server, service: Drainable, logger: Logger, graceMs: number): void {
+  const shutdown = async (signal: string) => {
+    process.once(signal, () => process.exit(1));
+    logger.info({ signal, graceMs }, 'shutting down: draining in-flight requests');
+    service.drain();
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timedOut = await Promise.race([
+      drained.then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(resolve, graceMs, true).unref()),
+    ]);
+    if (timedOut) {
+      logger.warn('grace period over: closing the connections still open');
+      server.closeAllConnections();
+    }
+    await service.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
