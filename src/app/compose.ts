@@ -14,12 +14,14 @@ import { RedisStore } from '../adapters/redis/RedisStore.ts';
 import { SharpImageInspector } from '../adapters/SharpImageInspector.ts';
 import { SqliteStore } from '../adapters/sqlite/SqliteStore.ts';
 import { ClearSession } from '../domain/useCases/ClearSession.ts';
+import { ExpireIdleSessions } from '../domain/useCases/ExpireIdleSessions.ts';
 import { EncodeImage } from '../domain/useCases/EncodeImage.ts';
 import { GetSummary } from '../domain/useCases/GetSummary.ts';
 import { StartSession } from '../domain/useCases/StartSession.ts';
 import type { EncodingCache } from '../ports/EncodingCache.ts';
 import type { EncodingStore } from '../ports/EncodingStore.ts';
 import type { FaceEncoder } from '../ports/FaceEncoder.ts';
+import type { SessionExpiry } from '../ports/SessionExpiry.ts';
 import type { SessionStore } from '../ports/SessionStore.ts';
 import type { Config } from './config.ts';
 import { makeRateLimiters } from './rateLimiters.ts';
@@ -37,8 +39,10 @@ const READY_PROBE_REUSE_MS = 2000;
 /** The composition root: the only place that knows which adapter fills which port. */
 export function compose(config: Config, logger: Logger): Composed {
   const redis = config.STORAGE === 'redis' ? createRedisClient({ url: config.REDIS_URL, logger }) : undefined;
-  const store = makeStore(config, redis);
-  const cache = makeCache(config, logger);
+  const idleTtlMs = config.SESSION_TTL_SECONDS === undefined ? undefined : config.SESSION_TTL_SECONDS * 1000;
+  const expiry: SessionExpiry = { clock: Date.now, ...(idleTtlMs !== undefined && { idleTtlMs }) };
+  const store = makeStore(config, redis, expiry);
+  const cache = makeCache(config, logger, idleTtlMs);
   const encoder = makeEncoder(config, logger);
   const inspector = new SharpImageInspector({
     maxInputPixels: config.MAX_INPUT_PIXELS,
@@ -72,12 +76,15 @@ export function compose(config: Config, logger: Logger): Composed {
     },
   });
 
+  const stopSweeping = idleTtlMs === undefined ? () => undefined : sweepIdleSessions(new ExpireIdleSessions(deps), idleTtlMs, logger);
+
   return {
     app,
     drain() {
       draining = true;
     },
     async close() {
+      stopSweeping();
       await Promise.allSettled([encoder.close(), cache.close(), store.close()]);
     },
   };
@@ -85,26 +92,27 @@ export function compose(config: Config, logger: Logger): Composed {
 
 const REDIS_CACHE_TTL_MS = 24 * 60 * 60 * 1000;
 
-function makeStore(config: Config, redis: RedisClient | undefined): SessionStore & EncodingStore {
+function makeStore(config: Config, redis: RedisClient | undefined, expiry: SessionExpiry): SessionStore & EncodingStore {
   switch (config.STORAGE) {
     case 'memory':
-      return new MemoryStore();
+      return new MemoryStore(expiry);
     case 'sqlite':
-      return new SqliteStore(config.SQLITE_PATH);
+      return new SqliteStore(config.SQLITE_PATH, expiry);
     case 'redis':
-      return new RedisStore(redis!, config.REDIS_KEY_PREFIX);
+      return new RedisStore(redis!, config.REDIS_KEY_PREFIX, expiry);
   }
 }
 
-function makeCache(config: Config, logger: Logger): EncodingCache {
+/** With a session TTL, cached copies never outlive the data they copy by more than that TTL. */
+function makeCache(config: Config, logger: Logger, idleTtlMs: number | undefined): EncodingCache {
   switch (config.CACHE) {
     case 'memory':
-      return new KeyvEncodingCache(memoryKeyv(config.CACHE_MAX_ENTRIES));
+      return new KeyvEncodingCache(memoryKeyv(config.CACHE_MAX_ENTRIES), idleTtlMs === undefined ? {} : { ttlMs: idleTtlMs });
     case 'redis': {
       const client = createRedisClient({ url: config.REDIS_URL, logger });
       const keyv = redisKeyv(client, logger, `${config.REDIS_KEY_PREFIX}cache`);
       return new KeyvEncodingCache(keyv, {
-        ttlMs: REDIS_CACHE_TTL_MS,
+        ttlMs: Math.min(REDIS_CACHE_TTL_MS, idleTtlMs ?? Infinity),
         onError: (error) => logger.warn({ err: error }, 'redis cache unavailable; answering from storage'),
       });
     }
@@ -132,4 +140,17 @@ function reuseOutcomeFor(ms: number, check: () => Promise<void>): () => Promise<
     if (!last || performance.now() - last.at > ms) last = { at: performance.now(), outcome: check() };
     return last.outcome;
   };
+}
+
+/** Runs the expiry sweep every quarter TTL (at most every minute); returns a stop function. */
+function sweepIdleSessions(expire: ExpireIdleSessions, idleTtlMs: number, logger: Logger): () => void {
+  const sweep = () => {
+    expire.execute().then(
+      (deleted) => deleted > 0 && logger.info({ deleted }, 'expired idle sessions'),
+      (error: unknown) => logger.warn({ err: error }, 'expiring idle sessions failed; will retry'),
+    );
+  };
+  const timer = setInterval(sweep, Math.min(idleTtlMs / 4, 60_000));
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -35,6 +35,8 @@ const schema = z.object({
   ENCODER_URL: z.url({ protocol: /^https?$/ }).optional(),
   ENCODER_TIMEOUT_MS: integer(10_000),
   SESSION_IMAGE_LIMIT: integer(5),
+  /** Set: sessions unused this long are deleted with their data. Unset: sessions live until cleared. */
+  SESSION_TTL_SECONDS: z.coerce.number().int().min(1).optional(),
   /** Sessions one client address may start per minute; 0 turns the limit off. */
   RATE_LIMIT_SESSIONS_PER_MINUTE: integer(30, 0),
   /** Requests one API key may make per minute; 0 turns the limit off. */

@@ -5,7 +5,8 @@ import type { ImageEncodings } from '../domain/ImageEncodings.ts';
  * Sessions are identified by the hash of their API key, never the key itself.
  *
  * "Missing" is always `null`: no adapter throws for an
- * unknown session or hash. Adapters throw only when the storage itself fails, and then
+ * unknown session or hash. With an idle TTL, a session unused for longer than it is
+ * missing too, and every use of a session (any method naming it) restarts its TTL. Adapters throw only when the storage itself fails, and then
  * a `Failure('storage_unavailable')`.
  */
 export interface SessionStore {
@@ -25,6 +26,12 @@ export interface SessionStore {
    * encodings, or `null` if no such session.
    */
   clearSession(keyHash: string): Promise<string[] | null>;
+  /**
+   * Deletes sessions idle past the TTL with their links, and the encodings no live
+   * session references any more; returns the SHA-256s of those encodings. Without a
+   * TTL there is nothing to do.
+   */
+  deleteExpired(): Promise<string[]>;
   /** Round-trip to the storage; throws when it cannot answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

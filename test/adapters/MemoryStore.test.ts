@@ -1,4 +1,4 @@
 import { MemoryStore } from '../../src/adapters/memory/MemoryStore.ts';
 import { sessionStoreContract } from '../contracts/sessionStoreContract.ts';
 
-sessionStoreContract('memory', () => new MemoryStore());
+sessionStoreContract('memory', (expiry) => new MemoryStore(expiry));

@@ -11,7 +11,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 const freshFile = () => join(dir, `store-${files++}.db`);
 
-sessionStoreContract('sqlite', () => new SqliteStore(freshFile()));
+sessionStoreContract('sqlite', (expiry) => new SqliteStore(freshFile(), expiry));
 
 describe('SqliteStore on a real file', () => {
   const image = (n: number) => ({ sha256: `sha-${n}`, faces: [{ encoding: Array.from({ length: 128 }, () => n) }] });

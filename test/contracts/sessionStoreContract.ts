@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ImageEncodings } from '../../src/domain/ImageEncodings.ts';
 import type { EncodingStore } from '../../src/ports/EncodingStore.ts';
+import type { SessionExpiry } from '../../src/ports/SessionExpiry.ts';
 import type { SessionStore } from '../../src/ports/SessionStore.ts';
 
 export type Store = SessionStore & EncodingStore;
@@ -12,7 +13,7 @@ export type Store = SessionStore & EncodingStore;
  */
 export function sessionStoreContract(
   name: string,
-  makeStore: () => Promise<Store> | Store,
+  makeStore: (expiry?: SessionExpiry) => Promise<Store> | Store,
   options: { skip?: boolean; afterEach?: () => Promise<void> } = {},
 ): void {
   describe.skipIf(options.skip ?? false)(`${name} storage contract`, () => {
@@ -127,6 +128,69 @@ export function sessionStoreContract(
 
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    it('never expires sessions without a TTL', async () => {
+      const session = id();
+      await store.createSession(session);
+      expect(await store.deleteExpired()).toEqual([]);
+      expect(await store.listImages(session)).toEqual([]);
+    });
+
+    describe('with an idle TTL', () => {
+      const TTL = 1000;
+      let now: number;
+      let timed: Store;
+      beforeEach(async () => {
+        now = 1_800_000_000_000;
+        timed = await makeStore({ clock: () => now, idleTtlMs: TTL });
+      });
+      afterEach(async () => {
+        await timed.close();
+      });
+
+      it('keeps a session that is used within its TTL, however long it lives', async () => {
+        const session = id();
+        await timed.createSession(session);
+        for (let step = 0; step < 5; step++) {
+          now += TTL - 1;
+          expect(await timed.listImages(session)).toEqual([]);
+        }
+        expect(await timed.deleteExpired()).toEqual([]);
+        expect(await timed.listImages(session)).toEqual([]);
+      });
+
+      it('treats a session idle for its TTL as missing, everywhere', async () => {
+        const session = id();
+        await timed.createSession(session);
+        now += TTL;
+        expect(await timed.listImages(session)).toBeNull();
+        expect(await timed.addImage(session, image(), 5)).toBe('no_session');
+        expect(await timed.clearSession(session)).toBeNull();
+      });
+
+      it('deletes idle sessions with the encodings only they used, and keeps the rest', async () => {
+        const [idle, active] = [id(), id()];
+        await timed.createSession(idle);
+        await timed.createSession(active);
+        const own = image();
+        const shared = image();
+        await timed.addImage(idle, own, 5);
+        await timed.addImage(idle, shared, 5);
+        await timed.addImage(active, shared, 5);
+
+        now += TTL / 2;
+        await timed.listImages(active);
+        now += TTL / 2;
+        expect(await timed.deleteExpired()).toEqual([own.sha256]);
+        expect(await timed.findEncodings([own.sha256, shared.sha256])).toEqual([null, shared]);
+        expect(await timed.listImages(active)).toEqual([shared.sha256]);
+        expect(await timed.deleteExpired()).toEqual([]);
+
+        now += TTL;
+        expect(await timed.deleteExpired()).toEqual([shared.sha256]);
+        expect(await timed.findEncodings([shared.sha256])).toEqual([null]);
+      });
     });
   });
 }

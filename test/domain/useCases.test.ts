@@ -7,11 +7,13 @@ import { ClearSession } from '../../src/domain/useCases/ClearSession.ts';
 import { EncodeImage } from '../../src/domain/useCases/EncodeImage.ts';
 import { GetSummary } from '../../src/domain/useCases/GetSummary.ts';
 import { StartSession } from '../../src/domain/useCases/StartSession.ts';
+import { ExpireIdleSessions } from '../../src/domain/useCases/ExpireIdleSessions.ts';
+import type { SessionExpiry } from '../../src/ports/SessionExpiry.ts';
 import { hashApiKey } from '../../src/domain/hashing.ts';
 import { fakeImage, PrefixImageInspector, ScriptedFaceEncoder } from '../support/ScriptedFaceEncoder.ts';
 
-function build() {
-  const store = new MemoryStore();
+function build(expiry?: SessionExpiry) {
+  const store = new MemoryStore(expiry);
   const cache = new KeyvEncodingCache(memoryKeyv(100));
   const encoder = new ScriptedFaceEncoder();
   const deps = { sessions: store, encodings: store, cache, encoder, inspector: new PrefixImageInspector() };
@@ -23,6 +25,7 @@ function build() {
     encode: new EncodeImage({ ...deps, sessionImageLimit: 5, maxFaces: 5 }),
     summary: new GetSummary(deps),
     clear: new ClearSession(deps),
+    expire: new ExpireIdleSessions(deps),
   };
 }
 
@@ -48,6 +51,15 @@ describe('use cases', () => {
       await expect(app.encode.execute({ key: bad, image: fakeImage('a') })).rejects.toMatchObject({ code: 'unauthorized' });
       await expect(app.clear.execute({ key: bad })).rejects.toMatchObject({ code: 'unauthorized' });
     }
+  });
+
+  it('refuses a malformed key without touching storage', async () => {
+    const untouchable = new Proxy(app.store, {
+      get: () => () => Promise.reject(new Error('storage was touched')),
+    });
+    const summary = new GetSummary({ sessions: untouchable, encodings: untouchable, cache: app.cache });
+    await expect(summary.execute({ key: 'not-a-uuid' })).rejects.toMatchObject({ code: 'unauthorized' });
+    await expect(summary.execute({ key })).rejects.toThrow('storage was touched');
   });
 
   it('keeps sessions apart: one key never sees another key\'s images', async () => {
@@ -142,3 +154,24 @@ describe('use cases', () => {
     expect(await app.summary.execute({ key })).toHaveLength(2);
   });
 });
+
+describe('idle sessions', () => {
+  it('expire after the TTL with their data, from storage and cache, and their key stops working', async () => {
+    let now = 0;
+    const app = build({ clock: () => now, idleTtlMs: 60_000 });
+    const { key } = await app.start.execute();
+    const image = await app.encode.execute({ key, image: fakeImage('mine') });
+    await app.summary.execute({ key }); // fills the cache
+
+    now += 59_999;
+    expect(await app.expire.execute()).toBe(0);
+    expect(await app.summary.execute({ key })).toEqual([image]);
+
+    now += 60_000;
+    expect(await app.expire.execute()).toBe(1);
+    expect(await app.store.findEncodings([image.sha256])).toEqual([null]);
+    expect(await app.cache.getMany([image.sha256])).toEqual([null]);
+    await expect(app.summary.execute({ key })).rejects.toMatchObject({ code: 'unauthorized' });
+  });
+});
+

@@ -178,6 +178,19 @@ describe('the service around the API', () => {
     }
   });
 
+  it('sends headers fit for a JSON API, and a CSP on /docs that still lets the local Swagger UI run', async () => {
+    const summary = await fetch(`${app.url}/summary`, { headers: { key } });
+    expect(summary.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(summary.headers.get('x-frame-options')).toBe('DENY');
+    expect(summary.headers.get('cache-control')).toBe('no-store');
+    expect(summary.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const docs = await fetch(`${app.url}/docs`);
+    const csp = docs.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+    expect(await docs.text()).not.toMatch(/<script>[^<]/);
+  });
+
   it('answers unknown paths with 404 and wrong methods with 405, as problem+json', async () => {
     await expectProblem(await fetch(`${app.url}/nope`), 404, 'not_found');
     const wrongMethod = await fetch(`${app.url}/summary`, { method: 'POST' });

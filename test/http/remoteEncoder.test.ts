@@ -94,11 +94,11 @@ describe('the API with ENCODER_URL', () => {
 });
 
 describe('the API in front of a failing encoder', () => {
-  /** An encoder that answers every request with `reply` and counts them. */
+  /** An encoder that answers every request with `reply` and counts the encode calls (readiness probes aside). */
   async function faultyEncoder(reply: (response: http.ServerResponse) => void) {
     const state = { calls: 0 };
     const server = http.createServer((request, response) => {
-      state.calls += 1;
+      if (request.method === 'POST') state.calls += 1;
       request.resume();
       request.on('end', () => reply(response));
     });

@@ -40,7 +40,11 @@ export function freshPrefix(): string {
 /** A connected client, ready for commands. */
 export async function connectedClient(url = redisUrl): Promise<RedisClient> {
   const client = createRedisClient({ url, logger: quietLogger });
-  for (let attempt = 0; attempt < 100 && !client.isReady; attempt++) await new Promise((r) => setTimeout(r, 20));
+  const deadline = Date.now() + 10_000;
+  while (!client.isReady) {
+    if (Date.now() > deadline) throw new Error(`no Redis ready at ${url}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   return client;
 }
 

@@ -29,8 +29,10 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
   const server = createHttpServer(composed.app).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  await storageAnswers(url);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     logs,
     drain: () => composed.drain(),
     async close() {
@@ -49,4 +51,15 @@ export function upload(url: string, key: string | undefined, bytes: Uint8Array, 
   const form = new FormData();
   form.append('file', new Blob([bytes]), filename);
   return fetch(`${url}/encode`, { method: 'POST', body: form, headers: key === undefined ? {} : { key } });
+}
+
+/** Redis connects in the background; tests start once storage and cache answer (the model may still load). */
+async function storageAnswers(url: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { checks } = (await (await fetch(`${url}/ready`)).json()) as { checks?: Record<string, string> };
+    if (checks?.storage === 'ok' && checks.cache === 'ok') return;
+    if (Date.now() > deadline) throw new Error(`storage never answered: ${JSON.stringify(checks)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

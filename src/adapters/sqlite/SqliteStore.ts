@@ -4,13 +4,16 @@ import Database from 'better-sqlite3';
 import { Failure } from '../../domain/Failure.ts';
 import type { Face, ImageEncodings } from '../../domain/ImageEncodings.ts';
 import type { EncodingStore } from '../../ports/EncodingStore.ts';
+import type { SessionExpiry } from '../../ports/SessionExpiry.ts';
 import type { AddImageOutcome, SessionStore } from '../../ports/SessionStore.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sessions (
-  key_hash   TEXT PRIMARY KEY,
-  created_at INTEGER NOT NULL
+  key_hash     TEXT PRIMARY KEY,
+  created_at   INTEGER NOT NULL,
+  last_used_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sessions_by_last_use ON sessions(last_used_at);
 CREATE TABLE IF NOT EXISTS encodings (
   sha256 TEXT PRIMARY KEY,
   faces  TEXT NOT NULL -- JSON array of faces, numbers kept exactly as the encoder gave them
@@ -36,8 +39,11 @@ export class SqliteStore implements SessionStore, EncodingStore {
   readonly #stmts: ReturnType<typeof prepareStatements>;
   readonly #addImage: Database.Transaction<(keyHash: string, image: ImageEncodings, limit: number) => AddImageOutcome>;
   readonly #clearSession: Database.Transaction<(keyHash: string) => string[] | null>;
+  readonly #deleteExpired: Database.Transaction<() => string[]>;
+  readonly #expiry: SessionExpiry;
 
-  constructor(path: string) {
+  constructor(path: string, expiry: SessionExpiry = { clock: Date.now }) {
+    this.#expiry = expiry;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path, { timeout: 5000 });
     db.pragma('journal_mode = WAL');
@@ -47,7 +53,7 @@ export class SqliteStore implements SessionStore, EncodingStore {
     this.#db = db;
     this.#stmts = prepareStatements(db);
     this.#addImage = db.transaction((keyHash: string, image: ImageEncodings, limit: number): AddImageOutcome => {
-      if (!this.#stmts.hasSession.get(keyHash)) return 'no_session';
+      if (!this.#use(keyHash)) return 'no_session';
       const held = this.#stmts.listImages.all(keyHash) as string[];
       if (held.includes(image.sha256)) return 'duplicate';
       if (held.length >= limit) return 'full';
@@ -56,25 +62,26 @@ export class SqliteStore implements SessionStore, EncodingStore {
       return 'added';
     });
     this.#clearSession = db.transaction((keyHash: string): string[] | null => {
-      if (!this.#stmts.hasSession.get(keyHash)) return null;
-      const unlinked = new Set(this.#stmts.unlinkAll.all(keyHash) as string[]);
-      const orphans = [...unlinked].filter((sha) => !this.#stmts.isLinked.get(sha));
-      for (const sha of orphans) this.#stmts.deleteEncoding.run(sha);
-      return orphans;
+      if (!this.#use(keyHash)) return null;
+      return this.#deleteOrphans(this.#stmts.unlinkAll.all(keyHash) as string[]);
+    });
+    this.#deleteExpired = db.transaction((): string[] => {
+      const { idleTtlMs, clock } = this.#expiry;
+      if (idleTtlMs === undefined) return [];
+      const cutoff = clock() - idleTtlMs;
+      const unlinked = this.#stmts.imagesOfExpired.all(cutoff) as string[];
+      this.#stmts.deleteExpired.run(cutoff); // their links go by ON DELETE CASCADE
+      return this.#deleteOrphans(unlinked);
     });
   }
 
   async createSession(keyHash: string): Promise<void> {
-    this.#guard(() => this.#stmts.createSession.run(keyHash, Date.now()));
+    const now = this.#expiry.clock();
+    this.#guard(() => this.#stmts.createSession.run(keyHash, now, now));
   }
 
   async listImages(keyHash: string): Promise<string[] | null> {
-    return this.#guard(() => {
-      const images = this.#stmts.listImages.all(keyHash) as string[];
-      // An empty list is either an empty session or no session: only then look.
-      if (images.length === 0 && !this.#stmts.hasSession.get(keyHash)) return null;
-      return images;
-    });
+    return this.#guard(() => (this.#use(keyHash) ? (this.#stmts.listImages.all(keyHash) as string[]) : null));
   }
 
   async addImage(keyHash: string, image: ImageEncodings, limit: number): Promise<AddImageOutcome> {
@@ -83,6 +90,10 @@ export class SqliteStore implements SessionStore, EncodingStore {
 
   async clearSession(keyHash: string): Promise<string[] | null> {
     return this.#guard(() => this.#clearSession.immediate(keyHash));
+  }
+
+  async deleteExpired(): Promise<string[]> {
+    return this.#guard(() => this.#deleteExpired.immediate());
   }
 
   async findEncodings(sha256s: readonly string[]): Promise<(ImageEncodings | null)[]> {
@@ -102,6 +113,25 @@ export class SqliteStore implements SessionStore, EncodingStore {
     if (this.#db.open) this.#db.close();
   }
 
+  /** Whether the session is live; a live one's TTL restarts (a write only when there is a TTL). */
+  #use(keyHash: string): boolean {
+    const lastUsedAt = this.#stmts.lastUsedAt.get(keyHash) as number | undefined;
+    if (lastUsedAt === undefined) return false;
+    const { idleTtlMs, clock } = this.#expiry;
+    if (idleTtlMs === undefined) return true;
+    const now = clock();
+    if (now - lastUsedAt >= idleTtlMs) return false;
+    this.#stmts.touch.run(now, keyHash);
+    return true;
+  }
+
+  /** Deletes the encodings among `unlinked` that no session links any more; returns them. */
+  #deleteOrphans(unlinked: readonly string[]): string[] {
+    const orphans = [...new Set(unlinked)].filter((sha) => !this.#stmts.isLinked.get(sha));
+    for (const sha of orphans) this.#stmts.deleteEncoding.run(sha);
+    return orphans;
+  }
+
   #guard<T>(work: () => T): T {
     try {
       return work();
@@ -116,8 +146,13 @@ export class SqliteStore implements SessionStore, EncodingStore {
 
 function prepareStatements(db: Database.Database) {
   return {
-    createSession: db.prepare('INSERT INTO sessions (key_hash, created_at) VALUES (?, ?)'),
-    hasSession: db.prepare('SELECT 1 FROM sessions WHERE key_hash = ?').pluck(),
+    createSession: db.prepare('INSERT INTO sessions (key_hash, created_at, last_used_at) VALUES (?, ?, ?)'),
+    lastUsedAt: db.prepare('SELECT last_used_at FROM sessions WHERE key_hash = ?').pluck(),
+    touch: db.prepare('UPDATE sessions SET last_used_at = ? WHERE key_hash = ?'),
+    imagesOfExpired: db
+      .prepare('SELECT DISTINCT sha256 FROM session_images JOIN sessions USING (key_hash) WHERE last_used_at <= ?')
+      .pluck(),
+    deleteExpired: db.prepare('DELETE FROM sessions WHERE last_used_at <= ?'),
     listImages: db.prepare('SELECT sha256 FROM session_images WHERE key_hash = ? ORDER BY position').pluck(),
     insertEncoding: db.prepare('INSERT OR IGNORE INTO encodings (sha256, faces) VALUES (?, ?)'),
     linkImage: db.prepare('INSERT INTO session_images (key_hash, position, sha256) VALUES (?, ?, ?)'),

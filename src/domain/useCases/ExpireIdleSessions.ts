@@ -1,0 +1,23 @@
+import type { EncodingCache } from '../../ports/EncodingCache.ts';
+import type { SessionStore } from '../../ports/SessionStore.ts';
+
+export interface ExpireIdleSessionsDeps {
+  readonly sessions: SessionStore;
+  readonly cache: EncodingCache;
+}
+
+/** Deletes sessions idle past the TTL, with the encodings only they used, from storage and cache. */
+export class ExpireIdleSessions {
+  readonly #deps: ExpireIdleSessionsDeps;
+
+  constructor(deps: ExpireIdleSessionsDeps) {
+    this.#deps = deps;
+  }
+
+  /** Returns how many encodings were deleted. */
+  async execute(): Promise<number> {
+    const deleted = await this.#deps.sessions.deleteExpired();
+    await this.#deps.cache.delete(deleted);
+    return deleted.length;
+  }
+}
