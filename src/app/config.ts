@@ -67,6 +67,17 @@ export function loadEncoderServiceConfig(env: Env = process.env): EncoderService
   return parse(encoderServiceSchema, env);
 }
 
+/** For entry points: a bad configuration prints its message and exits 1, without a stack. */
+export function orExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}
+
 type Env = Record<string, string | undefined>;
 
 function parse<T extends z.ZodType>(schema: T, env: Env): z.infer<T> {

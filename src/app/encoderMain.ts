@@ -2,19 +2,12 @@ import type { AddressInfo } from 'node:net';
 import { LocalFaceEncoder } from '../adapters/encoder/LocalFaceEncoder.ts';
 import { createEncoderApp } from '../adapters/http/createEncoderApp.ts';
 import { createHttpServer } from '../adapters/http/httpServer.ts';
-import { ConfigError, loadEncoderServiceConfig } from './config.ts';
+import { loadEncoderServiceConfig, orExit } from './config.ts';
 import { exitGracefullyOnSignals } from './gracefulShutdown.ts';
 import { createLogger } from './logger.ts';
 
 // `npm run encoder`: the built-in face model as a standalone service with the original encoder's contract.
-let config;
-try {
-  config = loadEncoderServiceConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-}
+const config = orExit(loadEncoderServiceConfig);
 
 const logger = createLogger(config.LOG_LEVEL);
 const encoder = new LocalFaceEncoder({

@@ -1,18 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { createHttpServer } from '../adapters/http/httpServer.ts';
 import { compose } from './compose.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfig, orExit } from './config.ts';
 import { exitGracefullyOnSignals } from './gracefulShutdown.ts';
 import { createLogger } from './logger.ts';
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-}
+const config = orExit(loadConfig);
 
 const logger = createLogger(config.LOG_LEVEL);
 const service = compose(config, logger);

@@ -54,6 +54,7 @@ export function sendProblem(
 ): void {
   const status = statusByCode[code];
   ctx.status = status;
+  ctx.state.problemCode = code;
   ctx.type = 'application/problem+json';
   ctx.body = { type: `urn:face-sessions:problem:${code}`, title: titleByCode[code], status, detail, code, request_id: ctx.state.requestId, ...extra };
 }
@@ -75,6 +76,8 @@ export const problemDetails: Middleware = async function problemDetails(ctx, nex
     }
   } catch (error) {
     if (isFailure(error)) {
+      // For the request log: why a dependency failed, without it reaching the client.
+      if (error.cause !== undefined) ctx.state.problemCause = error.cause;
       if (error.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(error.retryAfterSeconds));
       sendProblem(ctx, error.code, error.message);
     } else {

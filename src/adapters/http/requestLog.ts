@@ -6,7 +6,8 @@ const CLIENT_REQUEST_ID = /^[\w.:-]{1,64}$/;
 
 /**
  * Gives each request an id (the client's X-Request-Id when it is sane) and logs one
- * line when it ends: method, path, status, latency. Headers are never logged, so the
+ * line when it ends: method, path, status, latency, the problem code if any, and for
+ * 5xx the underlying cause (an encoder or Redis error). Headers are never logged, so the
  * API key cannot end up in a log line.
  */
 export function requestLog(logger: Logger): Middleware {
@@ -20,8 +21,8 @@ export function requestLog(logger: Logger): Middleware {
       await next();
     } finally {
       const ms = Math.round((performance.now() - started) * 10) / 10;
-      const line = { reqId: requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms };
-      if (ctx.status >= 500) logger.warn(line, 'request failed');
+      const line = { reqId: requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms, code: ctx.state.problemCode };
+      if (ctx.status >= 500) logger.warn({ ...line, err: ctx.state.problemCause }, 'request failed');
       else logger.info(line, 'request');
     }
   };
