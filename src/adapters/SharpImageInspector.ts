@@ -67,9 +67,10 @@ async function readMetadata(image: Uint8Array): Promise<Metadata> {
   } catch (error) {
     // sharp cannot read it: a known file type (PDF, HEIC without its codec, a video...) is
     // a format we do not take; anything unrecognisable is simply not an image.
-    const known = await fileTypeFromBuffer(image);
+    // file-type reads binary signatures only, so SVG (text) is recognised here.
+    const known = (await fileTypeFromBuffer(image))?.mime ?? (looksLikeSvg(image) ? 'image/svg+xml' : undefined);
     if (known) {
-      throw new Failure('unsupported_media_type', `Files of type ${known.mime} are not accepted; send JPEG, PNG, WebP, GIF, TIFF or AVIF.`, { cause: error });
+      throw new Failure('unsupported_media_type', `Files of type ${known} are not accepted; send JPEG, PNG, WebP, GIF, TIFF or AVIF.`, { cause: error });
     }
     throw new Failure('invalid_image', 'The file is not an image that can be decoded.', { cause: error });
   }
@@ -79,4 +80,9 @@ async function readMetadata(image: Uint8Array): Promise<Metadata> {
 function formatName(metadata: Metadata): string {
   if (metadata.format !== 'heif') return metadata.format;
   return metadata.compression === 'av1' ? 'avif' : 'heic';
+}
+
+function looksLikeSvg(image: Uint8Array): boolean {
+  const head = Buffer.from(image.subarray(0, 2048)).toString('utf8');
+  return /^\uFEFF?\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*|<!DOCTYPE[^>]*>\s*)*<svg[\s>]/i.test(head);
 }

@@ -46,6 +46,7 @@ const refused: [string, Request, number, string][] = [
   ['a truncated JPEG', file(() => soccer.subarray(0, soccer.length / 2)), 400, 'invalid_image'],
   ['random bytes', file(() => Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256))), 400, 'invalid_image'],
   ['an SVG with a script', file(() => Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><script>alert(1)</script><rect width="64" height="64"/></svg>'), 'x.png'), 415, 'unsupported_media_type'],
+  ['an SVG without a size, behind an XML declaration', file(() => Buffer.from('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')), 415, 'unsupported_media_type'],
   ['a PDF', file(() => Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n'), 'x.jpg'), 415, 'unsupported_media_type'],
   ['a PNG declaring 20000x20000 pixels', file(() => pngDeclaring(20_000, 20_000)), 413, 'file_too_large'],
   ['a 12 MiB upload', file(() => Buffer.concat([soccer, Buffer.alloc(12 * MiB)])), 413, 'file_too_large'],
