@@ -7,6 +7,7 @@ import type { EncodeImage } from '../../domain/useCases/EncodeImage.ts';
 import type { GetSummary } from '../../domain/useCases/GetSummary.ts';
 import type { StartSession } from '../../domain/useCases/StartSession.ts';
 import { hashApiKey, isWellFormedKey } from '../../domain/hashing.ts';
+import { imageJsonMemo, summaryJson } from './imageJson.ts';
 import { openApiDocument } from './openapi.ts';
 import { rateLimit, type RateLimiters } from './rateLimit.ts';
 import { problemDetails, sendProblem } from './problem.ts';
@@ -41,6 +42,7 @@ export function createApp(deps: HttpAppDeps): Koa {
   const apiKey = (ctx: Koa.Context) => apiKeyHeaders.parse(ctx.headers);
   const openApi = openApiDocument(deps.limits);
   const receiveUpload = uploadReceiver(deps.limits.maxUploadBytes);
+  const imageJson = imageJsonMemo();
 
   router.get('/ping', (ctx) => {
     ctx.body = { status: 'ok' };
@@ -74,11 +76,14 @@ export function createApp(deps: HttpAppDeps): Koa {
   router.post('/encode', async (ctx) => {
     const image = await receiveUpload(ctx);
     if (!image) throw new Failure('missing_file', 'Send the image as multipart/form-data in a part named "file".');
-    ctx.body = await deps.encodeImage.execute({ key: apiKey(ctx), image });
+    ctx.type = 'application/json';
+    ctx.body = imageJson(await deps.encodeImage.execute({ key: apiKey(ctx), image }));
   });
 
   router.get('/summary', async (ctx) => {
-    ctx.body = { image_encodings: await deps.getSummary.execute({ key: apiKey(ctx) }) };
+    const images = await deps.getSummary.execute({ key: apiKey(ctx) });
+    ctx.type = 'application/json';
+    ctx.body = summaryJson(images.map(imageJson));
   });
 
   router.get('/openapi.json', (ctx) => {

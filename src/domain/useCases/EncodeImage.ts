@@ -3,6 +3,7 @@ import { checkFaceCount } from '../faceRules.ts';
 import { Failure } from '../Failure.ts';
 import { sha256Hex } from '../hashing.ts';
 import type { ImageEncodings } from '../ImageEncodings.ts';
+import type { EncodingCache } from '../../ports/EncodingCache.ts';
 import type { EncodingStore } from '../../ports/EncodingStore.ts';
 import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
 import type { ImageInspector } from '../../ports/ImageInspector.ts';
@@ -11,6 +12,7 @@ import type { SessionStore } from '../../ports/SessionStore.ts';
 export interface EncodeImageDeps {
   readonly sessions: SessionStore;
   readonly encodings: EncodingStore;
+  readonly cache: EncodingCache;
   readonly inspector: ImageInspector;
   readonly encoder: FaceEncoder;
   readonly sessionImageLimit: number;
@@ -38,6 +40,11 @@ export class EncodeImage {
 
     const held = await sessions.listImages(keyHash);
     if (held === null) throw unauthorized();
+    // A retry of an image this session already holds: its answer is stored, nothing to add.
+    if (held.includes(sha256)) {
+      const stored = await this.#stored(sha256);
+      if (stored) return stored;
+    }
     // Cheap early refusal so a full session never costs an encoder call; the atomic
     // addImage below is what actually enforces the limit under concurrency.
     if (held.length >= sessionImageLimit && !held.includes(sha256)) throw sessionFull(sessionImageLimit);
@@ -55,12 +62,21 @@ export class EncodeImage {
   }
 
   async #encodingsOf(sha256: string, bytes: Uint8Array): Promise<ImageEncodings> {
-    const [stored] = await this.#deps.encodings.findEncodings([sha256]);
+    const stored = await this.#stored(sha256);
     if (stored) return stored;
     await this.#deps.inspector.inspect(bytes);
     const faces = await this.#deps.encoder.encode(bytes);
     checkFaceCount(faces, this.#deps.maxFaces);
     return { sha256, faces };
+  }
+
+  /** Encodings already known for these bytes: from the cache, else storage (then cached). */
+  async #stored(sha256: string): Promise<ImageEncodings | null> {
+    const [cached] = await this.#deps.cache.getMany([sha256]);
+    if (cached) return cached;
+    const [stored] = await this.#deps.encodings.findEncodings([sha256]);
+    if (stored) await this.#deps.cache.set(stored);
+    return stored ?? null;
   }
 }
 

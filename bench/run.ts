@@ -1,0 +1,201 @@
+// npm run bench [-- --storage sqlite|redis] [--seconds 8]
+// Starts the service, loads it with autocannon, prints a markdown table, writes it to bench/results/.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { largePhoto, oneFaceJpegs, threeFaces } from './images.ts';
+
+const { values: args } = parseArgs({
+  options: { storage: { type: 'string', default: 'sqlite' }, seconds: { type: 'string', default: '8' } },
+});
+if (args.storage !== 'sqlite' && args.storage !== 'redis') throw new Error('--storage is sqlite or redis');
+const seconds = Number(args.seconds);
+const workers = Number(process.env.ENCODER_THREADS ?? availableParallelism());
+const dataDir = mkdtempSync(join(tmpdir(), 'faces-bench-'));
+
+// ---- the service under test, with its RSS sampled every 100 ms -------------------------
+const port = await freePort();
+const url = `http://127.0.0.1:${port}`;
+const service = spawn(process.execPath, ['src/app/main.ts'], {
+  env: {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info', // request logs on, as in production; they go to /dev/null
+    STORAGE: args.storage,
+    CACHE: args.storage === 'redis' ? 'redis' : 'memory',
+    SQLITE_PATH: join(dataDir, 'bench.db'),
+    REDIS_KEY_PREFIX: `bench:${process.pid}:`,
+    RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
+    RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
+  },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+service.once('exit', (code) => {
+  if (code !== 0) throw new Error(`the service exited with ${code}`);
+});
+// Whatever ends the bench, the service goes with it.
+process.once('exit', () => service.kill('SIGKILL'));
+const rssMiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${service.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+let peakRss = 0;
+const rssSampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB())), 100);
+console.error(`bench: waiting for the service (${args.storage}) to be ready`);
+while ((await fetch(`${url}/ready`).catch(() => undefined))?.status !== 200) await new Promise((r) => setTimeout(r, 200));
+
+// ---- helpers ------------------------------------------------------------------------------
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => probe.once('listening', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+const newKey = async () => ((await (await fetch(`${url}/session`, { method: 'POST' })).json()) as { key: string }).key;
+function multipart(bytes: Buffer): { body: Buffer; contentType: string } {
+  const boundary = 'benchboundary7MA4YWxkTrZu0gW';
+  const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="photo.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`;
+  return { body: Buffer.concat([Buffer.from(head), bytes, Buffer.from(`\r\n--${boundary}--\r\n`)]), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+async function upload(key: string, bytes: Buffer): Promise<number> {
+  const { body, contentType } = multipart(bytes);
+  const response = await fetch(`${url}/encode`, { method: 'POST', body, headers: { key, 'content-type': contentType } });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+interface Row {
+  readonly name: string;
+  readonly throughput: string;
+  readonly p50: string;
+  readonly p99: string;
+  readonly rss: string;
+}
+const rows: Row[] = [];
+
+const progress = (message: string) => console.error(`bench: ${message}`);
+
+async function load(name: string, path: string, options: Partial<autocannon.Options> = {}): Promise<autocannon.Result> {
+  progress(`${name} for ${seconds} s`);
+  peakRss = rssMiB();
+  const result = await autocannon({ connections: 10, duration: seconds, ...options, url: url + path });
+  const failures = result.non2xx + result.errors + result.timeouts;
+  if (failures > 0) console.warn(`${name}: ${failures} of ${result.requests.total} requests failed`);
+  rows.push({
+    name,
+    throughput: `${Math.round(result.requests.average)} req/s`,
+    p50: `${result.latency.p50} ms`,
+    p99: `${result.latency.p99} ms`,
+    rss: `${Math.round(peakRss)} MiB`,
+  });
+  return result;
+}
+
+// ---- the runs -----------------------------------------------------------------------------
+const started = performance.now();
+progress('filling a session with 5 three-face photos');
+const fullKey = await newKey();
+for (let variant = 0; variant < 5; variant++) {
+  const status = await upload(fullKey, await threeFaces(variant));
+  if (status !== 200) throw new Error(`setting up the full session: upload ${variant} answered ${status}`);
+}
+const dedupKey = await newKey();
+const dedupImage = (await oneFaceJpegs(1))[0]!;
+await upload(dedupKey, dedupImage);
+const dedup = multipart(dedupImage);
+
+const ping = await load('GET /ping (ceiling)', '/ping');
+const summary = await load('GET /summary (5 images, 15 faces)', '/summary', { headers: { key: fullKey } });
+await load('POST /session', '/session', { method: 'POST' });
+await load('POST /encode, dedup hit', '/encode', { method: 'POST', headers: { key: dedupKey, 'content-type': dedup.contentType }, body: dedup.body });
+
+progress('cold encodes');
+// Cold encodes: distinct photos, as many in flight as the pool runs plus its queue holds.
+const coldImages = await oneFaceJpegs(40);
+peakRss = rssMiB();
+const coldLatencies: number[] = [];
+const coldStarted = performance.now();
+const inFlight = workers * 2;
+let next = 0;
+await Promise.all(
+  Array.from({ length: inFlight }, async () => {
+    let key = await newKey();
+    let held = 0;
+    while (next < coldImages.length) {
+      const image = coldImages[next++]!;
+      if (held === 5) [key, held] = [await newKey(), 0];
+      const t = performance.now();
+      const status = await upload(key, image);
+      coldLatencies.push(performance.now() - t);
+      if (status !== 200) throw new Error(`cold encode answered ${status}`);
+      held += 1;
+    }
+  }),
+);
+const coldSeconds = (performance.now() - coldStarted) / 1000;
+coldLatencies.sort((a, b) => a - b);
+const pct = (p: number) => `${Math.round(coldLatencies[Math.min(coldLatencies.length - 1, Math.floor(coldLatencies.length * p))]!)} ms`;
+rows.push({
+  name: `POST /encode, cold (512x512 one face, ${workers} workers)`,
+  throughput: `${(coldImages.length / coldSeconds).toFixed(1)} images/s`,
+  p50: pct(0.5),
+  p99: pct(0.99),
+  rss: `${Math.round(peakRss)} MiB`,
+});
+
+progress('the 6000x4000 photo');
+const seedLarge = new URL('../../shared/fixtures/seed-images/large-6000x4000-no-face.jpg', import.meta.url);
+const large = existsSync(seedLarge) ? readFileSync(seedLarge) : await largePhoto();
+const largeTimes: number[] = [];
+for (let run = 0; run < 3; run++) {
+  const key = await newKey();
+  const t = performance.now();
+  const status = await upload(key, Buffer.concat([large, Buffer.from([run])])); // distinct bytes: no dedup
+  largeTimes.push(performance.now() - t);
+  if (status !== 400 && status !== 200) throw new Error(`6000x4000 photo answered ${status}`);
+}
+largeTimes.sort((a, b) => a - b);
+rows.push({ name: 'POST /encode, 6000x4000 photo (median of 3)', throughput: '', p50: `${Math.round(largeTimes[1]!)} ms`, p99: '', rss: `${Math.round(peakRss)} MiB` });
+
+progress('memory over rounds of fresh encodes');
+// Memory over a longer run: RSS after each of several rounds of fresh encodes.
+const rounds: number[] = [];
+for (let round = 0; round < 4; round++) {
+  const images = await oneFaceJpegs(20 + round * 20);
+  let key = await newKey();
+  for (let i = round * 20; i < images.length; i++) {
+    if (i % 5 === 0) key = await newKey();
+    await upload(key, images[i]!);
+  }
+  rounds.push(Math.round(rssMiB()));
+}
+
+clearInterval(rssSampler);
+service.kill('SIGTERM');
+await new Promise((resolve) => service.once('exit', resolve));
+rmSync(dataDir, { recursive: true, force: true });
+
+// ---- the report ---------------------------------------------------------------------------
+const ratio = summary.requests.average / ping.requests.average;
+const table = [
+  `| run | throughput | p50 | p99 | peak RSS |`,
+  `|---|---|---|---|---|`,
+  ...rows.map((r) => `| ${r.name} | ${r.throughput} | ${r.p50} | ${r.p99} | ${r.rss} |`),
+].join('\n');
+const report = `## face-sessions benchmark, ${new Date().toISOString().slice(0, 16)}Z
+
+Storage: ${args.storage}. Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.
+autocannon: 10 connections, ${seconds} s a run. Total time ${Math.round((performance.now() - started) / 1000)} s.
+
+${table}
+
+- GET /summary runs at ${(ratio * 100).toFixed(0)}% of GET /ping.
+- RSS after rounds of 20 fresh encodes each: ${rounds.join(' → ')} MiB.
+`;
+console.log(report);
+mkdirSync(new URL('results/', import.meta.url), { recursive: true });
+writeFileSync(new URL(`results/latest-${args.storage}.md`, import.meta.url), report);
