@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import pino from 'pino';
+import { createRedisClient } from '../src/adapters/redis/createRedisClient.ts';
 import { largePhoto, oneFaceJpegs, threeFaces } from './images.ts';
 
 const { values: args } = parseArgs({
@@ -76,6 +78,14 @@ interface Row {
   readonly rss: string;
 }
 const rows: Row[] = [];
+
+/** The sessions the bench made (tens of thousands) go with it. */
+async function deleteRedisKeys(prefix: string): Promise<void> {
+  const client = createRedisClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', logger: pino({ level: 'silent' }) });
+  while (!client.isReady) await new Promise((r) => setTimeout(r, 20));
+  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) if (keys.length > 0) await client.unlink(keys);
+  client.destroy();
+}
 
 const progress = (message: string) => console.error(`bench: ${message}`);
 
@@ -178,6 +188,7 @@ clearInterval(rssSampler);
 service.kill('SIGTERM');
 await new Promise((resolve) => service.once('exit', resolve));
 rmSync(dataDir, { recursive: true, force: true });
+if (args.storage === 'redis') await deleteRedisKeys(`bench:${process.pid}:`);
 
 // ---- the report ---------------------------------------------------------------------------
 const ratio = summary.requests.average / ping.requests.average;
