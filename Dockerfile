@@ -9,17 +9,27 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json .npmrc ./
+# onnxruntime-node's postinstall would download CUDA libraries; the CPU library ships in
+# its npm package. package.json's allowScripts already denies the script; this also
+# covers an npm too old to read allowScripts.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:24-bookworm-slim
+# glibc returns freed memory (see src/app/mallocSettings.ts); MODEL_CACHE_DIR holds the
+# face networks converted to ONNX at build, so the read-only app needs no writable cache.
 ENV NODE_ENV=production \
     PORT=8001 \
-    SQLITE_PATH=/app/data/faces.db
+    SQLITE_PATH=/app/data/faces.db \
+    MODEL_CACHE_DIR=/app/models \
+    MALLOC_TRIM_THRESHOLD_=0 \
+    MALLOC_MMAP_THRESHOLD_=65536
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY src ./src
-RUN mkdir -p /app/data && chown node:node /app/data
+RUN node src/app/prepareModels.ts \
+ && mkdir -p /app/data && chown node:node /app/data
 USER node
 VOLUME ["/app/data"]
 EXPOSE 8001

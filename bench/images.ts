@@ -19,19 +19,33 @@ export async function oneFaceJpegs(n: number): Promise<Buffer[]> {
   );
 }
 
-/** A photo with three faces side by side; `variant` changes the order, so the bytes differ. */
+/** Where the one face is in each source photo (its centre, in pixels). */
+const faceCentres = [
+  { x: 241, y: 107 },
+  { x: 86, y: 114 },
+  { x: 86, y: 115 },
+];
+
+/**
+ * A photo with three faces side by side: each source photo cut 120 px around its face
+ * and doubled. `variant` changes the order and the margin colour, so the bytes differ.
+ */
 export async function threeFaces(variant: number): Promise<Buffer> {
-  const order = [soccer, ...basketball].map((_, i, all) => all[(i + variant) % all.length]!);
-  const tiles = await Promise.all(order.map((image) => sharp(image).resize({ height: 400 }).removeAlpha().png().toBuffer()));
-  const widths = await Promise.all(tiles.map(async (tile) => (await sharp(tile).metadata()).width));
-  let left = 0;
-  const composite = tiles.map((input, i) => {
-    const placed = { input, left, top: 0 };
-    left += widths[i]!;
-    return placed;
-  });
-  return sharp({ create: { width: left, height: 400, channels: 3, background: { r: variant * 40, g: 90, b: 120 } } })
-    .composite(composite)
+  const sources = [soccer, ...basketball];
+  const tiles = await Promise.all(
+    sources.map((_, i) => {
+      const index = (i + variant) % sources.length;
+      const centre = faceCentres[index]!;
+      return sharp(sources[index])
+        .extract({ left: centre.x - 60, top: centre.y - 60, width: 120, height: 120 })
+        .resize(240, 240)
+        .removeAlpha()
+        .png()
+        .toBuffer();
+    }),
+  );
+  return sharp({ create: { width: 760, height: 280, channels: 3, background: { r: variant * 40, g: 90, b: 120 } } })
+    .composite(tiles.map((input, i) => ({ input, left: 20 + i * 240, top: 20 })))
     .jpeg({ quality: 92 })
     .toBuffer();
 }

@@ -2,13 +2,16 @@
 // Starts the service, loads it with autocannon, prints a markdown table, writes it to bench/results/.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pino from 'pino';
 import { createRedisClient } from '../src/adapters/redis/createRedisClient.ts';
+import { loadConfig } from '../src/app/config.ts';
+import { mallocSettings } from '../src/app/mallocSettings.ts';
+import { compareEngines, engineTable } from './engines.ts';
 import { largePhoto, oneFaceJpegs, threeFaces } from './images.ts';
 
 const { values: args } = parseArgs({
@@ -16,7 +19,8 @@ const { values: args } = parseArgs({
 });
 if (args.storage !== 'sqlite' && args.storage !== 'redis') throw new Error('--storage is sqlite or redis');
 const seconds = Number(args.seconds);
-const workers = Number(process.env.ENCODER_THREADS ?? availableParallelism());
+const encoderConfig = loadConfig(process.env);
+const workers = encoderConfig.ENCODER_THREADS;
 const dataDir = mkdtempSync(join(tmpdir(), 'faces-bench-'));
 
 // ---- the service under test, with its RSS sampled every 100 ms -------------------------
@@ -25,6 +29,7 @@ const url = `http://127.0.0.1:${port}`;
 const service = spawn(process.execPath, ['src/app/main.ts'], {
   env: {
     ...process.env,
+    ...mallocSettings,
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info', // request logs on, as in production; they go to /dev/null
@@ -124,12 +129,12 @@ await load('POST /session', '/session', { method: 'POST' });
 await load('POST /encode, dedup hit', '/encode', { method: 'POST', headers: { key: dedupKey, 'content-type': dedup.contentType }, body: dedup.body });
 
 progress('cold encodes');
-// Cold encodes: distinct photos, as many in flight as the pool runs plus its queue holds.
-const coldImages = await oneFaceJpegs(40);
+// Cold encodes: distinct photos, as many in flight as the pool runs (two per worker) plus its queue holds.
+const coldImages = await oneFaceJpegs(80);
 peakRss = rssMiB();
 const coldLatencies: number[] = [];
 const coldStarted = performance.now();
-const inFlight = workers * 2;
+const inFlight = workers * 2 + encoderConfig.ENCODER_QUEUE;
 let next = 0;
 await Promise.all(
   Array.from({ length: inFlight }, async () => {
@@ -150,7 +155,7 @@ const coldSeconds = (performance.now() - coldStarted) / 1000;
 coldLatencies.sort((a, b) => a - b);
 const pct = (p: number) => `${Math.round(coldLatencies[Math.min(coldLatencies.length - 1, Math.floor(coldLatencies.length * p))]!)} ms`;
 rows.push({
-  name: `POST /encode, cold (512x512 one face, ${workers} workers)`,
+  name: `POST /encode, cold (512x512 one face, ${workers} worker(s) x ${encoderConfig.ENCODER_INTRA_OP_THREADS} threads)`,
   throughput: `${(coldImages.length / coldSeconds).toFixed(1)} images/s`,
   p50: pct(0.5),
   p99: pct(0.99),
@@ -190,6 +195,9 @@ await new Promise((resolve) => service.once('exit', resolve));
 rmSync(dataDir, { recursive: true, force: true });
 if (args.storage === 'redis') await deleteRedisKeys(`bench:${process.pid}:`);
 
+progress('the engine before and after onnxruntime, each in a process of its own');
+const engines = engineTable(await compareEngines());
+
 // ---- the report ---------------------------------------------------------------------------
 const ratio = summary.requests.average / ping.requests.average;
 const table = [
@@ -206,6 +214,11 @@ ${table}
 
 - GET /summary runs at ${(ratio * 100).toFixed(0)}% of GET /ping.
 - RSS after rounds of 20 fresh encodes each: ${rounds.join(' → ')} MiB.
+
+The built-in engine alone (no HTTP), before and after the move to onnxruntime, same machine, same run,
+60 distinct photos a round with 8 in flight:
+
+${engines}
 `;
 console.log(report);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });

@@ -128,8 +128,11 @@ function makeEncoder(config: Config, logger: Logger): FaceEncoder {
   return new LocalFaceEncoder({
     threads: config.ENCODER_THREADS,
     maxInputPixels: config.MAX_INPUT_PIXELS,
+    modelCacheFolder: config.MODEL_CACHE_DIR,
+    intraOpThreads: config.ENCODER_INTRA_OP_THREADS,
     maxQueue: config.ENCODER_QUEUE,
     onError: (error) => logger.error({ err: error }, 'face encoder thread failed'),
+    onWarning: (detail) => logger.warn(detail),
   });
 }
 

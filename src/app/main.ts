@@ -1,13 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { createHttpServer } from '../adapters/http/httpServer.ts';
 import { compose } from './compose.ts';
-import { loadConfig, orExit } from './config.ts';
+import { loadConfig, orExit, startupWarnings } from './config.ts';
 import { exitGracefullyOnSignals } from './gracefulShutdown.ts';
 import { createLogger } from './logger.ts';
 
 const config = orExit(loadConfig);
 
 const logger = createLogger(config.LOG_LEVEL);
+for (const warning of startupWarnings()) logger.warn(warning);
 const service = compose(config, logger);
 const server = createHttpServer(service.app).listen(config.PORT, config.HOST, () => {
   const { port } = server.address() as AddressInfo;

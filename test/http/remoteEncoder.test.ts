@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpFaceEncoder } from '../../src/adapters/encoder/HttpFaceEncoder.ts';
-import { LocalFaceEncoder } from '../../src/adapters/encoder/LocalFaceEncoder.ts';
+import { builtInEncoder } from '../support/builtInEncoder.ts';
 import { fixture, hasSeedImages, seedImage } from '../support/fixtures.ts';
 import { entryPoints, type Spawned, spawnService, stopService } from '../support/spawnService.ts';
 import { newSession, type RunningApp, startApp, upload } from '../support/startApp.ts';
@@ -54,7 +54,7 @@ describe('npm run encoder keeps the original encoder contract', () => {
 
 describe('HttpFaceEncoder against the real encoder service', () => {
   it('gives exactly the encodings the in-process encoder gives for the same photo', async () => {
-    const local = new LocalFaceEncoder({ threads: 1, maxInputPixels: 50_000_000 });
+    const local = builtInEncoder({ threads: 1 });
     try {
       const photo = fixture('one-face-basketball-1.png');
       const [remote, inProcess] = await Promise.all([encoder.encode(photo), local.encode(photo)]);

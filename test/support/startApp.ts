@@ -17,7 +17,7 @@ export interface RunningApp {
 /** The real composition root on an ephemeral port, with its logs captured. */
 export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
   // Tests start many sessions from one address; the rate-limit tests set their own limits.
-  const config = loadConfig({ STORAGE: 'memory', ENCODER_THREADS: '2', RATE_LIMIT_SESSIONS_PER_MINUTE: '0', ...env });
+  const config = loadConfig({ STORAGE: 'memory', RATE_LIMIT_SESSIONS_PER_MINUTE: '0', ...env });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {

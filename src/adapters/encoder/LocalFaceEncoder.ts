@@ -5,14 +5,15 @@ import type { Face } from '../../domain/ImageEncodings.ts';
 import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
 import type { EncodeOutcome, EncodeWorkerData, WorkerReport } from './encodeWorker.ts';
 
-export interface LocalFaceEncoderOptions {
+export interface LocalFaceEncoderOptions extends EncodeWorkerData {
   /** Worker threads, each with its own copy of the model; at most one per core. */
   readonly threads: number;
-  readonly maxInputPixels: number;
   /** Images waiting for a free thread beyond which encode fails with encoder_unavailable. */
   readonly maxQueue?: number;
   /** Errors of idle threads; the pool replaces the thread, so they only need logging. */
   readonly onError?: (error: unknown) => void;
+  /** Problems that cost speed, not service: the network cache cannot be written. */
+  readonly onWarning?: (detail: string) => void;
 }
 
 /** Runs the face model in a pool of worker threads, so inference never blocks the event loop. */
@@ -22,13 +23,19 @@ export class LocalFaceEncoder implements FaceEncoder {
   #closed = false;
 
   constructor(options: LocalFaceEncoderOptions) {
-    const workerData: EncodeWorkerData = { maxInputPixels: options.maxInputPixels };
+    const workerData: EncodeWorkerData = {
+      maxInputPixels: options.maxInputPixels,
+      modelCacheFolder: options.modelCacheFolder,
+      intraOpThreads: options.intraOpThreads,
+    };
     this.#pool = new Piscina({
       filename: fileURLToPath(new URL('./encodeWorker.ts', import.meta.url)),
       minThreads: options.threads,
       maxThreads: options.threads,
       // A new thread costs a model load, so threads live as long as the pool.
       idleTimeout: Infinity,
+      // One image runs the networks (which hold the thread) while the next one decodes.
+      concurrentTasksPerWorker: 2,
       workerData,
       ...(options.maxQueue === undefined ? {} : { maxQueue: options.maxQueue }),
     });
@@ -39,6 +46,7 @@ export class LocalFaceEncoder implements FaceEncoder {
     this.#modelReady.catch(() => undefined);
     this.#pool.on('message', (report: WorkerReport) => {
       if (report.kind === 'loaded') modelReady.resolve();
+      else if (report.kind === 'warning') options.onWarning?.(report.detail);
       else modelReady.reject(new Failure('encoder_unavailable', report.detail));
     });
     this.#pool.on('error', (error: unknown) => {

@@ -1,17 +1,18 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isFailure, type FailureCode } from '../../domain/Failure.ts';
 import type { Face } from '../../domain/ImageEncodings.ts';
-import { loadFaceModel, type FaceModel } from './faceModel.ts';
+import { loadFaceModel, type FaceModel, type FaceModelOptions } from './faceModel.ts';
 
 /** What a task answers. Errors lose their class crossing threads, so failures travel as data. */
 export type EncodeOutcome = { faces: Face[] } | { failure: { code: FailureCode; detail: string } };
 
-/** Posted once per thread when its model is ready or could not load. */
-export type WorkerReport = { kind: 'loaded'; milliseconds: number } | { kind: 'failed'; detail: string };
+/** Posted once per thread when its model is ready or could not load, and for anything worth logging. */
+export type WorkerReport =
+  | { kind: 'loaded'; milliseconds: number }
+  | { kind: 'failed'; detail: string }
+  | { kind: 'warning'; detail: string };
 
-export interface EncodeWorkerData {
-  readonly maxInputPixels: number;
-}
+export type EncodeWorkerData = Omit<FaceModelOptions, 'onCacheFailure'>;
 
 export type EncodeTask = (image: Uint8Array) => Promise<EncodeOutcome>;
 
@@ -25,7 +26,11 @@ async function prepareTask(data: EncodeWorkerData): Promise<EncodeTask> {
   const startedAt = performance.now();
   let model: FaceModel;
   try {
-    model = await loadFaceModel({ maxInputPixels: data.maxInputPixels });
+    model = await loadFaceModel({
+      ...data,
+      onCacheFailure: (error) =>
+        report({ kind: 'warning', detail: `The face networks could not be cached in ${data.modelCacheFolder}, so each start converts them again: ${String(error)}` }),
+    });
   } catch (error) {
     const detail = `The face model could not load: ${String(error)}`;
     report({ kind: 'failed', detail });

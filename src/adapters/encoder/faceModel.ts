@@ -1,11 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { ready, setBackend } from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { detectAllFaces, nets, SsdMobilenetv1Options, tf } from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import { Failure } from '../../domain/Failure.ts';
 import type { Box, Face } from '../../domain/ImageEncodings.ts';
 import { inspectImage } from '../SharpImageInspector.ts';
+import { FaceApiOnnxEngine, type Pixels } from './faceApiOnnx/FaceApiOnnxEngine.ts';
+import type { Rect } from './faceApiOnnx/faceGeometry.ts';
 
 /**
  * Below face-api's 0.5: a real group selfie's sixth face scores 0.37, while photos with
@@ -21,76 +19,48 @@ const MAX_RESULTS = 100;
  */
 const MAX_SIDE = 1280;
 
-const detectorOptions = new SsdMobilenetv1Options({ minConfidence: MIN_CONFIDENCE, maxResults: MAX_RESULTS });
+// Uploads are deduplicated before they reach the model, so libvips' operation cache only
+// keeps pixels of photos never decoded again: measured, ~80 MB after each 24 MP photo.
+// The setting is libvips-wide, for every thread of the process.
+sharp.cache(false);
 
 /** Image bytes in, every face found out: shared by the in-process pool and the HTTP encoder. */
 export interface FaceModel {
   encode(image: Uint8Array): Promise<Face[]>;
+  close(): Promise<void>;
 }
 
-export async function loadFaceModel(options: { maxInputPixels: number }): Promise<FaceModel> {
-  await loadNetworksOnce();
-  return { encode: (image) => encodeFaces(image, options.maxInputPixels) };
+export interface FaceModelOptions {
+  readonly maxInputPixels: number;
+  /** Where the networks converted to ONNX are kept between starts. */
+  readonly modelCacheFolder: string;
+  readonly intraOpThreads: number;
+  readonly onCacheFailure: (error: unknown) => void;
 }
 
-let networksLoaded: Promise<void> | undefined;
-
-/** face-api keeps its networks in module state, so a thread loads them once. */
-function loadNetworksOnce(): Promise<void> {
-  networksLoaded ??= loadNetworks();
-  return networksLoaded;
+export async function loadFaceModel(options: FaceModelOptions): Promise<FaceModel> {
+  const engine = await FaceApiOnnxEngine.load({
+    cacheFolder: options.modelCacheFolder,
+    intraOpThreads: options.intraOpThreads,
+    minConfidence: MIN_CONFIDENCE,
+    maxResults: MAX_RESULTS,
+    onCacheFailure: options.onCacheFailure,
+  });
+  return {
+    encode: (image) => encodeFaces(engine, image, options.maxInputPixels),
+    close: () => engine.close(),
+  };
 }
 
-async function loadNetworks(): Promise<void> {
-  setWasmPaths(packageFolder('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
-  if (!(await setBackend('wasm'))) throw new Error('The TensorFlow.js wasm backend could not start.');
-  await ready();
-  const modelFolder = `${packageFolder('@vladmandic/face-api/package.json')}model`;
-  await Promise.all([
-    nets.ssdMobilenetv1.loadFromDisk(modelFolder),
-    nets.faceLandmark68Net.loadFromDisk(modelFolder),
-    nets.faceRecognitionNet.loadFromDisk(modelFolder),
-  ]);
-  await warmUp();
-}
-
-/** Folder (with a trailing slash) of a file shipped in a package, wherever it is installed. */
-function packageFolder(fileInPackage: string): string {
-  return fileURLToPath(new URL('./', import.meta.resolve(fileInPackage)));
-}
-
-/** The first inference of each network is several times slower; pay that before taking work. */
-async function warmUp(): Promise<void> {
-  const blank = tf.tensor3d(new Int32Array(150 * 150 * 3), [150, 150, 3], 'int32');
-  try {
-    await nets.ssdMobilenetv1.locateFaces(blank, detectorOptions);
-    await nets.faceLandmark68Net.detectLandmarks(blank);
-    await nets.faceRecognitionNet.computeFaceDescriptor(blank);
-  } finally {
-    blank.dispose();
-  }
-}
-
-async function encodeFaces(image: Uint8Array, maxInputPixels: number): Promise<Face[]> {
+async function encodeFaces(engine: FaceApiOnnxEngine, image: Uint8Array, maxInputPixels: number): Promise<Face[]> {
   const { width, height } = await inspectImage(image, maxInputPixels);
   const pixels = await decodeForDetection(image, maxInputPixels);
-  const input = tf.tensor3d(pixels.data, [pixels.height, pixels.width, 3], 'int32');
-  try {
-    const found = await detectAllFaces(input, detectorOptions).withFaceLandmarks().withFaceDescriptors();
-    const scale = { x: width / pixels.width, y: height / pixels.height };
-    return found.map((face) => ({
-      encoding: Array.from(face.descriptor),
-      box: toImageBox(face.detection.box, scale, { width, height }),
-    }));
-  } finally {
-    input.dispose();
-  }
-}
-
-interface Pixels {
-  readonly data: Uint8Array;
-  readonly width: number;
-  readonly height: number;
+  const found = await engine.findFaces(pixels);
+  const scale = { x: width / pixels.width, y: height / pixels.height };
+  return found.map((face) => ({
+    encoding: Array.from(face.descriptor),
+    box: toImageBox(face.box, scale, { width, height }),
+  }));
 }
 
 /** 8-bit sRGB, upright, no alpha, at most MAX_SIDE: what the networks were trained on. */
@@ -111,23 +81,12 @@ async function decodeForDetection(image: Uint8Array, maxInputPixels: number): Pr
   }
 }
 
-interface DetectedBox {
-  readonly left: number;
-  readonly top: number;
-  readonly right: number;
-  readonly bottom: number;
-}
-
 /** From the downscaled image back to the oriented original, clipped to its edges. */
-function toImageBox(
-  box: DetectedBox,
-  scale: { x: number; y: number },
-  image: { width: number; height: number },
-): Box {
-  const left = clamp(Math.round(box.left * scale.x), 0, image.width);
-  const top = clamp(Math.round(box.top * scale.y), 0, image.height);
-  const right = clamp(Math.round(box.right * scale.x), left, image.width);
-  const bottom = clamp(Math.round(box.bottom * scale.y), top, image.height);
+function toImageBox(box: Rect, scale: { x: number; y: number }, image: { width: number; height: number }): Box {
+  const left = clamp(Math.round(box.x * scale.x), 0, image.width);
+  const top = clamp(Math.round(box.y * scale.y), 0, image.height);
+  const right = clamp(Math.round((box.x + box.width) * scale.x), left, image.width);
+  const bottom = clamp(Math.round((box.y + box.height) * scale.y), top, image.height);
   return { x: left, y: top, width: right - left, height: bottom - top };
 }
 

@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalFaceEncoder } from '../../../src/adapters/encoder/LocalFaceEncoder.ts';
+import type { LocalFaceEncoder } from '../../../src/adapters/encoder/LocalFaceEncoder.ts';
 import type { Face } from '../../../src/domain/ImageEncodings.ts';
+import { builtInEncoder } from '../../support/builtInEncoder.ts';
 import { fixture, hasSeedImages, seedImage } from '../../support/fixtures.ts';
 
 /** The distance below which face-api's descriptors are taken to be the same person. */
@@ -19,7 +20,7 @@ function onlyFace(faces: Face[]): Face {
 let encoder: LocalFaceEncoder;
 
 beforeAll(async () => {
-  encoder = new LocalFaceEncoder({ threads: 2, maxInputPixels: 50_000_000 });
+  encoder = builtInEncoder();
   await encoder.ping();
 });
 
@@ -99,9 +100,23 @@ describe.skipIf(!hasSeedImages)('LocalFaceEncoder with the seed photos', () => {
   });
 });
 
+describe('LocalFaceEncoder without a writable network cache', () => {
+  it('converts the networks in memory, encodes, and warns why', async () => {
+    const warnings: string[] = [];
+    const uncached = builtInEncoder({ threads: 1, modelCacheFolder: '/dev/null/models', onWarning: (detail) => warnings.push(detail) });
+    try {
+      await uncached.ping();
+      expect(await uncached.encode(fixture('one-face-soccer.jpg'))).toHaveLength(1);
+      expect(warnings).toEqual([expect.stringContaining('could not be cached in /dev/null/models')]);
+    } finally {
+      await uncached.close();
+    }
+  });
+});
+
 describe('LocalFaceEncoder once closed', () => {
   it('refuses pings and work as encoder_unavailable', async () => {
-    const closed = new LocalFaceEncoder({ threads: 1, maxInputPixels: 50_000_000 });
+    const closed = builtInEncoder({ threads: 1 });
     await closed.close();
     await expect(closed.ping()).rejects.toMatchObject({ code: 'encoder_unavailable' });
     await expect(closed.encode(fixture('one-face-soccer.jpg'))).rejects.toMatchObject({ code: 'encoder_unavailable' });
@@ -118,7 +133,7 @@ describe('LocalFaceEncoder accuracy and load', () => {
   });
 
   it('sheds load beyond its queue with encoder_unavailable and a Retry-After, and serves the rest', async () => {
-    const small = new LocalFaceEncoder({ threads: 1, maxQueue: 1, maxInputPixels: 50_000_000 });
+    const small = builtInEncoder({ threads: 1, maxQueue: 1 });
     try {
       await small.ping();
       const image = fixture('one-face-soccer.jpg');

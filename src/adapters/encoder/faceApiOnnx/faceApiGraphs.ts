@@ -1,0 +1,267 @@
+import { OnnxGraph } from './OnnxGraph.ts';
+import { convFilter, depthwiseFilter, readTfjsWeights, type Filter, type Weight } from './tfjsWeights.ts';
+
+/**
+ * face-api's three networks as ONNX graphs, layer for layer as face-api runs them
+ * (src/ssdMobilenetv1, src/faceFeatureExtractor + src/faceLandmarkNet,
+ * src/faceRecognitionNet in @vladmandic/face-api), with face-api's own weights.
+ *
+ * Every graph starts with the same input stage, so the pixel work happens in
+ * onnxruntime too: `image` is the decoded photo as uint8 RGB [1, H, W, 3]; `start`
+ * and `end` ([top, left] and [bottom, right]) cut the region the network looks at;
+ * `pads` pads it to a square ([0, top, left, 0, 0, bottom, right, 0], zeros as
+ * face-api's padToSquare adds); it is then resized to the network's side with
+ * bilinear 'asymmetric' sampling, which is tf.image.resizeBilinear with
+ * alignCorners = false and halfPixelCenters = false, and normalised.
+ */
+export const networkNames = ['detector', 'landmarks', 'descriptor'] as const;
+export type NetworkName = (typeof networkNames)[number];
+
+export const networkSides: Record<NetworkName, number> = { detector: 512, landmarks: 112, descriptor: 150 };
+
+export function buildNetwork(name: NetworkName, modelFolder: string): Uint8Array {
+  switch (name) {
+    case 'detector':
+      return ssdMobilenetV1(readTfjsWeights(modelFolder, 'ssd_mobilenetv1_model'));
+    case 'landmarks':
+      return landmarks68(readTfjsWeights(modelFolder, 'face_landmark_68_model'));
+    case 'descriptor':
+      return recognition(readTfjsWeights(modelFolder, 'face_recognition_model'));
+  }
+}
+
+/** face-api's mean RGB of its landmark and recognition training sets. */
+const meanRgb = [122.782, 117.001, 104.298];
+
+function inputStage(graph: OnnxGraph, side: number, normalisation: 'minus-one-to-one' | 'mean-rgb'): string {
+  const image = graph.input('image', 'uint8', [1, 'height', 'width', 3]);
+  const start = graph.input('start', 'int64', [2]);
+  const end = graph.input('end', 'int64', [2]);
+  const pads = graph.input('pads', 'int64', [8]);
+  const region = graph.node('Slice', [image, start, end, graph.int64s([1, 2])]);
+  const square = graph.node('Pad', [graph.node('Cast', [region], { to: 1 }), pads], { mode: 'constant' });
+  const planar = graph.node('Transpose', [square], { perm: [0, 3, 1, 2] });
+  const resized = graph.node('Resize', [planar, '', '', graph.int64s([1, 3, side, side])], {
+    mode: 'linear',
+    coordinate_transformation_mode: 'asymmetric',
+  });
+  if (normalisation === 'minus-one-to-one') {
+    return graph.node('Sub', [graph.node('Div', [resized, graph.scalar(127.5)]), graph.scalar(1)]);
+  }
+  return graph.node('Div', [graph.node('Sub', [resized, graph.floats([1, 3, 1, 1], meanRgb)]), graph.scalar(255)]);
+}
+
+function weight(weights: Map<string, Weight>, name: string): Weight {
+  const found = weights.get(name);
+  if (!found) throw new Error(`face-api weights lack ${name}`);
+  return found;
+}
+
+interface ConvOptions {
+  readonly stride?: number;
+  /** tf's 'same' padding (extra padding after, like ONNX SAME_UPPER); otherwise 'valid'. */
+  readonly same: boolean;
+  readonly bias?: Float32Array;
+  /** A per-channel affine after the convolution (batch norm, face-api's scale layer), folded into it. */
+  readonly affine?: { readonly scale: Float32Array; readonly shift: Float32Array };
+}
+
+function conv(graph: OnnxGraph, x: string, filter: Filter, options: ConvOptions, group = 1): string {
+  const outputs = filter.dims[0];
+  const perOutput = filter.data.length / outputs;
+  const weights = Float32Array.from(filter.data);
+  const bias = options.bias ? Float32Array.from(options.bias) : new Float32Array(outputs);
+  if (options.affine) {
+    const { scale, shift } = options.affine;
+    for (let o = 0; o < outputs; o++) {
+      for (let k = 0; k < perOutput; k++) weights[o * perOutput + k]! *= scale[o]!;
+      bias[o] = bias[o]! * scale[o]! + shift[o]!;
+    }
+  }
+  const stride = options.stride ?? 1;
+  return graph.node('Conv', [x, graph.floats(filter.dims, weights), graph.floats([outputs], bias)], {
+    kernel_shape: [filter.dims[2], filter.dims[3]],
+    strides: [stride, stride],
+    group,
+    ...(options.same ? { auto_pad: 'SAME_UPPER' } : { pads: [0, 0, 0, 0] }),
+  });
+}
+
+function depthwiseConv(graph: OnnxGraph, x: string, filter: Filter, options: ConvOptions): string {
+  return conv(graph, x, filter, options, filter.dims[0]);
+}
+
+// ---- SSD MobileNet v1: features, box predictors, anchor decoding (NMS stays in JS) ----
+
+function ssdMobilenetV1(weights: Map<string, Weight>): Uint8Array {
+  const graph = new OnnxGraph();
+  const get = (name: string) => weight(weights, name).data;
+  const clip = (x: string) => graph.node('Clip', [x, graph.scalar(0), graph.scalar(6)]);
+  const pointwise = (x: string, prefix: string, index: number, stride: number) =>
+    clip(conv(graph, x, convFilter(weight(weights, `${prefix}/Conv2d_${index}_pointwise/weights`)), {
+      stride,
+      same: true,
+      bias: get(`${prefix}/Conv2d_${index}_pointwise/convolution_bn_offset`),
+    }));
+  const depthwise = (x: string, index: number, stride: number) => {
+    const prefix = `MobilenetV1/Conv2d_${index}_depthwise`;
+    return clip(depthwiseConv(graph, x, depthwiseFilter(weight(weights, `${prefix}/depthwise_weights`)), {
+      stride,
+      same: true,
+      affine: batchNorm(get(`${prefix}/BatchNorm/gamma`), get(`${prefix}/BatchNorm/beta`), get(`${prefix}/BatchNorm/moving_mean`), get(`${prefix}/BatchNorm/moving_variance`)),
+    }));
+  };
+
+  let x = pointwise(inputStage(graph, networkSides.detector, 'minus-one-to-one'), 'MobilenetV1', 0, 2);
+  let conv11 = x;
+  for (let index = 1; index <= 13; index++) {
+    x = pointwise(depthwise(x, index, [2, 4, 6, 12].includes(index) ? 2 : 1), 'MobilenetV1', index, 1);
+    if (index === 11) conv11 = x;
+  }
+  const extra: string[] = [];
+  let previous = x;
+  for (let index = 0; index < 8; index++) {
+    previous = pointwise(previous, 'Prediction', index, index % 2 === 1 ? 2 : 1);
+    extra.push(previous);
+  }
+  const sources = [conv11, x, extra[1]!, extra[3]!, extra[5]!, extra[7]!];
+  const predict = (source: string, index: number, kind: 'BoxEncodingPredictor' | 'ClassPredictor', width: number) => {
+    const prefix = `Prediction/BoxPredictor_${index}/${kind}`;
+    const out = conv(graph, source, convFilter(weight(weights, `${prefix}/weights`)), { same: true, bias: get(`${prefix}/biases`) });
+    return graph.node('Reshape', [graph.node('Transpose', [out], { perm: [0, 2, 3, 1] }), graph.int64s([0, -1, width])]);
+  };
+  const encodings = graph.node('Concat', sources.map((source, index) => predict(source, index, 'BoxEncodingPredictor', 4)), { axis: 1 });
+  const classes = graph.node('Concat', sources.map((source, index) => predict(source, index, 'ClassPredictor', 3)), { axis: 1 });
+
+  const boxes = decodeBoxes(graph, encodings, weight(weights, 'Output/extra_dim'));
+  const faceClass = graph.node('Slice', [classes, graph.int64s([1]), graph.int64s([2]), graph.int64s([2])]);
+  const scores = graph.node('Reshape', [graph.node('Sigmoid', [faceClass]), graph.int64s([0, -1])]);
+  const anchors = weight(weights, 'Output/extra_dim').shape[1]!;
+  graph.output('boxes', boxes, [1, anchors, 4]);
+  graph.output('scores', scores, [1, anchors]);
+  return graph.encode('ssd_mobilenetv1');
+}
+
+/** tf.batchNorm as y = x * scale + shift. */
+function batchNorm(gamma: Float32Array, beta: Float32Array, mean: Float32Array, variance: Float32Array) {
+  const epsilon = 0.0010000000474974513;
+  const scale = new Float32Array(gamma.length);
+  const shift = new Float32Array(gamma.length);
+  for (let c = 0; c < gamma.length; c++) {
+    scale[c] = gamma[c]! / Math.sqrt(variance[c]! + epsilon);
+    shift[c] = beta[c]! - mean[c]! * scale[c]!;
+  }
+  return { scale, shift };
+}
+
+/** face-api's outputLayer: anchor-relative encodings to [ymin, xmin, ymax, xmax] of the padded square. */
+function decodeBoxes(graph: OnnxGraph, encodings: string, anchorWeight: Weight): string {
+  const count = anchorWeight.shape[1]!;
+  const anchors = anchorWeight.data;
+  const f = Math.fround;
+  const sizeY = new Float32Array(count);
+  const sizeX = new Float32Array(count);
+  const centreY = new Float32Array(count);
+  const centreX = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    sizeY[i] = f(anchors[i * 4 + 2]! - anchors[i * 4]!);
+    sizeX[i] = f(anchors[i * 4 + 3]! - anchors[i * 4 + 1]!);
+    centreY[i] = f(anchors[i * 4]! + f(sizeY[i]! / 2));
+    centreX[i] = f(anchors[i * 4 + 1]! + f(sizeX[i]! / 2));
+  }
+  const column = (values: Float32Array) => graph.floats([1, count, 1], values);
+  const [dy, dx, dh, dw] = graph.nodeWithOutputs('Split', [encodings], { axis: 2 }, 4) as [string, string, string, string];
+  const halfSize = (delta: string, size: Float32Array) =>
+    graph.node('Div', [graph.node('Mul', [graph.node('Exp', [graph.node('Div', [delta, graph.scalar(5)])]), column(size)]), graph.scalar(2)]);
+  const centre = (delta: string, size: Float32Array, anchorCentre: Float32Array) =>
+    graph.node('Add', [graph.node('Mul', [graph.node('Div', [delta, graph.scalar(10)]), column(size)]), column(anchorCentre)]);
+  const halfY = halfSize(dh, sizeY);
+  const halfX = halfSize(dw, sizeX);
+  const y = centre(dy, sizeY, centreY);
+  const x = centre(dx, sizeX, centreX);
+  return graph.node('Concat', [graph.node('Sub', [y, halfY]), graph.node('Sub', [x, halfX]), graph.node('Add', [y, halfY]), graph.node('Add', [x, halfX])], { axis: 2 });
+}
+
+// ---- 68-point landmarks: four dense blocks, average pool, fully connected ----
+
+function landmarks68(weights: Map<string, Weight>): Uint8Array {
+  const graph = new OnnxGraph();
+  const get = (name: string) => weight(weights, name);
+  const relu = (x: string) => graph.node('Relu', [x]);
+  const add = (a: string, b: string) => graph.node('Add', [a, b]);
+  const separable = (x: string, prefix: string, stride: number) => {
+    const depthwise = depthwiseConv(graph, x, depthwiseFilter(get(`${prefix}/depthwise_filter`)), { stride, same: true });
+    return conv(graph, depthwise, convFilter(get(`${prefix}/pointwise_filter`)), { same: true, bias: get(`${prefix}/bias`).data });
+  };
+  const denseBlock = (x: string, prefix: string, first: boolean) => {
+    const out1 = relu(first
+      ? conv(graph, x, convFilter(get(`${prefix}/conv0/filters`)), { stride: 2, same: true, bias: get(`${prefix}/conv0/bias`).data })
+      : separable(x, `${prefix}/conv0`, 2));
+    const out2 = separable(out1, `${prefix}/conv1`, 1);
+    const out3 = separable(relu(add(out1, out2)), `${prefix}/conv2`, 1);
+    const out4 = separable(relu(add(out1, add(out2, out3))), `${prefix}/conv3`, 1);
+    return relu(add(out1, add(out2, add(out3, out4))));
+  };
+
+  let x = inputStage(graph, networkSides.landmarks, 'mean-rgb');
+  for (const [index, prefix] of ['dense0', 'dense1', 'dense2', 'dense3'].entries()) x = denseBlock(x, prefix, index === 0);
+  x = graph.node('Flatten', [graph.node('AveragePool', [x], { kernel_shape: [7, 7], strides: [2, 2], pads: [0, 0, 0, 0] })], { axis: 1 });
+  const fcWeights = get('fc/weights');
+  const fcBias = get('fc/bias');
+  const out = add(graph.node('MatMul', [x, graph.floats(fcWeights.shape, fcWeights.data)]), graph.floats(fcBias.shape, fcBias.data));
+  graph.output('landmarks', out, [1, 136]);
+  return graph.encode('face_landmark_68');
+}
+
+// ---- the 128-number descriptor: a ResNet-34-like network ----
+
+function recognition(weights: Map<string, Weight>): Uint8Array {
+  const graph = new OnnxGraph();
+  const get = (name: string) => weight(weights, name);
+  let side = networkSides.descriptor;
+  const layer = (x: string, prefix: string, stride: number, same: boolean, withRelu: boolean) => {
+    const out = conv(graph, x, convFilter(get(`${prefix}/conv/filters`)), {
+      stride,
+      same,
+      bias: get(`${prefix}/conv/bias`).data,
+      affine: { scale: get(`${prefix}/scale/weights`).data, shift: get(`${prefix}/scale/biases`).data },
+    });
+    return withRelu ? graph.node('Relu', [out]) : out;
+  };
+  const residual = (x: string, prefix: string) =>
+    graph.node('Relu', [graph.node('Add', [layer(layer(x, `${prefix}/conv1`, 1, true, true), `${prefix}/conv2`, 1, true, false), x])]);
+  const residualDown = (x: string, prefix: string, channelsIn: number) => {
+    let out = layer(layer(x, `${prefix}/conv1`, 2, false, true), `${prefix}/conv2`, 1, true, false);
+    const channelsOut = get(`${prefix}/conv2/conv/filters`).shape[3]!;
+    const convSide = Math.floor((side - 3) / 2) + 1;
+    const poolSide = Math.floor((side - 2) / 2) + 1;
+    let pooled = graph.node('AveragePool', [x], { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0] });
+    // face-api appends a zero row and column when the pooled side is one longer, and zero channels.
+    if (poolSide !== convSide) {
+      const grow = poolSide - convSide;
+      out = graph.node('Pad', [out, graph.int64s([0, 0, 0, 0, 0, 0, grow, grow])], { mode: 'constant' });
+    }
+    if (channelsIn !== channelsOut) {
+      pooled = graph.node('Pad', [pooled, graph.int64s([0, 0, 0, 0, 0, channelsOut - channelsIn, 0, 0])], { mode: 'constant' });
+    }
+    side = poolSide;
+    return graph.node('Relu', [graph.node('Add', [pooled, out])]);
+  };
+
+  let x = layer(inputStage(graph, side, 'mean-rgb'), 'conv32_down', 2, false, true);
+  side = Math.floor((side - 7) / 2) + 1;
+  x = graph.node('MaxPool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [0, 0, 0, 0] });
+  side = Math.floor((side - 3) / 2) + 1;
+  for (const prefix of ['conv32_1', 'conv32_2', 'conv32_3']) x = residual(x, prefix);
+  x = residualDown(x, 'conv64_down', 32);
+  for (const prefix of ['conv64_1', 'conv64_2', 'conv64_3']) x = residual(x, prefix);
+  x = residualDown(x, 'conv128_down', 64);
+  for (const prefix of ['conv128_1', 'conv128_2']) x = residual(x, prefix);
+  x = residualDown(x, 'conv256_down', 128);
+  for (const prefix of ['conv256_1', 'conv256_2']) x = residual(x, prefix);
+  x = residualDown(x, 'conv256_down_out', 256);
+  x = graph.node('ReduceMean', [x], { axes: [2, 3], keepdims: 0 });
+  const fc = get('fc');
+  graph.output('descriptor', graph.node('MatMul', [x, graph.floats(fc.shape, fc.data)]), [1, 128]);
+  return graph.encode('face_recognition');
+}

@@ -1,0 +1,18 @@
+/**
+ * glibc malloc settings the service should start with. They must be in the environment
+ * before the process starts (glibc reads them once), so `npm start`, `npm run encoder`
+ * and the Docker image set them. Without them, memory that the decoder of a large photo
+ * or onnxruntime's start-up freed stays in the process: measured, RSS settles ~120 MB
+ * higher. Large blocks come from mmap and go back to the system when freed.
+ */
+export const mallocSettings: Readonly<Record<string, string>> = {
+  MALLOC_TRIM_THRESHOLD_: '0',
+  MALLOC_MMAP_THRESHOLD_: '65536',
+};
+
+/** The settings `env` lacks, to warn about at start. */
+export function missingMallocSettings(env: Record<string, string | undefined>): string[] {
+  return Object.entries(mallocSettings)
+    .filter(([name, value]) => env[name] !== value)
+    .map(([name, value]) => `${name}=${value}`);
+}

@@ -1,0 +1,87 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { clipAtImageBorders, squarePads } from '../../../src/adapters/encoder/faceApiOnnx/faceGeometry.ts';
+import { networkBytes } from '../../../src/adapters/encoder/faceApiOnnx/networkFiles.ts';
+import { nonMaxSuppression, ssdDetections } from '../../../src/adapters/encoder/faceApiOnnx/ssdDetections.ts';
+import { convFilter, depthwiseFilter } from '../../../src/adapters/encoder/faceApiOnnx/tfjsWeights.ts';
+
+describe('face-api geometry', () => {
+  it('pads to a square after the short side, or around it with the larger half after', () => {
+    // ONNX pads for NHWC: [n, top, left, c, n, bottom, right, c].
+    expect(squarePads(100, 60, false)).toEqual([0, 0, 0, 0, 0, 40, 0, 0]);
+    expect(squarePads(60, 100, false)).toEqual([0, 0, 0, 0, 0, 0, 40, 0]);
+    expect(squarePads(97, 100, true)).toEqual([0, 0, 1, 0, 0, 0, 2, 0]);
+    expect(squarePads(100, 100, true)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('clips a box to the image and floors it', () => {
+    expect(clipAtImageBorders({ x: -4.5, y: 10.7, width: 30, height: 500 }, 200, 100)).toEqual({ x: 0, y: 10, width: 25, height: 89 });
+  });
+});
+
+describe('SSD post-processing', () => {
+  // [ymin, xmin, ymax, xmax] per anchor, relative to the padded square.
+  const boxes = Float32Array.from([0.1, 0.1, 0.3, 0.3, 0.11, 0.1, 0.31, 0.3, 0.6, 0.6, 0.8, 0.8, 0.5, 0.5, 0.52, 0.52]);
+  const scores = Float32Array.from([0.9, 0.8, 0.7, 0.2]);
+
+  it('keeps the best of overlapping boxes and drops those under the score threshold', () => {
+    expect(nonMaxSuppression(boxes, scores, 100, 0.3)).toEqual([0, 2]);
+    expect(nonMaxSuppression(boxes, scores, 1, 0.3)).toEqual([0]);
+  });
+
+  it('maps boxes from the padded square back to the image', () => {
+    // A 200x100 image was padded to a 200x200 square at the bottom, so relative to the
+    // square, 0.1 is 20 px both ways (and the other anchors are past the image).
+    const [first] = ssdDetections(boxes, scores, { width: 200, height: 100 }, { minConfidence: 0.3, maxResults: 10, inputSide: 512 });
+    expect(first!.score).toBeCloseTo(0.9);
+    expect(first!.box.x).toBeCloseTo(20);
+    expect(first!.box.y).toBeCloseTo(20);
+    expect(first!.box.width).toBeCloseTo(40);
+    expect(first!.box.height).toBeCloseTo(40);
+  });
+});
+
+describe('tfjs filter layouts', () => {
+  it('reorders [height, width, in, out] into ONNX [out, in, height, width]', () => {
+    // Value = 1000h + 100w + 10i + o, so every element says where it came from.
+    const shape = [2, 3, 2, 4];
+    const data = Float32Array.from({ length: 48 }, (_, k) => {
+      const [h, w, i, o] = [Math.floor(k / 24), Math.floor(k / 8) % 3, Math.floor(k / 4) % 2, k % 4];
+      return 1000 * h + 100 * w + 10 * i + o;
+    });
+    const filter = convFilter({ shape, data });
+    expect(filter.dims).toEqual([4, 2, 2, 3]);
+    // [o=3, i=1, h=1, w=2] is at ((3 * 2 + 1) * 2 + 1) * 3 + 2.
+    expect(filter.data[((3 * 2 + 1) * 2 + 1) * 3 + 2]).toBe(1213);
+  });
+
+  it('reorders depthwise [height, width, channels, 1] into [channels, 1, height, width]', () => {
+    const data = Float32Array.from({ length: 12 }, (_, k) => 100 * Math.floor(k / 6) + 10 * (Math.floor(k / 3) % 2) + (k % 3));
+    const filter = depthwiseFilter({ shape: [2, 2, 3, 1], data });
+    expect(filter.dims).toEqual([3, 1, 2, 2]);
+    expect(Array.from(filter.data.subarray(8, 12))).toEqual([2, 12, 102, 112]);
+  });
+});
+
+describe('the converted network cache', () => {
+  it('converts once, then serves the same bytes from its folder', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'faces-models-'));
+    const failure = vi.fn();
+    const converted = networkBytes('landmarks', folder, failure);
+    const [keyed] = readdirSync(folder);
+    expect(keyed).toMatch(/^face-api-onnx-[0-9a-f]{16}$/);
+    expect(readdirSync(join(folder, keyed!))).toEqual(['landmarks.onnx']);
+    expect(Buffer.from(networkBytes('landmarks', folder, failure)).equals(Buffer.from(converted))).toBe(true);
+    expect(failure).not.toHaveBeenCalled();
+  });
+
+  it('still gives the network when the cache cannot be written, and says why', () => {
+    const notAFolder = join(mkdtempSync(join(tmpdir(), 'faces-models-')), 'file');
+    writeFileSync(notAFolder, '');
+    const failure = vi.fn();
+    expect(networkBytes('landmarks', notAFolder, failure).byteLength).toBeGreaterThan(1_000_000);
+    expect(failure).toHaveBeenCalledWith(expect.objectContaining({ code: 'ENOTDIR' }));
+  });
+});

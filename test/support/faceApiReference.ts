@@ -1,0 +1,139 @@
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { ready, setBackend } from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { detectAllFaces, nets, SsdMobilenetv1Options, tf } from '@vladmandic/face-api/dist/face-api.node-wasm.js';
+import { Failure } from '../../src/domain/Failure.ts';
+import type { Box, Face } from '../../src/domain/ImageEncodings.ts';
+import { inspectImage } from '../../src/adapters/SharpImageInspector.ts';
+
+// The built-in engine before the move to onnxruntime: face-api on TensorFlow.js (wasm),
+// unchanged but for its name. It is kept (with tfjs as a devDependency) only as the
+// reference the ONNX engine is held to: engineEquivalence.test.ts and bench/equivalence.ts.
+
+/**
+ * Below face-api's 0.5: a real group selfie's sixth face scores 0.37, while photos with
+ * no face (landscape, baboon, a 24 MP street scene) never score above 0.17.
+ */
+const MIN_CONFIDENCE = 0.3;
+/** Far above any plausible count: the domain decides what is too many. */
+const MAX_RESULTS = 100;
+/**
+ * The detector sees every image at 512x512 anyway, so this only sets the resolution
+ * faces are cropped at for landmarks and descriptors: 1280 keeps descriptors of small
+ * faces close to those of the full-size image, while capping decode work.
+ */
+const MAX_SIDE = 1280;
+
+const detectorOptions = new SsdMobilenetv1Options({ minConfidence: MIN_CONFIDENCE, maxResults: MAX_RESULTS });
+
+export interface ReferenceFaceModel {
+  encode(image: Uint8Array): Promise<Face[]>;
+}
+
+export async function loadReferenceFaceModel(options: { maxInputPixels: number }): Promise<ReferenceFaceModel> {
+  await loadNetworksOnce();
+  return { encode: (image) => encodeFaces(image, options.maxInputPixels) };
+}
+
+let networksLoaded: Promise<void> | undefined;
+
+/** face-api keeps its networks in module state, so a thread loads them once. */
+function loadNetworksOnce(): Promise<void> {
+  networksLoaded ??= loadNetworks();
+  return networksLoaded;
+}
+
+async function loadNetworks(): Promise<void> {
+  setWasmPaths(packageFolder('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+  if (!(await setBackend('wasm'))) throw new Error('The TensorFlow.js wasm backend could not start.');
+  await ready();
+  const modelFolder = `${packageFolder('@vladmandic/face-api/package.json')}model`;
+  await Promise.all([
+    nets.ssdMobilenetv1.loadFromDisk(modelFolder),
+    nets.faceLandmark68Net.loadFromDisk(modelFolder),
+    nets.faceRecognitionNet.loadFromDisk(modelFolder),
+  ]);
+  await warmUp();
+}
+
+/** Folder (with a trailing slash) of a file shipped in a package, wherever it is installed. */
+function packageFolder(fileInPackage: string): string {
+  return fileURLToPath(new URL('./', import.meta.resolve(fileInPackage)));
+}
+
+/** The first inference of each network is several times slower; pay that before taking work. */
+async function warmUp(): Promise<void> {
+  const blank = tf.tensor3d(new Int32Array(150 * 150 * 3), [150, 150, 3], 'int32');
+  try {
+    await nets.ssdMobilenetv1.locateFaces(blank, detectorOptions);
+    await nets.faceLandmark68Net.detectLandmarks(blank);
+    await nets.faceRecognitionNet.computeFaceDescriptor(blank);
+  } finally {
+    blank.dispose();
+  }
+}
+
+async function encodeFaces(image: Uint8Array, maxInputPixels: number): Promise<Face[]> {
+  const { width, height } = await inspectImage(image, maxInputPixels);
+  const pixels = await decodeForDetection(image, maxInputPixels);
+  const input = tf.tensor3d(pixels.data, [pixels.height, pixels.width, 3], 'int32');
+  try {
+    const found = await detectAllFaces(input, detectorOptions).withFaceLandmarks().withFaceDescriptors();
+    const scale = { x: width / pixels.width, y: height / pixels.height };
+    return found.map((face) => ({
+      encoding: Array.from(face.descriptor),
+      box: toImageBox(face.detection.box, scale, { width, height }),
+    }));
+  } finally {
+    input.dispose();
+  }
+}
+
+interface Pixels {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** 8-bit sRGB, upright, no alpha, at most MAX_SIDE: what the networks were trained on. */
+async function decodeForDetection(image: Uint8Array, maxInputPixels: number): Promise<Pixels> {
+  try {
+    const { data, info } = await sharp(image, { limitInputPixels: maxInputPixels })
+      .autoOrient()
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .resize({ width: MAX_SIDE, height: MAX_SIDE, fit: 'inside', withoutEnlargement: true })
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height };
+  } catch (error) {
+    // sharp's message names libvips internals; the cause keeps it for logs only.
+    throw new Failure('invalid_image', 'The image could not be decoded.', { cause: error });
+  }
+}
+
+interface DetectedBox {
+  readonly left: number;
+  readonly top: number;
+  readonly right: number;
+  readonly bottom: number;
+}
+
+/** From the downscaled image back to the oriented original, clipped to its edges. */
+function toImageBox(
+  box: DetectedBox,
+  scale: { x: number; y: number },
+  image: { width: number; height: number },
+): Box {
+  const left = clamp(Math.round(box.left * scale.x), 0, image.width);
+  const top = clamp(Math.round(box.top * scale.y), 0, image.height);
+  const right = clamp(Math.round(box.right * scale.x), left, image.width);
+  const bottom = clamp(Math.round(box.bottom * scale.y), top, image.height);
+  return { x: left, y: top, width: right - left, height: bottom - top };
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(Math.max(value, min), max);
+}
