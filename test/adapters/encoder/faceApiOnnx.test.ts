@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { clipAtImageBorders, squarePads } from '../../../src/adapters/encoder/faceApiOnnx/faceGeometry.ts';
-import { networkBytes } from '../../../src/adapters/encoder/faceApiOnnx/networkFiles.ts';
+import { faceApiNetwork } from '../../../src/adapters/encoder/faceApiOnnx/faceApiGraphs.ts';
+import { networkBytes } from '../../../src/adapters/encoder/onnx/networkCache.ts';
 import { nonMaxSuppression, ssdDetections } from '../../../src/adapters/encoder/faceApiOnnx/ssdDetections.ts';
-import { convFilter, depthwiseFilter } from '../../../src/adapters/encoder/faceApiOnnx/tfjsWeights.ts';
+import { convFilter, depthwiseFilter } from '../../../src/adapters/encoder/onnx/tfjsWeights.ts';
 
 describe('face-api geometry', () => {
   it('pads to a square after the short side, or around it with the larger half after', () => {
@@ -69,19 +70,25 @@ describe('the converted network cache', () => {
   it('converts once, then serves the same bytes from its folder', () => {
     const folder = mkdtempSync(join(tmpdir(), 'faces-models-'));
     const failure = vi.fn();
-    const converted = networkBytes('landmarks', folder, failure);
-    const [keyed] = readdirSync(folder);
-    expect(keyed).toMatch(/^face-api-onnx-[0-9a-f]{16}$/);
-    expect(readdirSync(join(folder, keyed!))).toEqual(['landmarks.onnx']);
-    expect(Buffer.from(networkBytes('landmarks', folder, failure)).equals(Buffer.from(converted))).toBe(true);
+    const converted = networkBytes(faceApiNetwork('landmarks'), folder, failure);
+    expect(readdirSync(folder)).toEqual([expect.stringMatching(/^face-api-landmarks-[0-9a-f]{16}\.onnx$/)]);
+    expect(Buffer.from(networkBytes(faceApiNetwork('landmarks'), folder, failure)).equals(Buffer.from(converted))).toBe(true);
     expect(failure).not.toHaveBeenCalled();
+  });
+
+  it('replaces the file of a network made from older inputs', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'faces-models-'));
+    writeFileSync(join(folder, 'face-api-landmarks-0123456789abcdef.onnx'), 'stale');
+    writeFileSync(join(folder, 'face-api-detector-0123456789abcdef.onnx'), 'another network');
+    networkBytes(faceApiNetwork('landmarks'), folder, () => undefined);
+    expect(readdirSync(folder).sort()).toEqual(['face-api-detector-0123456789abcdef.onnx', expect.stringMatching(/^face-api-landmarks-(?!0123456789abcdef)/)]);
   });
 
   it('still gives the network when the cache cannot be written, and says why', () => {
     const notAFolder = join(mkdtempSync(join(tmpdir(), 'faces-models-')), 'file');
     writeFileSync(notAFolder, '');
     const failure = vi.fn();
-    expect(networkBytes('landmarks', notAFolder, failure).byteLength).toBeGreaterThan(1_000_000);
+    expect(networkBytes(faceApiNetwork('landmarks'), join(notAFolder, 'models'), failure).byteLength).toBeGreaterThan(1_000_000);
     expect(failure).toHaveBeenCalledWith(expect.objectContaining({ code: 'ENOTDIR' }));
   });
 });

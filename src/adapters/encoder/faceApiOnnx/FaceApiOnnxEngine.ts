@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
-import { networkSides, type NetworkName } from './faceApiGraphs.ts';
+import { networkBytes } from '../onnx/networkCache.ts';
+import { faceApiNetwork, networkSides, type NetworkName } from './faceApiGraphs.ts';
 import { alignedFaceRect, clipAtImageBorders, landmarkPoints, squarePads, type Point, type Rect } from './faceGeometry.ts';
-import { networkBytes } from './networkFiles.ts';
 import { ssdDetections, type Detection } from './ssdDetections.ts';
 
 /** Decoded RGB pixels, 3 bytes a pixel, row by row. */
@@ -58,7 +58,7 @@ export class FaceApiOnnxEngine {
       if (!cacheFailed) options.onCacheFailure(error);
       cacheFailed = true;
     };
-    const load = (name: NetworkName) => ort.InferenceSession.create(networkBytes(name, options.cacheFolder, onCacheFailure), sessionOptions);
+    const load = (name: NetworkName) => ort.InferenceSession.create(networkBytes(faceApiNetwork(name), options.cacheFolder, onCacheFailure), sessionOptions);
     const sessions = { detector: await load('detector'), landmarks: await load('landmarks'), descriptor: await load('descriptor') };
     await warmUp(sessions);
     return new FaceApiOnnxEngine(sessions, options);

@@ -1,54 +1,52 @@
-import { OnnxGraph } from './OnnxGraph.ts';
-import { convFilter, depthwiseFilter, readTfjsWeights, type Filter, type Weight } from './tfjsWeights.ts';
+import { fileURLToPath } from 'node:url';
+import type { NetworkSource } from '../onnx/networkCache.ts';
+import { OnnxGraph } from '../onnx/OnnxGraph.ts';
+import { regionInput } from '../onnx/regionInput.ts';
+import { convFilter, depthwiseFilter, faceApiModelFiles, readFaceApiWeights, type Filter, type Weight } from '../onnx/tfjsWeights.ts';
 
 /**
- * face-api's three networks as ONNX graphs, layer for layer as face-api runs them
+ * face-api's networks as ONNX graphs, layer for layer as face-api runs them
  * (src/ssdMobilenetv1, src/faceFeatureExtractor + src/faceLandmarkNet,
- * src/faceRecognitionNet in @vladmandic/face-api), with face-api's own weights.
- *
- * Every graph starts with the same input stage, so the pixel work happens in
- * onnxruntime too: `image` is the decoded photo as uint8 RGB [1, H, W, 3]; `start`
- * and `end` ([top, left] and [bottom, right]) cut the region the network looks at;
- * `pads` pads it to a square ([0, top, left, 0, 0, bottom, right, 0], zeros as
- * face-api's padToSquare adds); it is then resized to the network's side with
- * bilinear 'asymmetric' sampling, which is tf.image.resizeBilinear with
- * alignCorners = false and halfPixelCenters = false, and normalised.
+ * src/faceRecognitionNet in @vladmandic/face-api), with face-api's own weights. Each
+ * starts with `regionInput`: the region is padded to a square (zeros, as face-api's
+ * padToSquare) and resized the way tf.image.resizeBilinear does.
  */
 export const networkNames = ['detector', 'landmarks', 'descriptor'] as const;
 export type NetworkName = (typeof networkNames)[number];
 
 export const networkSides: Record<NetworkName, number> = { detector: 512, landmarks: 112, descriptor: 150 };
 
-export function buildNetwork(name: NetworkName, modelFolder: string): Uint8Array {
-  switch (name) {
-    case 'detector':
-      return ssdMobilenetV1(readTfjsWeights(modelFolder, 'ssd_mobilenetv1_model'));
-    case 'landmarks':
-      return landmarks68(readTfjsWeights(modelFolder, 'face_landmark_68_model'));
-    case 'descriptor':
-      return recognition(readTfjsWeights(modelFolder, 'face_recognition_model'));
-  }
+/** Where face-api keeps the weights it ships: the one source of these networks. */
+const modelFolder = fileURLToPath(new URL('./model/', import.meta.resolve('@vladmandic/face-api/package.json')));
+
+const converterSources = ['./faceApiGraphs.ts', '../onnx/OnnxGraph.ts', '../onnx/tfjsWeights.ts', '../onnx/regionInput.ts'].map(
+  (path) => new URL(path, import.meta.url),
+);
+
+const networks: Record<NetworkName, { readonly modelName: string; readonly build: (weights: Map<string, Weight>) => Uint8Array }> = {
+  detector: { modelName: 'ssd_mobilenetv1_model', build: ssdMobilenetV1 },
+  landmarks: { modelName: 'face_landmark_68_model', build: landmarks68 },
+  descriptor: { modelName: 'face_recognition_model', build: recognition },
+};
+
+export function faceApiNetwork(name: NetworkName): NetworkSource {
+  const { modelName, build } = networks[name];
+  return {
+    name: `face-api-${name}`,
+    inputs: [...faceApiModelFiles(modelFolder, modelName), ...converterSources],
+    build: () => build(readFaceApiWeights(modelFolder, modelName)),
+  };
 }
 
 /** face-api's mean RGB of its landmark and recognition training sets. */
 const meanRgb = [122.782, 117.001, 104.298];
 
 function inputStage(graph: OnnxGraph, side: number, normalisation: 'minus-one-to-one' | 'mean-rgb'): string {
-  const image = graph.input('image', 'uint8', [1, 'height', 'width', 3]);
-  const start = graph.input('start', 'int64', [2]);
-  const end = graph.input('end', 'int64', [2]);
-  const pads = graph.input('pads', 'int64', [8]);
-  const region = graph.node('Slice', [image, start, end, graph.int64s([1, 2])]);
-  const square = graph.node('Pad', [graph.node('Cast', [region], { to: 1 }), pads], { mode: 'constant' });
-  const planar = graph.node('Transpose', [square], { perm: [0, 3, 1, 2] });
-  const resized = graph.node('Resize', [planar, '', '', graph.int64s([1, 3, side, side])], {
-    mode: 'linear',
-    coordinate_transformation_mode: 'asymmetric',
-  });
-  if (normalisation === 'minus-one-to-one') {
-    return graph.node('Sub', [graph.node('Div', [resized, graph.scalar(127.5)]), graph.scalar(1)]);
-  }
-  return graph.node('Div', [graph.node('Sub', [resized, graph.floats([1, 3, 1, 1], meanRgb)]), graph.scalar(255)]);
+  return regionInput(graph, side, 'asymmetric', (x) =>
+    normalisation === 'minus-one-to-one'
+      ? graph.node('Sub', [graph.node('Div', [x, graph.scalar(127.5)]), graph.scalar(1)])
+      : graph.node('Div', [graph.node('Sub', [x, graph.floats([1, 3, 1, 1], meanRgb)]), graph.scalar(255)]),
+  );
 }
 
 function weight(weights: Map<string, Weight>, name: string): Weight {

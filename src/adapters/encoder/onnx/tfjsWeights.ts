@@ -11,23 +11,36 @@ interface ManifestEntry {
   readonly name: string;
   readonly shape: number[];
   readonly dtype: 'float32' | 'int32';
-  readonly quantization?: { readonly dtype: 'uint8' | 'uint16'; readonly scale: number; readonly min: number };
+  readonly quantization?:
+    | { readonly dtype: 'uint8' | 'uint16'; readonly scale: number; readonly min: number }
+    | { readonly dtype: 'float16' };
 }
 
-interface ManifestGroup {
+/** One entry of a tfjs `weightsManifest`: shard files and the weights packed in them, in order. */
+export interface ManifestGroup {
   readonly paths: string[];
   readonly weights: ManifestEntry[];
 }
 
+/** The files a face-api model is made of: its manifest and its shards. */
+export function faceApiModelFiles(modelFolder: string, modelName: string): string[] {
+  const manifest = join(modelFolder, `${modelName}-weights_manifest.json`);
+  const groups = JSON.parse(readFileSync(manifest, 'utf8')) as ManifestGroup[];
+  return [manifest, ...groups.flatMap((group) => group.paths.map((path) => join(modelFolder, path)))];
+}
+
+/** A face-api model's weights (face-api keeps the manifest in a file of its own). */
+export function readFaceApiWeights(modelFolder: string, modelName: string): Map<string, Weight> {
+  const manifest = JSON.parse(readFileSync(join(modelFolder, `${modelName}-weights_manifest.json`), 'utf8')) as ManifestGroup[];
+  return readTfjsWeights(modelFolder, manifest);
+}
+
 /**
- * Reads a tfjs weights manifest and its shards, dequantizing the way tfjs-core's
+ * Reads the shards a tfjs weights manifest describes, dequantizing the way tfjs-core's
  * `io.decodeWeights` does (`q * scale + min` in double precision, stored as float32;
- * int32 weights rounded), so the numbers equal what face-api computed with.
+ * int32 weights rounded; float16 widened), so the numbers equal what tfjs computed with.
  */
-export function readTfjsWeights(modelFolder: string, modelName: string): Map<string, Weight> {
-  const manifest = JSON.parse(
-    readFileSync(join(modelFolder, `${modelName}-weights_manifest.json`), 'utf8'),
-  ) as ManifestGroup[];
+export function readTfjsWeights(modelFolder: string, manifest: readonly ManifestGroup[]): Map<string, Weight> {
   const weights = new Map<string, Weight>();
   for (const group of manifest) {
     const shards = Buffer.concat(group.paths.map((path) => readFileSync(join(modelFolder, path))));
@@ -39,7 +52,7 @@ export function readTfjsWeights(modelFolder: string, modelName: string): Map<str
       offset += bytes;
     }
     if (offset !== shards.byteLength) {
-      throw new Error(`${modelName}: the manifest describes ${offset} bytes, the shards hold ${shards.byteLength}`);
+      throw new Error(`${group.paths.join(', ')}: the manifest describes ${offset} bytes, the shards hold ${shards.byteLength}`);
     }
   }
   return weights;
@@ -51,6 +64,11 @@ function decode(entry: ManifestEntry, shards: Buffer, offset: number, count: num
     const bytes = count * 4;
     const raw = shards.buffer.slice(shards.byteOffset + offset, shards.byteOffset + offset + bytes);
     return { data: entry.dtype === 'int32' ? Float32Array.from(new Int32Array(raw)) : new Float32Array(raw), bytes };
+  }
+  if (quantization.dtype === 'float16') {
+    const bytes = count * 2;
+    const raw = shards.buffer.slice(shards.byteOffset + offset, shards.byteOffset + offset + bytes);
+    return { data: Float32Array.from(new Float16Array(raw)), bytes };
   }
   const width = quantization.dtype === 'uint8' ? 1 : 2;
   const data = new Float32Array(count);
