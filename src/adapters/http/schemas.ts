@@ -11,10 +11,32 @@ const box = z
   .object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() })
   .meta({ description: 'Where the face is, in pixels of the EXIF-oriented image.' });
 
+const point = z.object({ x: z.number(), y: z.number() });
+
 const face = z.object({
   encoding: z.array(z.number()).length(128).meta({ description: '128-number face encoding.' }),
   box: box.optional(),
-});
+  score: z.number().min(0).max(1).optional().meta({ description: 'How sure the detector is that this is a face.' }),
+  landmarks: z
+    .object({ left_eye: point, right_eye: point, nose_tip: point, mouth_left: point, mouth_right: point })
+    .optional()
+    .meta({ description: 'Eye centres, nose tip and mouth corners in image pixels; left and right as the image shows them.' }),
+  pose: z
+    .object({
+      yaw: z.number().meta({ description: 'Degrees; turned towards the image\'s right is positive.' }),
+      pitch: z.number().meta({ description: 'Degrees; chin up is positive.' }),
+      roll: z.number().meta({ description: 'Degrees; tilted clockwise is positive.' }),
+    })
+    .optional(),
+  quality: z
+    .object({
+      sharpness: z.number().min(0).max(1).meta({ description: 'Detail in the face (spread of its Laplacian), 0-1.' }),
+      brightness: z.number().min(0).max(1).meta({ description: 'Mean brightness of the face, 0-1.' }),
+      size: z.number().meta({ description: 'Face height in pixels as the encoder read the photo (at most 1280 px a side).' }),
+      for_recognition: z.enum(['high', 'medium', 'low']).meta({ description: 'How much a match on this face can be trusted; the rule is in the README.' }),
+    })
+    .optional(),
+}).meta({ description: 'A face. Only `encoding` is always there: a remote encoder (ENCODER_URL) gives no box or detail.' });
 
 export const imageEncodings = z
   .object({
