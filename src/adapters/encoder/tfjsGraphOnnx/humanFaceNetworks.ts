@@ -15,6 +15,7 @@ import { tensor } from './tfValues.ts';
  *   scales pixels to [0, 1]. Outputs `faceflag` [1, 1], the probability that the crop
  *   holds a face (after the graph's own Sigmoid), and `mesh` [1, 1404], 468 points as
  *   x, y, z in the 192 x 192 crop's pixels. See meshCrop.ts for the crop feeds.
+ *   (Contours, which human does not read, are left out: their branch is never built.)
  * - The BlazeFace detectors see the image as tf.image.resizeBilinear stretches it
  *   ('asymmetric') and scale pixels to [-1, 1]. Output `detections` [1, anchors, 17],
  *   per anchor a score logit, then box centre offset x, y and size w, h, then 6
@@ -60,10 +61,9 @@ const networks: Record<HumanFaceNetworkName, NetworkSpec> = {
     sampling: 'asymmetric',
     normalisation: 'minus-one-to-one',
     outputs: (translator, graph) => {
-      const joined = (scores: string, boxes: string) =>
-        graph.node('Concat', [translator.inTfOrder(scores).name, translator.inTfOrder(boxes).name], { axis: 2 });
-      const detections = graph.node('Concat', [joined('Identity', 'Identity_2'), joined('Identity_1', 'Identity_3')], { axis: 1 });
-      graph.output('detections', detections, [1, 896, 17]);
+      const [scores512, scores384, boxes512, boxes384] = ['Identity', 'Identity_1', 'Identity_2', 'Identity_3'].map((name) => translator.inTfOrder(name));
+      const joined = [[scores512!, boxes512!], [scores384!, boxes384!]].map((pair) => graph.node('Concat', pair.map((part) => part.name), { axis: 2 }));
+      graph.output('detections', graph.node('Concat', joined, { axis: 1 }), [1, scores512!.shape[1]! + scores384!.shape[1]!, 1 + boxes512!.shape[2]!]);
     },
   },
   'facemesh-detection-short': {
@@ -71,7 +71,10 @@ const networks: Record<HumanFaceNetworkName, NetworkSpec> = {
     normalisation: 'minus-one-to-one',
     outputs: (translator) => translator.output('detections', 'Identity'),
   },
-  // Two heads of 2304 anchors: `Identity` is model/face/concat, `Identity_1` model/person/concat.
+  // Two heads of 2304 anchors: `Identity` is model/face/concat, `Identity_1`
+  // model/person/concat. human takes tfjs's first output, which (in signature order) is
+  // the person head; the face head is given here: on the fixtures it found every face
+  // the person head found, and one more.
   'facemesh-detection-full': {
     sampling: 'asymmetric',
     normalisation: 'minus-one-to-one',

@@ -106,10 +106,10 @@ interface Window {
 function windowPads(node: TfNode, input: readonly number[], window: Window): { pads: number[]; out: [number, number] } {
   const padding = stringAttr(node, 'padding');
   const explicit = intListAttr(node, 'explicit_paddings');
-  const sides = [0, 1].map((axis) => {
+  const along = (axis: 0 | 1) => {
     const size = input[axis + 1]!;
-    const span = (window.kernel[axis]! - 1) * window.dilations[axis]! + 1;
-    const stride = window.strides[axis]!;
+    const span = (window.kernel[axis] - 1) * window.dilations[axis] + 1;
+    const stride = window.strides[axis];
     let before = 0;
     let after = 0;
     if (padding === 'SAME') {
@@ -123,8 +123,8 @@ function windowPads(node: TfNode, input: readonly number[], window: Window): { p
       throw new Error(`${node.op} ${node.name}: padding ${padding} is not supported`);
     }
     return { before, after, out: Math.floor((size + before + after - span) / stride) + 1 };
-  });
-  const [rows, columns] = sides as [(typeof sides)[0], (typeof sides)[0]];
+  };
+  const [rows, columns] = [along(0), along(1)];
   return { pads: [rows.before, columns.before, rows.after, columns.after], out: [rows.out, columns.out] };
 }
 
@@ -183,11 +183,11 @@ function maxPool(node: TfNode, [x]: readonly Value[], { graph }: OpContext): Ten
 function pad(node: TfNode, [x, paddingsValue]: readonly Value[], { graph }: OpContext): Tensor {
   const input = asTensor(node, x!);
   const paddings = asConstant(node, paddingsValue!).data;
-  const rank = input.shape.length;
+  if (paddings.length !== input.shape.length * 2) throw new Error(`${node.op} ${node.name}: paddings do not fit the input`);
+  // TensorFlow's paddings are [before, after] per axis; ONNX's all befores, then all afters.
   const order = input.channelsFirst ? nhwcToNchw : input.shape.map((_, axis) => axis);
   const pads = [...order.map((axis) => paddings[axis * 2]!), ...order.map((axis) => paddings[axis * 2 + 1]!)];
   const shape = input.shape.map((side, axis) => side + paddings[axis * 2]! + paddings[axis * 2 + 1]!);
-  if (pads.length !== rank * 2) throw new Error(`${node.op} ${node.name}: paddings do not fit the input`);
   const padded = graph.node('Pad', [input.channelsFirst ? input.name : tfOrder(graph, input), graph.int64s(pads)], { mode: 'constant' });
   return tensor(padded, shape, input.channelsFirst);
 }
