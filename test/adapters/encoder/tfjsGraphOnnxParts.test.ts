@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OnnxGraph } from '../../../src/adapters/encoder/onnx/OnnxGraph.ts';
+import { humanFaceNetwork, humanFaceNetworkNames } from '../../../src/adapters/encoder/tfjsGraphOnnx/humanFaceNetworks.ts';
 import { blazeFaceAnchors, blazeFaceDetections, nonMaxSuppression } from '../../../src/adapters/encoder/tfjsGraphOnnx/blazeFaceDetections.ts';
 import { cropToImage, meshCropBox, regionFeeds } from '../../../src/adapters/encoder/tfjsGraphOnnx/meshCrop.ts';
 import type { TfjsGraphModel, TfNode } from '../../../src/adapters/encoder/tfjsGraphOnnx/tfjsGraphModel.ts';
@@ -111,5 +112,12 @@ describe('the tfjs graph translator', () => {
     const moved = transpose(constant([1, 2, 3], Float32Array.from([0, 1, 2, 3, 4, 5])), [2, 0, 1]);
     expect(moved.shape).toEqual([3, 1, 2]);
     expect(Array.from(moved.data)).toEqual([0, 3, 1, 4, 2, 5]);
+  });
+});
+
+describe("human's networks in the conversion cache", () => {
+  it("have names none of which starts another's, so a new version of one never deletes another", () => {
+    const names = humanFaceNetworkNames.map((name) => humanFaceNetwork(name).name);
+    for (const name of names) expect(names.filter((other) => other.startsWith(`${name}-`)), name).toEqual([]);
   });
 });
