@@ -35,13 +35,11 @@ export const translations: Readonly<Record<string, Translation>> = {
   },
   Identity: (_, [x]) => x!,
   _FusedConv2D: (node, inputs, context) => convolution(node, inputs, context, false),
-  Conv2D: (node, inputs, context) => convolution(node, inputs, context, false),
   DepthwiseConv2dNative: (node, inputs, context) => convolution(node, inputs, context, true),
   FusedDepthwiseConv2dNative: (node, inputs, context) => convolution(node, inputs, context, true),
   MaxPool: maxPool,
   Pad: pad,
   AddV2: (node, inputs, { graph }) => elementwise(node, inputs, graph, 'Add'),
-  Add: (node, inputs, { graph }) => elementwise(node, inputs, graph, 'Add'),
   Relu: (node, [x], { graph }) => unary(node, x!, graph, 'Relu'),
   Sigmoid: (node, [x], { graph }) => unary(node, x!, graph, 'Sigmoid'),
   Prelu: (node, [x, alpha], { graph }) => {
