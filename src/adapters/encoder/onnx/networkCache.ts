@@ -48,6 +48,11 @@ function inputsHash(source: NetworkSource): string {
 function removeOtherVersions(cacheFolder: string, name: string, keep: string): void {
   for (const entry of readdirSync(cacheFolder)) {
     const path = join(cacheFolder, entry);
-    if (path !== keep && entry.startsWith(`${name}-`) && entry.endsWith('.onnx')) rmSync(path, { force: true });
+    if (path !== keep && isVersionOf(name, entry)) rmSync(path, { force: true });
   }
+}
+
+/** `<name>-<16 hex digits>.onnx` exactly, so `human-face` never takes `human-face-mesh`'s files. */
+function isVersionOf(name: string, entry: string): boolean {
+  return entry.startsWith(`${name}-`) && /^[0-9a-f]{16}\.onnx$/.test(entry.slice(name.length + 1));
 }
