@@ -40,6 +40,8 @@ interface EngineRun {
   readonly best: ReturnType<typeof atThreshold>;
   readonly medianMs: number;
   readonly identityCropsWithoutFace: number;
+  /** How many faces got each for_recognition verdict (none before the verification stage). */
+  readonly verdicts: Record<string, number>;
 }
 
 async function evaluate(name: string, model: FaceModel): Promise<EngineRun> {
@@ -50,11 +52,13 @@ async function evaluate(name: string, model: FaceModel): Promise<EngineRun> {
   let missed = 0;
   let missedForgiven = 0;
   let wrongTooMany = 0;
+  const verdicts: Record<string, number> = {};
   for (const [path, label] of Object.entries(labels.images)) {
     const bytes = readFileSync(devSet + path);
     const started = performance.now();
     const faces = await model.encode(bytes);
     times.push(performance.now() - started);
+    for (const face of faces) if (face.quality) verdicts[face.quality.for_recognition] = (verdicts[face.quality.for_recognition] ?? 0) + 1;
     const match = matchFaces(label.boxes, faces.map((face) => face.box!));
     const unforgiven = match.missed.filter((face) => !face.flags.some((flag) => forgivable.has(flag)));
     falseFaces += match.falseFaces.length;
@@ -85,6 +89,7 @@ async function evaluate(name: string, model: FaceModel): Promise<EngineRun> {
     best: bestThreshold(same, different),
     medianMs: median(times),
     identityCropsWithoutFace: [...descriptors.values()].filter((d) => d === undefined).length,
+    verdicts,
   };
 }
 
@@ -120,14 +125,60 @@ ${run.rows.join('\n')}
 - False faces: **${run.falseFaces}**. Missed faces: **${run.missed}** (plus ${run.missedForgiven} labeled cut off, tiny or uncertain). Wrong too_many_faces decisions (MAX_FACES=${config.MAX_FACES}): **${run.wrongTooMany}**.
 - Verification on identities/ (80 same-person and 700 different-person pairs; ${run.identityCropsWithoutFace} of 40 crops without a face count as never matching): AUC **${run.auc.toFixed(4)}**; at the published threshold ${publishedThreshold}: accuracy ${percent(run.published.accuracy)}, true accepts ${percent(run.published.trueAcceptRate)}, false accepts ${percent(run.published.falseAcceptRate)}; the best threshold on this set is ${run.best.threshold} (balanced accuracy ${percent(run.best.balancedAccuracy)}).
 - Median time per photo: **${Math.round(run.medianMs)} ms** (${availableParallelism()} cores, intra-op threads ${config.ENCODER_INTRA_OP_THREADS}).
+${Object.keys(run.verdicts).length > 0 ? `- Faces by for_recognition: ${['high', 'medium', 'low'].map((v) => `${v} ${run.verdicts[v] ?? 0}`).join(', ')}.\n` : ''}`;
+}
+
+/** The photos the tests assert on (never used to fit anything): their face counts with the service's engine. */
+async function testPhotosReport(): Promise<string> {
+  const expected: [URL, number][] = [
+    ['one-face-soccer.jpg', 1],
+    ['one-face-basketball-1.png', 1],
+    ['one-face-basketball-2.png', 1],
+    ['no-face-baboon.jpg', 0],
+  ].map(([name, faces]) => [new URL(`../test/fixtures/${name}`, import.meta.url), faces as number]);
+  const seed = new URL('../../shared/fixtures/seed-images/', import.meta.url);
+  if (existsSync(seed)) {
+    for (const [name, faces] of [['two-faces.jpg', 2], ['six-faces.jpg', 6], ['no-face-landscape.jpg', 0], ['large-6000x4000-no-face.jpg', 0]] as const) {
+      expected.push([new URL(name, seed), faces]);
+    }
+  }
+  const model = await loadFaceModel({
+    maxInputPixels: config.MAX_INPUT_PIXELS,
+    modelCacheFolder: config.MODEL_CACHE_DIR,
+    intraOpThreads: config.ENCODER_INTRA_OP_THREADS,
+    onCacheFailure: () => undefined,
+  });
+  const rows: string[] = [];
+  for (const [url, faces] of expected) {
+    const found = await model.encode(readFileSync(url));
+    rows.push(`| ${url.pathname.split('/').slice(-2).join('/')} | ${faces} | ${found.length} | ${found.map((face) => face.quality?.for_recognition).join(', ')} |`);
+  }
+  await model.close();
+  return `### The photos the tests assert on (not used for fitting)
+
+| photo | faces | found | for_recognition |
+|---|---|---|---|
+${rows.join('\n')}
 `;
 }
 
-const model = await loadFaceModel({
-  maxInputPixels: config.MAX_INPUT_PIXELS,
-  modelCacheFolder: config.MODEL_CACHE_DIR,
-  intraOpThreads: config.ENCODER_INTRA_OP_THREADS,
-  onCacheFailure: (error) => console.warn(`eval: networks not cached: ${String(error)}`),
-});
-console.log(report(await evaluate('The built-in engine', model)));
-await model.close();
+// Both engines in one run, so their times are comparable on this shared machine.
+const runs: EngineRun[] = [];
+for (const [name, detection] of [
+  ['Before: SSD MobileNet alone at 0.3 (the engine of issue 9)', 'ssd'],
+  ['After: SSD proposals from 0.1 and the whole picture, each checked by FaceMesh', 'verified'],
+] as const) {
+  const model = await loadFaceModel({
+    maxInputPixels: config.MAX_INPUT_PIXELS,
+    modelCacheFolder: config.MODEL_CACHE_DIR,
+    intraOpThreads: config.ENCODER_INTRA_OP_THREADS,
+    detection,
+    onCacheFailure: (error) => console.warn(`eval: networks not cached: ${String(error)}`),
+  });
+  runs.push(await evaluate(name, model));
+  await model.close();
+}
+for (const run of runs) console.log(report(run));
+console.log(await testPhotosReport());
+const [before, after] = runs as [EngineRun, EngineRun];
+console.log(`Median time per photo, after / before: ${(after.medianMs / before.medianMs).toFixed(2)} (target: at most 1.6).`);

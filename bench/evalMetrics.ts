@@ -1,3 +1,4 @@
+import { holdsCentre, intersectionOverUnion } from '../src/adapters/encoder/engine/sameFace.ts';
 import type { Box } from '../src/domain/ImageEncodings.ts';
 
 /** A labeled face: its box and why missing it may be forgiven. */
@@ -40,20 +41,6 @@ export function matchFaces(labeled: readonly LabeledFace[], found: readonly Box[
     missed: labeled.filter((_, i) => !usedLabels.has(i)),
     matched: usedLabels.size,
   };
-}
-
-export function intersectionOverUnion(a: Box, b: Box): number {
-  const width = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const height = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  if (width <= 0 || height <= 0) return 0;
-  const overlap = width * height;
-  return overlap / (a.width * a.height + b.width * b.height - overlap);
-}
-
-function holdsCentre(outer: Box, inner: Box): boolean {
-  const x = inner.x + inner.width / 2;
-  const y = inner.y + inner.height / 2;
-  return x >= outer.x && x <= outer.x + outer.width && y >= outer.y && y <= outer.y + outer.height;
 }
 
 /**

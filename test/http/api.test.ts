@@ -75,6 +75,25 @@ describe('encoding real photos with the built-in model', () => {
     expect(image?.faces.map((face) => face.encoding)).toEqual(body.faces.map((face) => face.encoding));
   });
 
+  it('gives each face its score, landmarks, pose and quality, the same in /encode and /summary', async () => {
+    const body = (await (await upload(app.url, key, soccer)).json()) as { faces: Record<string, unknown>[] };
+    const [face] = body.faces;
+    expect(face).toMatchObject({
+      score: expect.any(Number),
+      box: { x: expect.any(Number), y: expect.any(Number), width: expect.any(Number), height: expect.any(Number) },
+      landmarks: {
+        left_eye: { x: expect.any(Number), y: expect.any(Number) },
+        right_eye: expect.any(Object),
+        nose_tip: expect.any(Object),
+        mouth_left: expect.any(Object),
+        mouth_right: expect.any(Object),
+      },
+      pose: { yaw: expect.any(Number), pitch: expect.any(Number), roll: expect.any(Number) },
+      quality: { sharpness: expect.any(Number), brightness: expect.any(Number), size: expect.any(Number), for_recognition: expect.any(String) },
+    });
+    expect((await summaryOf(key)).image_encodings[0]?.faces).toEqual(body.faces);
+  });
+
   it.skipIf(!hasSeedImages)('encodes both faces of the two-face photo', async () => {
     const response = await upload(app.url, key, seedImage('two-faces.jpg'));
     expect(response.status).toBe(200);
@@ -164,6 +183,8 @@ describe('the service around the API', () => {
     const doc = (await (await fetch(`${app.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, object> };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/session', '/encode', '/summary', '/ping', '/ready']));
+    const face = JSON.stringify((doc as { components?: object }).components);
+    for (const field of ['score', 'landmarks', 'left_eye', 'pose', 'yaw', 'quality', 'sharpness', 'for_recognition']) expect(face).toContain(`"${field}"`);
 
     const page = await fetch(`${app.url}/docs`);
     expect(page.status).toBe(200);

@@ -1,17 +1,12 @@
 import sharp from 'sharp';
 import { Failure } from '../../domain/Failure.ts';
-import type { Box, Face } from '../../domain/ImageEncodings.ts';
+import { forRecognition } from '../../domain/faceQuality.ts';
+import type { Box, Face, FaceLandmarks, Point } from '../../domain/ImageEncodings.ts';
 import { inspectImage } from '../SharpImageInspector.ts';
-import { FaceApiOnnxEngine, type Pixels } from './faceApiOnnx/FaceApiOnnxEngine.ts';
+import { detectionSettings, FaceEngine, type Detection, type FoundFace, type Pixels } from './engine/FaceEngine.ts';
+import { headPose } from './engine/headPose.ts';
 import type { Rect } from './faceApiOnnx/faceGeometry.ts';
 
-/**
- * Below face-api's 0.5: a real group selfie's sixth face scores 0.37, while photos with
- * no face (landscape, baboon, a 24 MP street scene) never score above 0.17.
- */
-const MIN_CONFIDENCE = 0.3;
-/** Far above any plausible count: the domain decides what is too many. */
-const MAX_RESULTS = 100;
 /**
  * The detector sees every image at 512x512 anyway, so this only sets the resolution
  * faces are cropped at for landmarks and descriptors: 1280 keeps descriptors of small
@@ -32,6 +27,8 @@ export interface FaceModel {
 
 export interface FaceModelOptions {
   readonly maxInputPixels: number;
+  /** How faces are found; the service always verifies, `npm run eval` compares. */
+  readonly detection?: Detection;
   /** Where the networks converted to ONNX are kept between starts. */
   readonly modelCacheFolder: string;
   readonly intraOpThreads: number;
@@ -39,11 +36,10 @@ export interface FaceModelOptions {
 }
 
 export async function loadFaceModel(options: FaceModelOptions): Promise<FaceModel> {
-  const engine = await FaceApiOnnxEngine.load({
+  const engine = await FaceEngine.load({
     cacheFolder: options.modelCacheFolder,
     intraOpThreads: options.intraOpThreads,
-    minConfidence: MIN_CONFIDENCE,
-    maxResults: MAX_RESULTS,
+    detection: options.detection ?? 'verified',
     onCacheFailure: options.onCacheFailure,
   });
   return {
@@ -52,7 +48,7 @@ export async function loadFaceModel(options: FaceModelOptions): Promise<FaceMode
   };
 }
 
-async function encodeFaces(engine: FaceApiOnnxEngine, image: Uint8Array, maxInputPixels: number): Promise<Face[]> {
+async function encodeFaces(engine: FaceEngine, image: Uint8Array, maxInputPixels: number): Promise<Face[]> {
   const { width, height } = await inspectImage(image, maxInputPixels);
   const pixels = await decodeForDetection(image, maxInputPixels);
   const found = await engine.findFaces(pixels);
@@ -60,7 +56,50 @@ async function encodeFaces(engine: FaceApiOnnxEngine, image: Uint8Array, maxInpu
   return found.map((face) => ({
     encoding: Array.from(face.descriptor),
     box: toImageBox(face.box, scale, { width, height }),
+    ...faceDetail(face, scale),
   }));
+}
+
+/** A face's Laplacian spread (0-255 scale) that counts as fully sharp: crisp dev-set faces reach it. */
+const FULLY_SHARP = 40;
+
+/** Score, landmarks, pose and quality, for faces the engine verified (all, in the service). */
+function faceDetail(face: FoundFace, scale: { x: number; y: number }): Partial<Face> {
+  if (!face.mesh) return {};
+  const pose = headPose(face.mesh.points);
+  const measures = {
+    sharpness: round(Math.min(1, face.detail / FULLY_SHARP), 3),
+    brightness: round(face.brightness, 3),
+    size: Math.round(face.box.height),
+  };
+  const landmarksAgree = face.eyeDisagreement <= detectionSettings.eyeDisagreement;
+  return {
+    score: round(face.score, 3),
+    landmarks: fivePoints(face.landmarks, scale),
+    pose,
+    quality: { ...measures, for_recognition: forRecognition({ ...measures, landmarksAgree }, pose) },
+  };
+}
+
+/** Eye centres, nose tip and mouth corners from face-api's 68 points (iBUG numbering). */
+function fivePoints(points: readonly Point[], scale: { x: number; y: number }): FaceLandmarks {
+  const inImage = (point: Point) => ({ x: round(point.x * scale.x, 1), y: round(point.y * scale.y, 1) });
+  const centre = (from: number, to: number) => {
+    const eye = points.slice(from, to);
+    return inImage({ x: eye.reduce((sum, p) => sum + p.x, 0) / eye.length, y: eye.reduce((sum, p) => sum + p.y, 0) / eye.length });
+  };
+  return {
+    left_eye: centre(36, 42),
+    right_eye: centre(42, 48),
+    nose_tip: inImage(points[30]!),
+    mouth_left: inImage(points[48]!),
+    mouth_right: inImage(points[54]!),
+  };
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
 }
 
 /** 8-bit sRGB, upright, no alpha, at most MAX_SIDE: what the networks were trained on. */

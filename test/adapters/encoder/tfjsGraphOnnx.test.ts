@@ -1,19 +1,17 @@
 import * as ort from 'onnxruntime-node';
 import type { GraphModel } from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { humanFaceNetwork, humanModelFile, type HumanFaceNetworkName } from '../../../src/adapters/encoder/tfjsGraphOnnx/humanFaceNetworks.ts';
-import { blazeFaceDetections } from '../../../src/adapters/encoder/tfjsGraphOnnx/blazeFaceDetections.ts';
+import { faceMeshModelFile, faceMeshNetwork } from '../../../src/adapters/encoder/tfjsGraphOnnx/faceMeshNetwork.ts';
 import { meshCropBox, regionFeeds, type PixelBox, type RegionFeeds } from '../../../src/adapters/encoder/tfjsGraphOnnx/meshCrop.ts';
 import { fixture } from '../../support/fixtures.ts';
 import { cropRgb, decodeRgb, type RgbImage } from '../../support/imagePixels.ts';
 import { loadTfjsGraphModel, runHumanFaceMesh, runTfjsGraphModel } from '../../support/tfjsGraphReference.ts';
 
-// human's face networks converted to ONNX must compute what the original tfjs graph
-// models compute. Both get the same pixels: the ONNX graph an image already side x side
+// FaceMesh converted to ONNX must compute what the original tfjs graph model computes. Both get the same pixels: the ONNX graph an image already side x side
 // (its crop stage is then the identity), tfjs the same pixels normalised as human does.
 
-async function onnxSession(name: HumanFaceNetworkName): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(humanFaceNetwork(name).build(), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+async function onnxSession(): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(faceMeshNetwork().build(), { intraOpNumThreads: 1, interOpNumThreads: 1 });
 }
 
 const int64s = (values: readonly number[]) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), [values.length]);
@@ -41,12 +39,6 @@ function maxAbsDifference(a: Float32Array, b: Float32Array): number {
   return a.reduce((max, value, index) => Math.max(max, Math.abs(value - b[index]!)), 0);
 }
 
-/** The largest difference relative to the expected value, or absolute where that is under 1. */
-function maxScaledDifference(actual: Float32Array, expected: Float32Array): number {
-  expect(actual.length).toBe(expected.length);
-  return actual.reduce((max, value, index) => Math.max(max, Math.abs(value - expected[index]!) / Math.max(1, Math.abs(expected[index]!))), 0);
-}
-
 const box = (left: number, top: number, width: number, height: number): PixelBox => ({ left, top, right: left + width, bottom: top + height });
 
 /** The fixtures' faces as the service's detector (face-api's SSD) boxes them. */
@@ -71,7 +63,7 @@ describe('FaceMesh on ONNX against the tfjs graph model', () => {
   const crops = new Map<string, Uint8Array>();
 
   beforeAll(async () => {
-    [session, reference] = await Promise.all([onnxSession('facemesh'), loadTfjsGraphModel(humanModelFile('facemesh'))]);
+    [session, reference] = await Promise.all([onnxSession(), loadTfjsGraphModel(faceMeshModelFile())]);
     for (const [name, face] of Object.entries(faces)) crops.set(name, await cropRgb(await decodeRgb(fixture(name)), meshCropBox(face), 192));
     for (const [label, name, region] of nonFaces) crops.set(label, await cropRgb(await decodeRgb(fixture(name)), region, 192));
   });
@@ -99,7 +91,7 @@ describe('FaceMesh on ONNX against the tfjs graph model', () => {
   });
 
   it("is fooled by a baboon's eye cut as a face: the flag alone is no proof of a human face", async () => {
-    // The box BlazeFace proposes around the eye (score 0.48), enlarged as human does.
+    // The box human's BlazeFace proposed around the eye (score 0.48), enlarged as human does.
     const eye = await cropRgb(await decodeRgb(fixture('no-face-baboon.jpg')), { left: 279, top: 25, right: 370, bottom: 116 }, 192);
     expect((await bothEngines(eye)).onnx.flag[0]).toBeGreaterThan(0.9);
   });
@@ -117,62 +109,6 @@ describe('FaceMesh on ONNX against the tfjs graph model', () => {
       // few crop pixels on these small faces. A wrong start, end or pad would be tens.
       expect(Math.abs(floats(onnx, 'faceflag')[0]! - flag), name).toBeLessThan(0.01);
       expect(maxAbsDifference(floats(onnx, 'mesh'), mesh), name).toBeLessThan(5);
-    }
-  });
-});
-
-describe('BlazeFace detectors on ONNX against the tfjs graph models', () => {
-  const photos = [...Object.keys(faces), 'no-face-baboon.jpg'];
-
-  /** human's order for the four outputs of blazeface-back: the 512 anchors, then the 384, score before box. */
-  function humanOrder(outputs: Float32Array[]): Float32Array {
-    const [scores384, scores512, boxes384, boxes512] = [...outputs].sort((a, b) => a.length - b.length) as [Float32Array, Float32Array, Float32Array, Float32Array];
-    const rows = (scores: Float32Array, boxes: Float32Array) => Array.from(scores, (score, row) => [score, ...boxes.subarray(row * 16, row * 16 + 16)]);
-    return Float32Array.from([...rows(scores512, boxes512), ...rows(scores384, boxes384)].flat());
-  }
-
-  it.each([
-    ['blazeface-back', 256],
-    ['facemesh-detection-short', 128],
-    ['facemesh-detection-full', 192],
-  ] as const)('%s gives the same scores and boxes per anchor as tfjs', async (name, side) => {
-    const [session, reference] = await Promise.all([onnxSession(name), loadTfjsGraphModel(humanModelFile(name))]);
-    for (const photo of photos) {
-      const image = await decodeRgb(fixture(photo));
-      const pixels = await cropRgb(image, box(0, 0, image.width, image.height), side);
-      const onnx = floats(await session.run(wholeImage(pixels, side)), 'detections');
-      const input = { data: Float32Array.from(pixels, (value) => value / 127.5 - 1), shape: [1, side, side, 3] };
-      // facemesh-detection-full has a face and a person head; ONNX gives the face head.
-      const outputs = await runTfjsGraphModel(reference, input, name === 'facemesh-detection-full' ? ['Identity'] : undefined);
-      const expected = name === 'blazeface-back' ? humanOrder(outputs) : outputs[0]!;
-      // Logits reach -900 and boxes hundreds of pixels, so float32 sums in another order
-      // differ by up to 1.2e-3 there: measured within 1.1e-4 of the value.
-      expect(maxScaledDifference(onnx, expected), photo).toBeLessThan(1e-3);
-      const decode = (detections: Float32Array) => blazeFaceDetections(detections, side, image, { maxDetected: 10, iouThreshold: 0.1, minConfidence: 0.2 });
-      const [actualFaces, expectedFaces] = [decode(onnx), decode(expected)];
-      expect(actualFaces).toHaveLength(expectedFaces.length);
-      actualFaces.forEach((face, index) => {
-        expect(face.score).toBeCloseTo(expectedFaces[index]!.score, 4);
-        expect(face.box.left).toBeCloseTo(expectedFaces[index]!.box.left, 2);
-        expect(face.box.bottom).toBeCloseTo(expectedFaces[index]!.box.bottom, 2);
-      });
-    }
-  });
-
-  it("finds the fixtures' faces, which FaceMesh then confirms (human's pipeline)", async () => {
-    const [detector, mesh] = await Promise.all([onnxSession('blazeface-back'), onnxSession('facemesh')]);
-    for (const [name, face] of Object.entries(faces)) {
-      const image = await decodeRgb(fixture(name));
-      const whole = regionFeeds(box(0, 0, image.width, image.height), image.width, image.height)!;
-      const detections = floats(await detector.run(feeds(image, whole)), 'detections');
-      const [best] = blazeFaceDetections(detections, 256, image, { maxDetected: 1, iouThreshold: 0.1, minConfidence: 0.2 });
-      const centre = [(best!.box.left + best!.box.right) / 2, (best!.box.top + best!.box.bottom) / 2] as const;
-      expect(centre[0]).toBeGreaterThan(face.left);
-      expect(centre[0]).toBeLessThan(face.right);
-      expect(centre[1]).toBeGreaterThan(face.top);
-      expect(centre[1]).toBeLessThan(face.bottom);
-      const crop = regionFeeds(meshCropBox(best!.box), image.width, image.height)!;
-      expect(floats(await mesh.run(feeds(image, crop)), 'faceflag')[0], name).toBeGreaterThan(0.9);
     }
   });
 });

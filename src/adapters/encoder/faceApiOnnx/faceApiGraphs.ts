@@ -17,7 +17,9 @@ export type NetworkName = (typeof networkNames)[number];
 export const networkSides: Record<NetworkName, number> = { detector: 512, landmarks: 112, descriptor: 150 };
 
 /** Where face-api keeps the weights it ships: the one source of these networks. */
-const modelFolder = fileURLToPath(new URL('./model/', import.meta.resolve('@vladmandic/face-api/package.json')));
+function modelFolder(): string {
+  return fileURLToPath(new URL('./model/', import.meta.resolve('@vladmandic/face-api/package.json')));
+}
 
 const converterSources = ['./faceApiGraphs.ts', '../onnx/OnnxGraph.ts', '../onnx/tfjsWeights.ts', '../onnx/regionInput.ts'].map(
   (path) => new URL(path, import.meta.url),
@@ -31,10 +33,11 @@ const networks: Record<NetworkName, { readonly modelName: string; readonly build
 
 export function faceApiNetwork(name: NetworkName): NetworkSource {
   const { modelName, build } = networks[name];
+  const folder = modelFolder();
   return {
     name: `face-api-${name}`,
-    inputs: [...faceApiModelFiles(modelFolder, modelName), ...converterSources],
-    build: () => build(readFaceApiWeights(modelFolder, modelName)),
+    inputs: [...faceApiModelFiles(folder, modelName), ...converterSources],
+    build: () => build(readFaceApiWeights(folder, modelName)),
   };
 }
 
@@ -262,59 +265,4 @@ function recognition(weights: Map<string, Weight>): Uint8Array {
   const fc = get('fc');
   graph.output('descriptor', graph.node('MatMul', [x, graph.floats(fc.shape, fc.data)]), [1, 128]);
   return graph.encode('face_recognition');
-}
-
-// ---- TinyFaceDetector: TinyYolov2 with separable convolutions ----
-
-const tinyDetectorModel = 'tiny_face_detector_model';
-
-/**
- * face-api's TinyFaceDetector for one inputSize (any multiple of 32; face-api's default
- * is 416), as a network of its own: onnxruntime ran fixed-size graphs 10 to 30% faster
- * than one graph with the size as an input, and each is ~0.8 MB, converted in 5 to 15 ms.
- */
-export function tinyDetectorNetwork(inputSize: number): NetworkSource {
-  if (!Number.isInteger(inputSize) || inputSize <= 0 || inputSize % 32 !== 0) {
-    throw new Error(`the tiny face detector's inputSize must be a positive multiple of 32, not ${inputSize}`);
-  }
-  return {
-    name: `face-api-tinyDetector-${inputSize}`,
-    inputs: [...faceApiModelFiles(modelFolder, tinyDetectorModel), ...converterSources],
-    build: () => tinyFaceDetector(readFaceApiWeights(modelFolder, tinyDetectorModel), inputSize),
-  };
-}
-
-/** face-api's mean RGB for the tiny face detector (tinyFaceDetector/const.ts). */
-const tinyDetectorMeanRgb = [117.001, 114.697, 97.404];
-
-/**
- * TinyYolov2Base.runMobilenet as TinyFaceDetector configures it: the image padded at
- * its bottom or right (toBatchTensor(inputSize, false)), minus the mean, over 255; a 3x3
- * 'valid' conv, then five separable convs (zero-padded by one: 'same') each after a 2x2
- * max pool, the last pool with stride 1; every one ends in face-api's leaky relu (alpha
- * 0.1). A 1x1 conv gives 5 anchors x 5 numbers per cell of an inputSize / 32 grid, left
- * raw, [1, 25, cells, cells]: face-api decodes it in JavaScript, as tinyDetections does.
- */
-function tinyFaceDetector(weights: Map<string, Weight>, inputSize: number): Uint8Array {
-  const graph = new OnnxGraph();
-  const get = (name: string) => weight(weights, name);
-  // face-api computes relu(x - 0.1x) + 0.1x; LeakyRelu differs in the last bit at most, and
-  // those four ops, tried, came out no closer to face-api's outputs.
-  const leaky = (x: string) => graph.node('LeakyRelu', [x], { alpha: { float: 0.1 } });
-  // tf's 'same' pooling pads after only, and padding never wins the max.
-  const maxPool = (x: string, stride: number) => graph.node('MaxPool', [x], { kernel_shape: [2, 2], strides: [stride, stride], auto_pad: 'SAME_UPPER' });
-  const separable = (x: string, prefix: string) => {
-    const depthwise = depthwiseConv(graph, x, depthwiseFilter(get(`${prefix}/depthwise_filter`)), { same: true });
-    return leaky(conv(graph, depthwise, convFilter(get(`${prefix}/pointwise_filter`)), { same: true, bias: get(`${prefix}/bias`).data }));
-  };
-
-  const input = regionInput(graph, inputSize, 'asymmetric', (x) =>
-    graph.node('Div', [graph.node('Sub', [x, graph.floats([1, 3, 1, 1], tinyDetectorMeanRgb)]), graph.scalar(255)]),
-  );
-  let x = leaky(conv(graph, input, convFilter(get('conv0/filters')), { same: false, bias: get('conv0/bias').data }));
-  for (const prefix of ['conv1', 'conv2', 'conv3', 'conv4', 'conv5']) x = separable(maxPool(x, 2), prefix);
-  x = maxPool(x, 1);
-  const grid = conv(graph, x, convFilter(get('conv8/filters')), { same: false, bias: get('conv8/bias').data });
-  graph.output('grid', grid, [1, 25, inputSize / 32, inputSize / 32]);
-  return graph.encode('tiny_face_detector');
 }

@@ -1,6 +1,6 @@
 import type { OnnxGraph } from '../onnx/OnnxGraph.ts';
 import { convFilter, depthwiseFilter, type Weight } from '../onnx/tfjsWeights.ts';
-import { boolAttr, intAttr, intListAttr, optionalStringAttr, stringAttr, stringListAttr, type TfNode } from './tfjsGraphModel.ts';
+import { intListAttr, optionalStringAttr, stringAttr, stringListAttr, type TfNode } from './tfjsGraphModel.ts';
 import {
   broadcastChannelsFirst,
   broadcastShape,
@@ -24,7 +24,7 @@ type Translation = (node: TfNode, inputs: readonly Value[], context: OpContext) 
 
 /**
  * TensorFlow ops (as the tfjs converter leaves them: fused convolutions, NHWC) and the
- * ONNX that computes the same. Only ops the face models use are here; any other op is
+ * ONNX that computes the same. Only ops FaceMesh uses are here; any other op is
  * refused by name rather than guessed at.
  */
 export const translations: Readonly<Record<string, Translation>> = {
@@ -36,23 +36,15 @@ export const translations: Readonly<Record<string, Translation>> = {
   Identity: (_, [x]) => x!,
   _FusedConv2D: (node, inputs, context) => convolution(node, inputs, context, false),
   DepthwiseConv2dNative: (node, inputs, context) => convolution(node, inputs, context, true),
-  FusedDepthwiseConv2dNative: (node, inputs, context) => convolution(node, inputs, context, true),
   MaxPool: maxPool,
   Pad: pad,
   AddV2: (node, inputs, { graph }) => elementwise(node, inputs, graph, 'Add'),
-  Relu: (node, [x], { graph }) => unary(node, x!, graph, 'Relu'),
   Sigmoid: (node, [x], { graph }) => unary(node, x!, graph, 'Sigmoid'),
   Prelu: (node, [x, alpha], { graph }) => {
     const input = asTensor(node, x!);
     return tensor(preluNode(graph, input, asConstant(node, alpha!)), input.shape, input.channelsFirst);
   },
-  ResizeBilinear: resizeBilinear,
-  DepthToSpace: depthToSpace,
   Reshape: reshape,
-  ConcatV2: concat,
-  Shape: (node, [x]) => constant([x!.shape.length], Float32Array.from(x!.shape)),
-  StridedSlice: stridedSlice,
-  Pack: pack,
 };
 
 function asConstant(node: TfNode, value: Value): Constant {
@@ -177,7 +169,7 @@ function maxPool(node: TfNode, [x]: readonly Value[], { graph }: OpContext): Ten
 
 // ---- shape-changing ops ----
 
-/** Zeros around any axis; BlazeFace and FaceMesh pad channels to match a residual branch. */
+/** Zeros around any axis; FaceMesh pads channels to match a residual branch. */
 function pad(node: TfNode, [x, paddingsValue]: readonly Value[], { graph }: OpContext): Tensor {
   const input = asTensor(node, x!);
   const paddings = asConstant(node, paddingsValue!).data;
@@ -190,26 +182,6 @@ function pad(node: TfNode, [x, paddingsValue]: readonly Value[], { graph }: OpCo
   return tensor(padded, shape, input.channelsFirst);
 }
 
-/** tf.image.resize_bilinear's two flags name ONNX Resize's coordinate modes. */
-function resizeBilinear(node: TfNode, [x, sizeValue]: readonly Value[], { graph }: OpContext): Tensor {
-  const input = asTensor(node, x!);
-  const [height, width] = Array.from(asConstant(node, sizeValue!).data) as [number, number];
-  const mode = boolAttr(node, 'align_corners') ? 'align_corners' : boolAttr(node, 'half_pixel_centers') ? 'half_pixel' : 'asymmetric';
-  const sizes = graph.int64s([input.shape[0]!, input.shape[3]!, height, width]);
-  const resized = graph.node('Resize', [channelsFirst(graph, input), '', '', sizes], { mode: 'linear', coordinate_transformation_mode: mode });
-  return tensor(resized, [input.shape[0]!, height, width, input.shape[3]!], true);
-}
-
-/** TensorFlow's DepthToSpace orders depth as (row, column, channel): ONNX's 'DCR' mode. */
-function depthToSpace(node: TfNode, [x]: readonly Value[], { graph }: OpContext): Tensor {
-  requireNhwc(node);
-  const input = asTensor(node, x!);
-  const block = intAttr(node, 'block_size');
-  const [batch, height, width, depth] = input.shape as [number, number, number, number];
-  const result = graph.node('DepthToSpace', [channelsFirst(graph, input)], { blocksize: block, mode: 'DCR' });
-  return tensor(result, [batch, height * block, width * block, depth / (block * block)], true);
-}
-
 /** Reshape works on TensorFlow's element order, so a channels-first input goes back to NHWC first. */
 function reshape(node: TfNode, [x, shapeValue]: readonly Value[], { graph }: OpContext): Value {
   const requested = Array.from(asConstant(node, shapeValue!).data);
@@ -218,48 +190,4 @@ function reshape(node: TfNode, [x, shapeValue]: readonly Value[], { graph }: OpC
   if (elementCount(shape) !== elementCount(x!.shape)) throw new Error(`${node.op} ${node.name}: [${x!.shape.join(', ')}] cannot become [${requested.join(', ')}]`);
   if (x!.kind === 'constant') return constant(shape, x!.data);
   return tensor(graph.node('Reshape', [tfOrder(graph, x!), graph.int64s(shape)]), shape, false);
-}
-
-function concat(node: TfNode, inputs: readonly Value[], { graph }: OpContext): Tensor {
-  const parts = inputs.slice(0, -1);
-  const rank = parts[0]!.shape.length;
-  const axisValue = asConstant(node, inputs.at(-1)!).data[0]!;
-  const axis = axisValue < 0 ? axisValue + rank : axisValue;
-  const shape = parts[0]!.shape.map((side, index) => (index === axis ? parts.reduce((sum, part) => sum + part.shape[axis]!, 0) : side));
-  const allChannelsFirst = parts.every((part) => part.kind === 'tensor' && part.channelsFirst);
-  const names = parts.map((part) => (allChannelsFirst ? channelsFirst(graph, part) : tfOrder(graph, part)));
-  const onnxAxis = allChannelsFirst ? nhwcToNchw.indexOf(axis as 0 | 1 | 2 | 3) : axis;
-  return tensor(graph.node('Concat', names, { axis: onnxAxis }), shape, allChannelsFirst);
-}
-
-// ---- shape arithmetic, folded: every shape is static here ----
-
-/** tf.strided_slice of a known 1-d tensor (such as a Shape), the only use the converter leaves. */
-function stridedSlice(node: TfNode, [x, beginValue, endValue, stridesValue]: readonly Value[]): Constant {
-  const input = asConstant(node, x!);
-  if (input.shape.length !== 1 || intAttr(node, 'ellipsis_mask') !== 0 || intAttr(node, 'new_axis_mask') !== 0) {
-    throw new Error(`${node.op} ${node.name}: only plain slices of 1-d constants are supported`);
-  }
-  const length = input.shape[0]!;
-  const stride = asConstant(node, stridesValue!).data[0]!;
-  const clampIndex = (index: number) => Math.min(Math.max(index < 0 ? index + length : index, stride > 0 ? 0 : -1), stride > 0 ? length : length - 1);
-  const begin = intAttr(node, 'begin_mask') & 1 ? (stride > 0 ? 0 : length - 1) : clampIndex(asConstant(node, beginValue!).data[0]!);
-  if (intAttr(node, 'shrink_axis_mask') & 1) return constant([], Float32Array.of(input.data[begin]!));
-  const end = intAttr(node, 'end_mask') & 1 ? (stride > 0 ? length : -1) : clampIndex(asConstant(node, endValue!).data[0]!);
-  const picked: number[] = [];
-  for (let index = begin; stride > 0 ? index < end : index > end; index += stride) picked.push(input.data[index]!);
-  return constant([picked.length], Float32Array.from(picked));
-}
-
-/** tf.stack of known values along the first axis, as the converter builds Reshape shapes. */
-function pack(node: TfNode, inputs: readonly Value[]): Constant {
-  if (intAttr(node, 'axis') !== 0) throw new Error(`${node.op} ${node.name}: only axis 0 is supported`);
-  const parts = inputs.map((input) => asConstant(node, input));
-  const data = new Float32Array(parts.reduce((sum, part) => sum + part.data.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    data.set(part.data, offset);
-    offset += part.data.length;
-  }
-  return constant([parts.length, ...parts[0]!.shape], data);
 }
