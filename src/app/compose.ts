@@ -18,6 +18,7 @@ import { ExpireIdleSessions } from '../domain/useCases/ExpireIdleSessions.ts';
 import { EncodeImage } from '../domain/useCases/EncodeImage.ts';
 import { GetSummary } from '../domain/useCases/GetSummary.ts';
 import { StartSession } from '../domain/useCases/StartSession.ts';
+import { VerifySession } from '../domain/useCases/VerifySession.ts';
 import type { EncodingCache } from '../ports/EncodingCache.ts';
 import type { EncodingStore } from '../ports/EncodingStore.ts';
 import type { FaceEncoder } from '../ports/FaceEncoder.ts';
@@ -50,12 +51,14 @@ export function compose(config: Config, logger: Logger): Composed {
   });
   const deps = { sessions: store, encodings: store, cache, encoder, inspector };
 
+  const getSummary = new GetSummary(deps);
   let draining = false;
   const app = createApp({
     isDraining: () => draining,
     startSession: new StartSession({ sessions: store, generateKey: randomUUID }),
     encodeImage: new EncodeImage({ ...deps, sessionImageLimit: config.SESSION_IMAGE_LIMIT, maxFaces: config.MAX_FACES }),
-    getSummary: new GetSummary(deps),
+    getSummary,
+    verifySession: new VerifySession({ summary: getSummary, threshold: config.MATCH_THRESHOLD }),
     clearSession: new ClearSession(deps),
     readinessChecks: {
       storage: () => store.ping(),

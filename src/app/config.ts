@@ -46,6 +46,8 @@ const schema = z.object({
   ENCODER_URL: z.url({ protocol: /^https?$/ }).optional(),
   ENCODER_TIMEOUT_MS: integer(10_000),
   SESSION_IMAGE_LIMIT: integer(5),
+  /** Faces nearer than this (Euclidean, in face-api's encoding space) are the same person. */
+  MATCH_THRESHOLD: z.coerce.number().gt(0).max(2).default(0.6),
   /** Set: sessions unused this long are deleted with their data. Unset: sessions live until cleared. */
   SESSION_TTL_SECONDS: z.coerce.number().int().min(1).optional(),
   /** Sessions one client address may start per minute; 0 turns the limit off. */

@@ -6,6 +6,7 @@ import type { ClearSession } from '../../domain/useCases/ClearSession.ts';
 import type { EncodeImage } from '../../domain/useCases/EncodeImage.ts';
 import type { GetSummary } from '../../domain/useCases/GetSummary.ts';
 import type { StartSession } from '../../domain/useCases/StartSession.ts';
+import type { VerifySession } from '../../domain/useCases/VerifySession.ts';
 import { hashApiKey, isWellFormedKey } from '../../domain/hashing.ts';
 import { imageJsonMemo, summaryJson } from './imageJson.ts';
 import { openApiDocument } from './openapi.ts';
@@ -21,6 +22,7 @@ export interface HttpAppDeps {
   readonly startSession: StartSession;
   readonly encodeImage: EncodeImage;
   readonly getSummary: GetSummary;
+  readonly verifySession: VerifySession;
   readonly clearSession: ClearSession;
   /** Named checks for /ready; each resolves when its dependency answers. */
   readonly readinessChecks: Readonly<Record<string, () => Promise<void>>>;
@@ -84,6 +86,10 @@ export function createApp(deps: HttpAppDeps): Koa {
     const images = await deps.getSummary.execute({ key: apiKey(ctx) });
     ctx.type = 'application/json';
     ctx.body = summaryJson(images.map(imageJson));
+  });
+
+  router.get('/verification', async (ctx) => {
+    ctx.body = await deps.verifySession.execute({ key: apiKey(ctx) });
   });
 
   router.get('/openapi.json', (ctx) => {

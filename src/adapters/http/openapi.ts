@@ -78,6 +78,16 @@ export function openApiDocument(limits: { sessionImageLimit: number; maxFaces: n
           },
         },
       },
+      '/verification': {
+        get: {
+          summary: 'Is it one person across the session?',
+          description:
+            'Computed from the stored encodings (no re-encoding). Faces rated low for recognition are excluded and listed; an image left with no face to compare makes same_person null.',
+          security: [{ key: [] }, { bearer: [] }],
+          parameters: keyHeader,
+          responses: { '200': { description: 'Identities, distances and the verdict', content: json('Verification') }, ...errors([401, 'unauthorized']) },
+        },
+      },
       '/summary': {
         get: {
           summary: 'Every encoding in the session, in upload order',

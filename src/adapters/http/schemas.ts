@@ -49,6 +49,29 @@ export const summaryResponse = z
   .object({ image_encodings: z.array(imageEncodings).meta({ description: 'In upload order.' }) })
   .register(apiSchemas, { id: 'Summary' });
 
+const faceRef = z
+  .object({ image: z.number().int().min(0), face: z.number().int().min(0) })
+  .meta({ description: 'A face by position: the image in upload order, the face in that image.' });
+
+export const verificationResponse = z
+  .object({
+    threshold: z.number().meta({ description: 'Faces nearer than this (MATCH_THRESHOLD) are the same person.' }),
+    same_person: z.boolean().nullable().meta({
+      description:
+        'true when one identity has a face in every image; false otherwise; null with fewer than two images, or when an image has no face good enough to compare (all its faces excluded).',
+    }),
+    identities: z
+      .array(z.object({ faces: z.array(faceRef) }))
+      .meta({ description: 'Faces grouped by complete linkage: every two faces of an identity are nearer than the threshold. Two faces of one image are never one identity.' }),
+    distances: z
+      .array(z.object({ a: faceRef, b: faceRef, distance: z.number() }))
+      .meta({ description: 'Every pair of faces (excluded ones too), Euclidean distance between encodings.' }),
+    excluded: z
+      .array(faceRef.extend({ reason: z.enum(['low_quality']) }))
+      .meta({ description: 'Faces left out of identities and of the verdict: rated low for recognition (quality.for_recognition).' }),
+  })
+  .register(apiSchemas, { id: 'Verification' });
+
 export const problemCodes = [
   ...failureCodes,
   'not_found',

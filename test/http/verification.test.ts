@@ -1,0 +1,131 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Box } from '../../src/domain/ImageEncodings.ts';
+import { fixture, hasSeedImages, seedImage } from '../support/fixtures.ts';
+import { deletePrefix, freshPrefix, redisUrl } from '../support/redis.ts';
+import { newSession, type RunningApp, startApp, upload } from '../support/startApp.ts';
+
+interface Verification {
+  threshold: number;
+  same_person: boolean | null;
+  identities: { faces: { image: number; face: number }[] }[];
+  distances: { a: object; b: object; distance: number }[];
+  excluded: { image: number; face: number; reason: string }[];
+}
+
+let app: RunningApp;
+beforeAll(async () => {
+  // Six, so the seed's six-face photo can be read whole for the boxes of its people.
+  app = await startApp({ MAX_FACES: '6' });
+});
+afterAll(async () => {
+  await app.close();
+});
+
+/** A new session holding `photos`, and its verification. */
+async function verify(...photos: Buffer[]): Promise<Verification> {
+  const key = await newSession(app.url);
+  for (const photo of photos) expect((await upload(app.url, key, photo)).status).toBe(200);
+  const response = await fetch(`${app.url}/verification`, { headers: { key } });
+  expect(response.status).toBe(200);
+  return (await response.json()) as Verification;
+}
+
+describe('GET /verification', () => {
+  it('refuses a missing or unknown key', async () => {
+    expect((await fetch(`${app.url}/verification`)).status).toBe(401);
+  });
+
+  it('answers null for an empty session and for one photo', async () => {
+    expect(await verify()).toEqual({ threshold: 0.6, same_person: null, identities: [], distances: [], excluded: [] });
+    expect((await verify(fixture('one-face-soccer.jpg'))).same_person).toBeNull();
+  });
+
+  it('leaves low-quality faces out and cannot tell, rather than guess', async () => {
+    // The basketball player's face is small and blurred in both photos (rated low).
+    const result = await verify(fixture('one-face-basketball-1.png'), fixture('one-face-basketball-2.png'));
+    expect(result.excluded).toEqual([
+      { image: 0, face: 0, reason: 'low_quality' },
+      { image: 1, face: 0, reason: 'low_quality' },
+    ]);
+    expect(result.identities).toEqual([]);
+    expect(result.distances).toHaveLength(1);
+    expect(result.distances[0]!.distance).toBeLessThan(0.6);
+    expect(result.same_person).toBeNull();
+  });
+});
+
+describe('GET /verification on every storage', () => {
+  const redisPrefix = freshPrefix();
+  afterAll(() => deletePrefix(redisPrefix));
+
+  it.each([
+    ['sqlite', { STORAGE: 'sqlite', SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'faces-verify-')), 'faces.db') }],
+    ['redis', { STORAGE: 'redis', CACHE: 'redis', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: redisPrefix }],
+  ])('answers from the faces stored in %s, through the cache', async (_, env) => {
+    const stored = await startApp(env);
+    try {
+      const key = await newSession(stored.url);
+      const soccer = fixture('one-face-soccer.jpg');
+      for (const photo of [soccer, await sharp(soccer).resize(700).jpeg().toBuffer()]) expect((await upload(stored.url, key, photo)).status).toBe(200);
+      const body = (await (await fetch(`${stored.url}/verification`, { headers: { authorization: `Bearer ${key}` } })).json()) as Verification;
+      expect(body.same_person).toBe(true);
+      expect(body.distances[0]!.distance).toBeLessThan(0.6);
+    } finally {
+      await stored.close();
+    }
+  });
+});
+
+describe.skipIf(!hasSeedImages)('GET /verification on real people', () => {
+  const twoFaces = hasSeedImages ? seedImage('two-faces.jpg') : Buffer.alloc(0);
+  const sixFaces = hasSeedImages ? seedImage('six-faces.jpg') : Buffer.alloc(0);
+  const boxes = new Map<Buffer, Box[]>();
+
+  beforeAll(async () => {
+    const key = await newSession(app.url);
+    for (const photo of [twoFaces, sixFaces]) {
+      const body = (await (await upload(app.url, key, photo)).json()) as { faces: { box: Box }[] };
+      boxes.set(photo, body.faces.map((face) => face.box));
+    }
+  });
+
+  /** A photo of one person of a group photo: cut around their face, `scale` times its size, turned `turn` degrees. */
+  function photoOf(group: Buffer, person: number, scale: number, turn = 0): Promise<Buffer> {
+    const { x, y, width, height } = boxes.get(group)![person]!;
+    const side = Math.round(Math.max(width, height) * scale);
+    const left = Math.max(0, Math.round(x + width / 2 - side / 2));
+    const top = Math.max(0, Math.round(y + height / 2 - side / 2));
+    return sharp(group).extract({ left, top, width: side, height: side }).rotate(turn, { background: '#777777' }).resize(480).jpeg({ quality: 90 }).toBuffer();
+  }
+
+  it('says the same person is in three photos', async () => {
+    const result = await verify(await photoOf(twoFaces, 0, 1.5), await photoOf(twoFaces, 0, 1.8, 6), await photoOf(twoFaces, 0, 1.6, -5));
+    expect(result.excluded).toEqual([]);
+    expect(result.identities).toEqual([{ faces: [{ image: 0, face: 0 }, { image: 1, face: 0 }, { image: 2, face: 0 }] }]);
+    expect(result.same_person).toBe(true);
+  });
+
+  it('says two different people are not the same person', async () => {
+    const result = await verify(await photoOf(sixFaces, 2, 1.5), await photoOf(sixFaces, 5, 1.5));
+    expect(result.identities).toHaveLength(2);
+    expect(result.distances[0]!.distance).toBeGreaterThan(0.6);
+    expect(result.same_person).toBe(false);
+  });
+
+  it('says a two-person photo and a photo of a third person are not one person', async () => {
+    const result = await verify(twoFaces, fixture('one-face-soccer.jpg'));
+    expect(result.identities).toHaveLength(3);
+    expect(result.distances).toHaveLength(3);
+    expect(result.same_person).toBe(false);
+  });
+
+  it('says yes when one of two people in a group photo is also alone in another', async () => {
+    const result = await verify(twoFaces, await photoOf(twoFaces, 0, 1.6));
+    expect(result.identities).toContainEqual({ faces: [{ image: 0, face: 0 }, { image: 1, face: 0 }] });
+    expect(result.same_person).toBe(true);
+  });
+});
