@@ -10,6 +10,7 @@ import type { VerifySession } from '../../domain/useCases/VerifySession.ts';
 import { hashApiKey, isWellFormedKey } from '../../domain/hashing.ts';
 import { imageJsonMemo, summaryJson } from './imageJson.ts';
 import { openApiDocument } from './openapi.ts';
+import { personPage } from './personPage.ts';
 import { rateLimit, type RateLimiters } from './rateLimit.ts';
 import { problemDetails, sendProblem } from './problem.ts';
 import { requestLog } from './requestLog.ts';
@@ -104,6 +105,7 @@ export function createApp(deps: HttpAppDeps): Koa {
   });
   app.use(problemDetails);
   app.use(swaggerUi());
+  app.use(personPage(deps.limits));
   if (deps.rateLimiters.requestsPerKey) {
     // Counted by key hash, so the limiter's store never holds a key either.
     app.use(rateLimit(deps.rateLimiters.requestsPerKey, (ctx) => {

@@ -1,0 +1,322 @@
+// The page for people: one session, up to five photos, and the answer to "is it the same
+// person?". Plain browser JavaScript, served as it is: no build step, no CDN. Photos
+// never leave the browser except as the upload the service encodes and forgets.
+
+const LIMIT = Number(document.body.dataset.imageLimit);
+const MAX_FACES = Number(document.body.dataset.maxFaces);
+const PALETTE = ['#2456c9', '#d9480f', '#2b8a3e', '#ae3ec9', '#0c8599', '#e67700', '#5f3dc4', '#c2255c'];
+const EXCLUDED_COLOUR = '#8a929c';
+
+/** problem+json codes in plain language. */
+const MESSAGES = {
+  no_face: 'No face was found in this photo. Try one where a face is clearly visible.',
+  too_many_faces: `This photo has too many faces. Use a photo with at most ${MAX_FACES} people.`,
+  session_full: `This session already holds ${LIMIT} photos. Clear it to start again.`,
+  invalid_image: 'This file is not a photo that can be read.',
+  unsupported_media_type: 'This kind of file is not accepted. Use a JPEG, PNG, WebP, GIF, TIFF or AVIF photo.',
+  file_too_large: 'This photo is too large.',
+  missing_file: 'The photo was empty.',
+  unauthorized: 'The session has ended. Start a new one.',
+  rate_limited: 'Too many requests. Wait a moment and try again.',
+  encoder_unavailable: 'The service is busy. Try this photo again in a moment.',
+  encoder_timeout: 'The service took too long. Try this photo again.',
+  encoder_bad_response: 'The service could not read the faces. Try again later.',
+  storage_unavailable: 'The service cannot store anything just now. Try again in a moment.',
+};
+
+const $ = (selector) => document.querySelector(selector);
+const state = { key: null, photos: [], verification: null, indexBySha: new Map(), queue: Promise.resolve() };
+
+$('#start').addEventListener('click', startSession);
+$('#clear').addEventListener('click', clearSession);
+$('#files').addEventListener('change', (event) => {
+  addFiles([...event.target.files]);
+  event.target.value = '';
+});
+const drop = $('#drop');
+drop.addEventListener('dragover', (event) => {
+  event.preventDefault();
+  if (state.key) drop.classList.add('over');
+});
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', (event) => {
+  event.preventDefault();
+  drop.classList.remove('over');
+  if (state.key) addFiles([...event.dataTransfer.files].filter((file) => file.type.startsWith('image/')));
+});
+
+function say(text) {
+  $('#status').textContent = text;
+}
+
+async function startSession() {
+  try {
+    const response = await fetch('/session', { method: 'POST' });
+    if (!response.ok) return say(await problemText(response));
+    state.key = (await response.json()).key;
+    resetPhotos();
+    for (const control of ['#clear', '#files']) $(control).disabled = false;
+    drop.setAttribute('aria-disabled', 'false');
+    $('#start').textContent = 'Start a new session';
+    say('Session started. Add your photos.');
+    $('#files').focus();
+  } catch {
+    say('The service cannot be reached.');
+  }
+}
+
+async function clearSession() {
+  const response = await fetch('/session', { method: 'DELETE', headers: { key: state.key } });
+  if (!response.ok) return say(await problemText(response));
+  resetPhotos();
+  say('Session cleared: its faces are deleted. Add new photos.');
+}
+
+function resetPhotos() {
+  for (const photo of state.photos) URL.revokeObjectURL(photo.url);
+  state.photos = [];
+  state.verification = null;
+  state.indexBySha = new Map();
+  $('#photos').replaceChildren();
+  render();
+}
+
+function addFiles(files) {
+  const room = LIMIT - state.photos.filter((photo) => !photo.error).length;
+  const taken = files.slice(0, Math.max(0, room));
+  if (taken.length < files.length) say(`A session holds ${LIMIT} photos: ${files.length - taken.length} left out.`);
+  for (const file of taken) {
+    const photo = { number: state.photos.length + 1, file, url: URL.createObjectURL(file), progress: 0, result: null, error: null };
+    state.photos.push(photo);
+    photo.element = photoCard(photo);
+    $('#photos').append(photo.element);
+    // One upload at a time, so the service's upload order is the order shown.
+    state.queue = state.queue.then(() => upload(photo));
+  }
+}
+
+function upload(photo) {
+  return new Promise((resolve) => {
+    const request = new XMLHttpRequest();
+    request.open('POST', '/encode');
+    request.setRequestHeader('key', state.key);
+    request.upload.addEventListener('progress', (event) => {
+      if (event.lengthComputable) updateProgress(photo, event.loaded / event.total);
+    });
+    request.addEventListener('load', async () => {
+      const body = safeJson(request.responseText);
+      if (request.status === 200) photo.result = body;
+      else photo.error = messageFor(body, request.getResponseHeader('Retry-After'));
+      updateProgress(photo, 1);
+      await refresh();
+      resolve();
+    });
+    request.addEventListener('error', () => {
+      photo.error = 'The upload failed: the service cannot be reached.';
+      render();
+      resolve();
+    });
+    const form = new FormData();
+    form.append('file', photo.file);
+    request.send(form);
+  });
+}
+
+/** The session's order and verdict, from the service (the summary maps photos to image positions). */
+async function refresh() {
+  const headers = { key: state.key };
+  const [summary, verification] = await Promise.all([fetch('/summary', { headers }), fetch('/verification', { headers })]);
+  if (summary.ok && verification.ok) {
+    state.indexBySha = new Map((await summary.json()).image_encodings.map((image, index) => [image.sha256, index]));
+    state.verification = await verification.json();
+  }
+  render();
+}
+
+function safeJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return {};
+  }
+}
+
+function messageFor(problem, retryAfter) {
+  const message = MESSAGES[problem.code] ?? problem.detail ?? 'Something went wrong.';
+  return retryAfter && ['rate_limited', 'encoder_unavailable'].includes(problem.code) ? `${message} (about ${retryAfter} s)` : message;
+}
+
+async function problemText(response) {
+  return messageFor(safeJson(await response.text()), response.headers.get('Retry-After'));
+}
+
+// ---- drawing (DOM calls only: the page's CSP allows no inline style or script) ----
+
+/** An element with attributes, styles and children (strings become text). */
+function el(tag, { style = {}, ...attributes } = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) if (value !== undefined && value !== false) element.setAttribute(name, value === true ? '' : value);
+  for (const [name, value] of Object.entries(style)) element.style.setProperty(name, value);
+  element.append(...children.filter((child) => child !== undefined));
+  return element;
+}
+
+function photoCard(photo) {
+  const img = el('img', { alt: `Photo ${photo.number}: ${photo.file.name}` });
+  img.addEventListener('load', () => render());
+  img.src = photo.url;
+  return el(
+    'li',
+    { class: 'photo' },
+    el('h3', {}, `Photo ${photo.number}`),
+    el('div', { class: 'frame' }, img),
+    el('progress', { max: '1', value: '0', 'aria-label': `Upload of photo ${photo.number}` }),
+    el('p', { class: 'error', role: 'alert', hidden: true }),
+    el('ul', { class: 'faces-list', 'aria-label': `Faces in photo ${photo.number}` }),
+  );
+}
+
+function updateProgress(photo, fraction) {
+  const bar = photo.element.querySelector('progress');
+  bar.value = fraction;
+  bar.hidden = fraction >= 1;
+}
+
+/** Which identity each face belongs to: "image:face" to its colour and name. */
+function identityOf() {
+  const byFace = new Map();
+  (state.verification?.identities ?? []).forEach((identity, index) => {
+    for (const face of identity.faces) {
+      byFace.set(key(face), { colour: PALETTE[index % PALETTE.length], name: `Person ${String.fromCharCode(65 + (index % 26))}` });
+    }
+  });
+  for (const face of state.verification?.excluded ?? []) byFace.set(key(face), { colour: EXCLUDED_COLOUR, name: 'not compared (low quality)', excluded: true });
+  return byFace;
+}
+
+function render() {
+  const identities = identityOf();
+  for (const photo of state.photos) renderPhoto(photo, identities);
+  renderVerdict();
+  renderMatrix(identities);
+}
+
+function renderPhoto(photo, identities) {
+  const card = photo.element;
+  const error = card.querySelector('.error');
+  error.hidden = !photo.error;
+  error.textContent = photo.error ?? '';
+  const frame = card.querySelector('.frame');
+  const img = frame.querySelector('img');
+  frame.querySelectorAll('.face').forEach((box) => box.remove());
+  const list = card.querySelector('.faces-list');
+  list.replaceChildren();
+  if (!photo.result || !img.naturalWidth) return;
+  const image = state.indexBySha.get(photo.result.sha256);
+  photo.result.faces.forEach((face, index) => {
+    const identity = identities.get(key({ image, face: index })) ?? { colour: EXCLUDED_COLOUR, name: 'Face' };
+    const quality = face.quality?.for_recognition;
+    if (face.box) {
+      const percent = (value, of) => `${(value / of) * 100}%`;
+      frame.append(
+        el(
+          'div',
+          {
+            class: identity.excluded ? 'face excluded' : 'face',
+            'aria-hidden': 'true',
+            style: {
+              '--colour': identity.colour,
+              left: percent(face.box.x, img.naturalWidth),
+              top: percent(face.box.y, img.naturalHeight),
+              width: percent(face.box.width, img.naturalWidth),
+              height: percent(face.box.height, img.naturalHeight),
+            },
+          },
+          el('span', {}, String(index + 1)),
+        ),
+      );
+    }
+    list.append(
+      el(
+        'li',
+        {},
+        `Face ${index + 1}: `,
+        el('strong', { style: { color: identity.colour } }, identity.name),
+        quality ? ' ' : undefined,
+        quality ? el('span', { class: `badge ${quality}` }, `${quality} quality`) : undefined,
+      ),
+    );
+  });
+}
+
+function renderVerdict() {
+  const verdict = $('#verdict');
+  const result = state.verification;
+  const images = state.indexBySha.size;
+  verdict.className = 'verdict';
+  if (!result || images < 2) {
+    verdict.textContent = images === 1 ? 'One photo so far: add another to compare.' : 'Add at least two photos to compare.';
+  } else if (result.same_person === true) {
+    verdict.className = 'verdict yes';
+    verdict.textContent = `Yes: the same person is in all ${images} photos.`;
+  } else if (result.same_person === false) {
+    verdict.className = 'verdict no';
+    verdict.textContent = `No: nobody is in all ${images} photos.`;
+  } else {
+    const compared = new Set(result.identities.flatMap((identity) => identity.faces.map((face) => face.image)));
+    const poor = [...Array(images).keys()].filter((image) => !compared.has(image)).map((image) => image + 1);
+    const which = poor.length === 1 ? `photo ${poor[0]} has` : `photos ${poor.slice(0, -1).join(', ')} and ${poor.at(-1)} have`;
+    verdict.textContent = `Cannot tell: ${which} no face clear enough to compare. Try a larger, sharper, better-lit photo.`;
+  }
+}
+
+/** Distances between every two faces as a heat map: green is near, red far. */
+function renderMatrix(identities) {
+  const container = $('#matrix');
+  const result = state.verification;
+  if (!result || result.distances.length === 0) return container.replaceChildren();
+  const faces = [];
+  for (const pair of result.distances) for (const face of [pair.a, pair.b]) if (!faces.some((f) => key(f) === key(face))) faces.push(face);
+  faces.sort((a, b) => a.image - b.image || a.face - b.face);
+  const distance = new Map(result.distances.flatMap((pair) => [[`${key(pair.a)}|${key(pair.b)}`, pair.distance], [`${key(pair.b)}|${key(pair.a)}`, pair.distance]]));
+  const name = (face) => `Photo ${face.image + 1}, face ${face.face + 1}`;
+  const heading = (face, scope) =>
+    el('th', { scope, 'aria-label': name(face) }, el('span', { class: 'swatch', style: { '--colour': identities.get(key(face))?.colour ?? EXCLUDED_COLOUR } }), `P${face.image + 1}·F${face.face + 1}`);
+  const rows = faces.map((row) =>
+    el(
+      'tr',
+      {},
+      heading(row, 'row'),
+      ...faces.map((column) => {
+        if (row === column) return el('td', { 'aria-label': 'the same face' }, '—');
+        const d = distance.get(`${key(row)}|${key(column)}`);
+        // Two faces of one photo are two people whatever their distance: not coloured as a match.
+        const samePhoto = row.image === column.image;
+        return el(
+          'td',
+          { class: samePhoto ? 'same-photo' : undefined, style: samePhoto ? {} : { background: heat(d, result.threshold) }, 'aria-label': `${name(row)} to ${name(column)}: ${d}${samePhoto ? ', same photo' : ''}` },
+          d.toFixed(2),
+        );
+      }),
+    ),
+  );
+  container.replaceChildren(
+    el(
+      'table',
+      {},
+      el('caption', {}, `Distances between faces (the same person below ${result.threshold})`),
+      el('thead', {}, el('tr', {}, el('td'), ...faces.map((face) => heading(face, 'col')))),
+      el('tbody', {}, ...rows),
+    ),
+  );
+}
+
+function key(face) {
+  return `${face.image}:${face.face}`;
+}
+
+/** Green below half the threshold, through yellow at it, to red at twice it. */
+function heat(distance, threshold) {
+  const hue = Math.max(0, Math.min(120, 120 - ((distance / threshold - 0.5) / 1.5) * 120));
+  return `hsl(${hue} 70% 82%)`;
+}
