@@ -264,7 +264,7 @@ function renderVerdict() {
     verdict.textContent = `No: nobody is in all ${images} photos.`;
   } else {
     const compared = new Set(result.identities.flatMap((identity) => identity.faces.map((face) => face.image)));
-    const poor = [...Array(images).keys()].filter((image) => !compared.has(image)).map((image) => image + 1);
+    const poor = [...Array(images).keys()].filter((image) => !compared.has(image)).map(photoNumber);
     const which = poor.length === 1 ? `photo ${poor[0]} has` : `photos ${poor.slice(0, -1).join(', ')} and ${poor.at(-1)} have`;
     verdict.textContent = `Cannot tell: ${which} no face clear enough to compare. Try a larger, sharper, better-lit photo.`;
   }
@@ -279,9 +279,10 @@ function renderMatrix(identities) {
   for (const pair of result.distances) for (const face of [pair.a, pair.b]) if (!faces.some((f) => key(f) === key(face))) faces.push(face);
   faces.sort((a, b) => a.image - b.image || a.face - b.face);
   const distance = new Map(result.distances.flatMap((pair) => [[`${key(pair.a)}|${key(pair.b)}`, pair.distance], [`${key(pair.b)}|${key(pair.a)}`, pair.distance]]));
-  const name = (face) => `Photo ${face.image + 1}, face ${face.face + 1}`;
+  const name = (face) => `Photo ${photoNumber(face.image)}, face ${face.face + 1}`;
+  const short = (face) => `P${photoNumber(face.image)}·F${face.face + 1}`;
   const heading = (face, scope) =>
-    el('th', { scope, 'aria-label': name(face) }, el('span', { class: 'swatch', style: { '--colour': identities.get(key(face))?.colour ?? EXCLUDED_COLOUR } }), `P${face.image + 1}·F${face.face + 1}`);
+    el('th', { scope, 'aria-label': name(face) }, el('span', { class: 'swatch', style: { '--colour': identities.get(key(face))?.colour ?? EXCLUDED_COLOUR } }), short(face));
   const rows = faces.map((row) =>
     el(
       'tr',
@@ -313,6 +314,11 @@ function renderMatrix(identities) {
 
 function key(face) {
   return `${face.image}:${face.face}`;
+}
+
+/** The number on the card of the photo at a server image position (failed uploads keep their cards, so they differ). */
+function photoNumber(image) {
+  return state.photos.find((photo) => photo.result && state.indexBySha.get(photo.result.sha256) === image)?.number ?? image + 1;
 }
 
 /** Green below half the threshold, through yellow at it, to red at twice it. */
