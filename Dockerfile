@@ -9,9 +9,10 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json .npmrc ./
-# onnxruntime-node's postinstall would download CUDA libraries; the CPU library ships in
-# its npm package. package.json's allowScripts already denies the script; this also
-# covers an npm too old to read allowScripts.
+# package.json's allowScripts denies every dependency's install script (none is needed:
+# better-sqlite3 and onnxruntime-node ship their binaries). An npm too old to read
+# allowScripts would run them: onnxruntime-node's would then try to download CUDA
+# libraries, which this variable stops.
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 RUN npm ci --omit=dev --no-audit --no-fund
 

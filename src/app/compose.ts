@@ -70,7 +70,7 @@ export function compose(config: Config, logger: Logger): Composed {
       { sessionsPerMinute: config.RATE_LIMIT_SESSIONS_PER_MINUTE, requestsPerMinute: config.RATE_LIMIT_REQUESTS_PER_MINUTE },
       redis && { client: redis, keyPrefix: config.REDIS_KEY_PREFIX },
     ),
-    trustProxy: config.TRUST_PROXY,
+    trustedProxies: config.TRUST_PROXY,
     logger,
     limits: {
       sessionImageLimit: config.SESSION_IMAGE_LIMIT,

@@ -1,12 +1,34 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { checkTrustedAddresses, type TrustedProxies } from '../adapters/http/clientAddress.ts';
 import { missingMallocSettings } from './mallocSettings.ts';
 
 const MiB = 1024 * 1024;
 
 const integer = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 const port = (fallback: number) => integer(fallback, 0).pipe(z.number().max(65535));
+
+const trustedProxies = z
+  .string()
+  .default('false')
+  .transform((value, ctx): TrustedProxies => {
+    const text = value.trim();
+    if (text === 'false') return false;
+    if (/^\d+$/.test(text) && Number(text) >= 1) return { hops: Number(text) };
+    if (text === 'true') {
+      ctx.addIssue({ code: 'custom', message: 'trusting every X-Forwarded-For lets any client pick its address: give the number of proxies in front (1) or their addresses' });
+      return z.NEVER;
+    }
+    const addresses = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+    try {
+      checkTrustedAddresses(addresses);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `not an address, CIDR range or name: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+    return { addresses };
+  });
 
 /** What the API and the standalone encoder service both run: the built-in model and its limits. */
 const modelSettings = {
@@ -54,8 +76,11 @@ const schema = z.object({
   RATE_LIMIT_SESSIONS_PER_MINUTE: integer(30, 0),
   /** Requests one API key may make per minute; 0 turns the limit off. */
   RATE_LIMIT_REQUESTS_PER_MINUTE: integer(300, 0),
-  /** Take the client address from X-Forwarded-For: only behind a proxy that sets it. */
-  TRUST_PROXY: z.stringbool().default(false),
+  /**
+   * Which proxies' X-Forwarded-For to believe: "false" (none), a count of proxies in
+   * front (1 behind one nginx), or their addresses and CIDR ranges, comma-separated.
+   */
+  TRUST_PROXY: trustedProxies,
 });
 
 /** `npm run encoder`: the built-in model behind the original encoder's HTTP contract. */

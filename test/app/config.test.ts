@@ -41,6 +41,14 @@ describe('loadConfig', () => {
     expect(message).not.toContain('secret');
   });
 
+  it('trusts X-Forwarded-For only from the proxies it is told of: a count or addresses, never everyone', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY).toEqual({ hops: 1 });
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, loopback' }).TRUST_PROXY).toEqual({ addresses: ['10.0.0.0/8', 'loopback'] });
+    expect(captureError(() => loadConfig({ TRUST_PROXY: 'true' }))).toContain('number of proxies');
+    expect(captureError(() => loadConfig({ TRUST_PROXY: '10.0.0.0/99' }))).toContain('TRUST_PROXY');
+  });
+
   it('gives the encoder service its own port default, 8000', () => {
     expect(loadEncoderServiceConfig({}).PORT).toBe(8000);
   });

@@ -9,6 +9,7 @@ import type { StartSession } from '../../domain/useCases/StartSession.ts';
 import type { VerifySession } from '../../domain/useCases/VerifySession.ts';
 import { hashApiKey, isWellFormedKey } from '../../domain/hashing.ts';
 import { imageJsonMemo, summaryJson } from './imageJson.ts';
+import { clientAddressOf, type TrustedProxies } from './clientAddress.ts';
 import { openApiDocument } from './openapi.ts';
 import { personPage } from './personPage.ts';
 import { rateLimit, type RateLimiters } from './rateLimit.ts';
@@ -30,8 +31,8 @@ export interface HttpAppDeps {
   readonly rateLimiters: RateLimiters;
   /** True once the process is shutting down. */
   readonly isDraining: () => boolean;
-  /** Client addresses come from X-Forwarded-For (set only behind a trusted proxy). */
-  readonly trustProxy: boolean;
+  /** Whose X-Forwarded-For to believe about the client's address (rate limits per address). */
+  readonly trustedProxies: TrustedProxies;
   readonly logger: Logger;
   readonly limits: { sessionImageLimit: number; maxFaces: number; maxUploadBytes: number };
 }
@@ -40,7 +41,9 @@ const READY_CHECK_TIMEOUT_MS = 2000;
 
 /** The Koa driver: HTTP in, use cases, HTTP out. No listening here; main.ts does that. */
 export function createApp(deps: HttpAppDeps): Koa {
-  const app = new Koa({ proxy: deps.trustProxy });
+  // Koa's own proxy handling trusts every X-Forwarded-For: clientAddress reads it instead.
+  const app = new Koa();
+  const clientAddress = clientAddressOf(deps.trustedProxies);
   const router = new Router();
   const apiKey = (ctx: Koa.Context) => apiKeyHeaders.parse(ctx.headers);
   const openApi = openApiDocument(deps.limits);
@@ -67,7 +70,7 @@ export function createApp(deps: HttpAppDeps): Koa {
     ctx.status = status;
   };
   const perAddress = deps.rateLimiters.sessionsPerAddress;
-  const sessionsLimit = perAddress ? [rateLimit(perAddress, (ctx) => ctx.ip)] : [];
+  const sessionsLimit = perAddress ? [rateLimit(perAddress, (ctx) => clientAddress(ctx.req))] : [];
   router.get('/session', ...sessionsLimit, startSession(200));
   router.post('/session', ...sessionsLimit, startSession(201));
 
