@@ -24,7 +24,7 @@ describe.skipIf(!hasRedis)('two instances sharing one Redis', () => {
   let a: RunningApp;
   let b: RunningApp;
   beforeAll(async () => {
-    const env = { STORAGE: 'redis', CACHE: 'redis', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, ENCODER_THREADS: '1', ENCODER_QUEUE: '20' };
+    const env = { STORAGE: 'redis', CACHE: 'redis', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, ENCODER_THREADS: '1' };
     [a, b] = await Promise.all([startApp(env), startApp(env)]);
   });
   afterAll(async () => {

@@ -90,3 +90,17 @@ function outageLog(logger: Logger, what: string) {
     },
   };
 }
+
+/**
+ * Whether Redis answers. For a cluster, whether any master does: a master that is down
+ * fails only its own keys (503 for those requests), and every instance shares the
+ * cluster, so failing readiness everywhere would turn a partial outage into a whole one.
+ */
+export async function pingRedis(client: RedisClient): Promise<void> {
+  if (!('masters' in client)) {
+    await client.ping();
+    return;
+  }
+  if (client.masters.length === 0) throw new Error('the cluster has not been discovered yet');
+  await Promise.any(client.masters.map(async (master) => (await client.nodeClient(master)).ping()));
+}
