@@ -60,6 +60,7 @@ function createClusterClient(seeds: readonly string[], options: RedisClientOptio
   });
   const outage = outageLog(options.logger, 'redis cluster');
   cluster.on('error', outage.failed);
+  cluster.on('connect', () => outage.restored());
   cluster.on('node-error', (error: unknown, node: { host: string; port: number }) => outage.failed(error, `${node.host}:${node.port}`));
   cluster.on('node-ready', (node: { host: string; port: number }) => outage.restored(`${node.host}:${node.port}`));
   // The cluster client gives up if no seed answers at start (a node client would retry):
