@@ -78,16 +78,22 @@ function createClusterClient(seeds: readonly string[], options: RedisClientOptio
   return cluster;
 }
 
+// node-redis reports a cluster node's first 'ready' only, not the ones after a reconnect,
+// so a node still down is logged again at most this often rather than never again.
+const RELOG_OUTAGE_MS = 30_000;
+
 /** Logs an outage once per node rather than once per reconnect attempt, and its end. */
 function outageLog(logger: Logger, what: string) {
-  const down = new Set<string>();
+  const loggedAt = new Map<string, number>();
   return {
     failed(error: unknown, node = '') {
-      if (!down.has(node)) logger.error({ err: error, ...(node && { node }) }, `${what} connection lost`);
-      down.add(node);
+      const last = loggedAt.get(node);
+      if (last !== undefined && performance.now() - last < RELOG_OUTAGE_MS) return;
+      logger.error({ err: error, ...(node && { node }) }, `${what} connection lost`);
+      loggedAt.set(node, performance.now());
     },
     restored(node = '') {
-      if (down.delete(node)) logger.info({ ...(node && { node }) }, `${what} connection restored`);
+      if (loggedAt.delete(node)) logger.info({ ...(node && { node }) }, `${what} connection restored`);
     },
   };
 }
