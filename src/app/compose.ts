@@ -140,7 +140,7 @@ function makeCache(config: Config, redisTarget: RedisTarget, logger: Logger, met
 function makeEncoder(config: Config, logger: Logger, metrics: PrometheusMetrics): FaceEncoder {
   if (config.ENCODER_URL === undefined) return queuedBuiltInEncoder(config, logger, metrics);
   const http = new HttpFaceEncoder({ url: config.ENCODER_URL, timeoutMs: config.ENCODER_TIMEOUT_MS });
-  // The built-in pool needs no breaker: its one failure mode, a full queue, already fails fast.
+  // The built-in pool needs no breaker: its one failure mode, a queue past its budget, already fails fast.
   const breaker = new CircuitBreakingFaceEncoder(http, { minimumCalls: 5, failurePercentage: 50, coolDownMs: 10_000, windowMs: 10_000 });
   const observed = new ObservedFaceEncoder(breaker, metrics);
   // A remote encoder queues on its own side; this instance only knows what it has sent.
