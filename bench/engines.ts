@@ -112,7 +112,7 @@ interface Engine {
 
 async function startEngine(name: EngineName): Promise<Engine> {
   if (name === 'onnx') {
-    const encoder = builtInEncoder({ maxQueue: 1000 }, process.env);
+    const encoder = builtInEncoder({}, process.env);
     await encoder.ping();
     return encoder;
   }

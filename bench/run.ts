@@ -129,12 +129,12 @@ await load('POST /session', '/session', { method: 'POST' });
 await load('POST /encode, dedup hit', '/encode', { method: 'POST', headers: { key: dedupKey, 'content-type': dedup.contentType }, body: dedup.body });
 
 progress('cold encodes');
-// Cold encodes: distinct photos, as many in flight as the pool runs (two per worker) plus its queue holds.
+// Cold encodes: distinct photos, as many in flight as the pool runs (two per worker) and as many again waiting.
 const coldImages = await oneFaceJpegs(80);
 peakRss = rssMiB();
 const coldLatencies: number[] = [];
 const coldStarted = performance.now();
-const inFlight = workers * 2 + encoderConfig.ENCODER_QUEUE;
+const inFlight = workers * 4;
 let next = 0;
 await Promise.all(
   Array.from({ length: inFlight }, async () => {

@@ -3,13 +3,17 @@ import type Koa from 'koa';
 import type { Logger } from 'pino';
 import { CircuitBreakingFaceEncoder } from '../adapters/encoder/CircuitBreakingFaceEncoder.ts';
 import { HttpFaceEncoder } from '../adapters/encoder/HttpFaceEncoder.ts';
-import { LocalFaceEncoder } from '../adapters/encoder/LocalFaceEncoder.ts';
+import { ObservedFaceEncoder } from '../adapters/encoder/ObservedFaceEncoder.ts';
 import { createApp } from '../adapters/http/createApp.ts';
+import { createMetricsApp } from '../adapters/http/requestMetrics.ts';
 import { KeyvEncodingCache } from '../adapters/keyv/KeyvEncodingCache.ts';
 import { memoryKeyv } from '../adapters/keyv/memoryKeyv.ts';
+import { ObservedEncodingCache } from '../adapters/keyv/ObservedEncodingCache.ts';
 import { redisKeyv } from '../adapters/keyv/redisKeyv.ts';
 import { MemoryStore } from '../adapters/memory/MemoryStore.ts';
-import { createRedisClient, type RedisClient } from '../adapters/redis/createRedisClient.ts';
+import { PrometheusMetrics } from '../adapters/metrics/PrometheusMetrics.ts';
+import { observeFailures } from '../adapters/observeFailures.ts';
+import { createRedisClient, type RedisClient, type RedisTarget } from '../adapters/redis/createRedisClient.ts';
 import { RedisStore } from '../adapters/redis/RedisStore.ts';
 import { SharpImageInspector } from '../adapters/SharpImageInspector.ts';
 import { SqliteStore } from '../adapters/sqlite/SqliteStore.ts';
@@ -24,11 +28,14 @@ import type { EncodingStore } from '../ports/EncodingStore.ts';
 import type { FaceEncoder } from '../ports/FaceEncoder.ts';
 import type { SessionExpiry } from '../ports/SessionExpiry.ts';
 import type { SessionStore } from '../ports/SessionStore.ts';
+import { queuedBuiltInEncoder } from './builtInEncoder.ts';
 import type { Config } from './config.ts';
 import { makeRateLimiters } from './rateLimiters.ts';
 
 export interface Composed {
   readonly app: Koa;
+  /** With METRICS_PORT: the app that serves /metrics there (the main app then does not). */
+  readonly metricsApp: Koa | undefined;
   /** Shutting down: /ready answers 503 and clients are asked to reconnect elsewhere. */
   drain(): void;
   /** Closes every adapter: stores, cache, encoder workers. */
@@ -39,12 +46,17 @@ const READY_PROBE_REUSE_MS = 2000;
 
 /** The composition root: the only place that knows which adapter fills which port. */
 export function compose(config: Config, logger: Logger): Composed {
-  const redis = config.STORAGE === 'redis' ? createRedisClient({ url: config.REDIS_URL, logger }) : undefined;
+  const metrics = new PrometheusMetrics();
+  const redisTarget: RedisTarget = config.REDIS_CLUSTER_NODES ? { clusterNodes: config.REDIS_CLUSTER_NODES } : { url: config.REDIS_URL };
+  const redis = config.STORAGE === 'redis' ? createRedisClient({ ...redisTarget, logger }) : undefined;
   const idleTtlMs = config.SESSION_TTL_SECONDS === undefined ? undefined : config.SESSION_TTL_SECONDS * 1000;
   const expiry: SessionExpiry = { clock: Date.now, ...(idleTtlMs !== undefined && { idleTtlMs }) };
-  const store = makeStore(config, redis, expiry);
-  const cache = makeCache(config, logger, idleTtlMs);
-  const encoder = makeEncoder(config, logger);
+  const store = observeFailures(makeStore(config, redis, expiry), (code) => metrics.dependencyFailed('storage', code));
+  const cache = observeFailures(
+    new ObservedEncodingCache(makeCache(config, redisTarget, logger, metrics, idleTtlMs), (hits, misses) => metrics.cacheLookedUp(hits, misses)),
+    (code) => metrics.dependencyFailed('cache', code),
+  );
+  const encoder = makeEncoder(config, logger, metrics);
   const inspector = new SharpImageInspector({
     maxInputPixels: config.MAX_INPUT_PIXELS,
     verifyDecode: config.ENCODER_URL !== undefined,
@@ -72,6 +84,8 @@ export function compose(config: Config, logger: Logger): Composed {
     ),
     trustedProxies: config.TRUST_PROXY,
     logger,
+    observer: metrics,
+    ...(config.METRICS_PORT === undefined && { metrics }),
     limits: {
       sessionImageLimit: config.SESSION_IMAGE_LIMIT,
       maxFaces: config.MAX_FACES,
@@ -83,6 +97,7 @@ export function compose(config: Config, logger: Logger): Composed {
 
   return {
     app,
+    metricsApp: config.METRICS_PORT === undefined ? undefined : createMetricsApp(metrics),
     drain() {
       draining = true;
     },
@@ -107,36 +122,33 @@ function makeStore(config: Config, redis: RedisClient | undefined, expiry: Sessi
 }
 
 /** With a session TTL, cached copies never outlive the data they copy by more than that TTL. */
-function makeCache(config: Config, logger: Logger, idleTtlMs: number | undefined): EncodingCache {
+function makeCache(config: Config, redisTarget: RedisTarget, logger: Logger, metrics: PrometheusMetrics, idleTtlMs: number | undefined): EncodingCache {
   switch (config.CACHE) {
     case 'memory':
       return new KeyvEncodingCache(memoryKeyv(config.CACHE_MAX_ENTRIES), idleTtlMs === undefined ? {} : { ttlMs: idleTtlMs });
     case 'redis': {
-      const client = createRedisClient({ url: config.REDIS_URL, logger });
+      const client = createRedisClient({ ...redisTarget, logger });
       const keyv = redisKeyv(client, logger, `${config.REDIS_KEY_PREFIX}cache`);
       return new KeyvEncodingCache(keyv, {
         ttlMs: Math.min(REDIS_CACHE_TTL_MS, idleTtlMs ?? Infinity),
-        onError: (error) => logger.warn({ err: error }, 'redis cache unavailable; answering from storage'),
+        onError: (error) => {
+          metrics.dependencyFailed('cache', 'storage_unavailable');
+          logger.warn({ err: error }, 'redis cache unavailable; answering from storage');
+        },
       });
     }
   }
 }
 
-function makeEncoder(config: Config, logger: Logger): FaceEncoder {
-  if (config.ENCODER_URL !== undefined) {
-    const http = new HttpFaceEncoder({ url: config.ENCODER_URL, timeoutMs: config.ENCODER_TIMEOUT_MS });
-    // The built-in pool needs no breaker: its one failure mode, a full queue, already fails fast.
-    return new CircuitBreakingFaceEncoder(http, { minimumCalls: 5, failurePercentage: 50, coolDownMs: 10_000, windowMs: 10_000 });
-  }
-  return new LocalFaceEncoder({
-    threads: config.ENCODER_THREADS,
-    maxInputPixels: config.MAX_INPUT_PIXELS,
-    modelCacheFolder: config.MODEL_CACHE_DIR,
-    intraOpThreads: config.ENCODER_INTRA_OP_THREADS,
-    maxQueue: config.ENCODER_QUEUE,
-    onError: (error) => logger.error({ err: error }, 'face encoder thread failed'),
-    onWarning: (detail) => logger.warn(detail),
-  });
+function makeEncoder(config: Config, logger: Logger, metrics: PrometheusMetrics): FaceEncoder {
+  if (config.ENCODER_URL === undefined) return queuedBuiltInEncoder(config, logger, metrics);
+  const http = new HttpFaceEncoder({ url: config.ENCODER_URL, timeoutMs: config.ENCODER_TIMEOUT_MS });
+  // The built-in pool needs no breaker: its one failure mode, a queue past its budget, already fails fast.
+  const breaker = new CircuitBreakingFaceEncoder(http, { minimumCalls: 5, failurePercentage: 50, coolDownMs: 10_000, windowMs: 10_000 });
+  const observed = new ObservedFaceEncoder(breaker, metrics);
+  // A remote encoder queues on its own side; this instance only knows what it has sent.
+  metrics.watchEncoder({ queueDepth: () => 0, inFlight: () => observed.inFlight, expectedWaitMs: () => 0 });
+  return observed;
 }
 
 /** Runs `check` at most once per `ms`; callers in between share its outcome. */

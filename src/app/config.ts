@@ -43,8 +43,6 @@ const modelSettings = {
   ENCODER_INTRA_OP_THREADS: integer(availableParallelism()),
   /** Where face-api's networks, converted to ONNX at first start, are kept (the usual npm cache place). */
   MODEL_CACHE_DIR: z.string().min(1).default(fileURLToPath(new URL('../../node_modules/.cache/face-sessions/', import.meta.url))),
-  /** Images waiting for a free encoder thread before new ones get 503 + Retry-After. */
-  ENCODER_QUEUE: integer(availableParallelism(), 0),
   MAX_FACES: integer(5),
   MAX_UPLOAD_BYTES: integer(10 * MiB),
   MAX_INPUT_PIXELS: integer(50_000_000),
@@ -53,20 +51,32 @@ const modelSettings = {
   SHUTDOWN_GRACE_MS: integer(20_000, 0),
 };
 
+const redisUrl = z.url({ protocol: /^rediss?$/ });
+
 /** SPEC.md's configuration table, read once at start. */
 const schema = z.object({
   ...modelSettings,
   PORT: port(8001),
+  /** Set: /metrics is served only on this port, on a server of its own. Unset: on PORT. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   STORAGE: z.enum(['memory', 'sqlite', 'redis']).default('sqlite'),
   SQLITE_PATH: z.string().min(1).default('./data/faces.db'),
   CACHE: z.enum(['memory', 'redis']).default('memory'),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
+  /** Set: seed nodes of a Redis Cluster (comma-separated URLs), used instead of REDIS_URL. */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .transform((list) => list.split(',').map((url) => url.trim()).filter((url) => url !== ''))
+    .pipe(z.array(redisUrl).min(1))
+    .optional(),
   /** Namespaces every key, so several deployments can share one Redis. No braces: they set cluster slots. */
   REDIS_KEY_PREFIX: z.string().regex(/^[^{}]*$/).default('faces:'),
   CACHE_MAX_ENTRIES: integer(10_000),
   /** Set: the HTTP encoder at this URL (the seed's variable). Unset: the built-in encoder. */
   ENCODER_URL: z.url({ protocol: /^https?$/ }).optional(),
   ENCODER_TIMEOUT_MS: integer(10_000),
+  /** The built-in encoder sheds an upload whose expected wait in its queue passes this; unset: ENCODER_TIMEOUT_MS. */
+  ENCODER_WAIT_BUDGET_MS: z.coerce.number().int().min(0).optional(),
   SESSION_IMAGE_LIMIT: integer(5),
   /** Faces nearer than this (Euclidean, in face-api's encoding space) are the same person. */
   MATCH_THRESHOLD: z.coerce.number().gt(0).max(2).default(0.6),
@@ -81,10 +91,19 @@ const schema = z.object({
    * front (1 behind one nginx), or their addresses and CIDR ranges, comma-separated.
    */
   TRUST_PROXY: trustedProxies,
-});
+})
+  .refine((config) => config.METRICS_PORT === undefined || config.METRICS_PORT !== config.PORT, {
+    path: ['METRICS_PORT'],
+    message: 'must differ from PORT (unset it to serve /metrics on PORT)',
+  })
+  .transform((config) => ({ ...config, ENCODER_WAIT_BUDGET_MS: config.ENCODER_WAIT_BUDGET_MS ?? config.ENCODER_TIMEOUT_MS }));
 
-/** `npm run encoder`: the built-in model behind the original encoder's HTTP contract. */
-const encoderServiceSchema = z.object({ ...modelSettings, PORT: port(8000) });
+/**
+ * `npm run encoder`: the built-in model behind the original encoder's HTTP contract. Its
+ * wait budget defaults to the API's default ENCODER_TIMEOUT_MS, the longest an API
+ * waits for it unless told otherwise.
+ */
+const encoderServiceSchema = z.object({ ...modelSettings, PORT: port(8000), ENCODER_WAIT_BUDGET_MS: integer(10_000, 0) });
 
 export type Config = z.infer<typeof schema>;
 export type EncoderServiceConfig = z.infer<typeof encoderServiceSchema>;
@@ -131,9 +150,9 @@ function parse<T extends z.ZodType>(schema: T, env: Env): z.infer<T> {
   const parsed = schema.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
-      const name = issue.path.join('.');
+      const name = String(issue.path[0] ?? '');
       // URLs may carry credentials: name them, never print them.
-      const value = name.endsWith('_URL') ? '' : `=${JSON.stringify(env[name] ?? '')}`;
+      const value = /_(URL|NODES)$/.test(name) ? '' : `=${JSON.stringify(env[name] ?? '')}`;
       return `  ${name}${value}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

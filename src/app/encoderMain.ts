@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
-import { LocalFaceEncoder } from '../adapters/encoder/LocalFaceEncoder.ts';
 import { createEncoderApp } from '../adapters/http/createEncoderApp.ts';
 import { createHttpServer } from '../adapters/http/httpServer.ts';
+import { queuedBuiltInEncoder } from './builtInEncoder.ts';
 import { loadEncoderServiceConfig, orExit, startupWarnings } from './config.ts';
 import { exitGracefullyOnSignals } from './gracefulShutdown.ts';
 import { createLogger } from './logger.ts';
@@ -11,15 +11,7 @@ const config = orExit(loadEncoderServiceConfig);
 
 const logger = createLogger(config.LOG_LEVEL);
 for (const warning of startupWarnings()) logger.warn(warning);
-const encoder = new LocalFaceEncoder({
-  threads: config.ENCODER_THREADS,
-  maxQueue: config.ENCODER_QUEUE,
-  maxInputPixels: config.MAX_INPUT_PIXELS,
-  modelCacheFolder: config.MODEL_CACHE_DIR,
-  intraOpThreads: config.ENCODER_INTRA_OP_THREADS,
-  onError: (error) => logger.error({ err: error }, 'face encoder thread failed'),
-  onWarning: (detail) => logger.warn(detail),
-});
+const encoder = queuedBuiltInEncoder(config, logger);
 const app = createEncoderApp({ encoder, maxFaces: config.MAX_FACES, maxUploadBytes: config.MAX_UPLOAD_BYTES, logger });
 const server = createHttpServer(app).listen(config.PORT, config.HOST, () => {
   const { port } = server.address() as AddressInfo;

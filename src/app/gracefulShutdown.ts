@@ -13,11 +13,14 @@ export interface Drainable {
  * requests (an encode included) up to `graceMs` to finish, close every adapter, exit 0.
  * A second signal exits at once.
  */
-export function exitGracefullyOnSignals(server: Server, service: Drainable, logger: Logger, graceMs: number): void {
+export function exitGracefullyOnSignals(server: Server, service: Drainable, logger: Logger, graceMs: number, metricsServer?: Server): void {
   const shutdown = async (signal: string) => {
     process.once(signal, () => process.exit(1));
     logger.info({ signal, graceMs }, 'shutting down: draining in-flight requests');
     service.drain();
+    // Scrapes are cheap and idempotent: nothing to finish there.
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const timedOut = await Promise.race([

@@ -18,4 +18,8 @@ const server = createHttpServer(service.app).listen(config.PORT, config.HOST, ()
   );
 });
 
-exitGracefullyOnSignals(server, service, logger, config.SHUTDOWN_GRACE_MS);
+const metricsServer = service.metricsApp && createHttpServer(service.metricsApp).listen(config.METRICS_PORT, config.HOST, () => {
+  logger.info({ port: config.METRICS_PORT, host: config.HOST }, 'metrics listening');
+});
+
+exitGracefullyOnSignals(server, service, logger, config.SHUTDOWN_GRACE_MS, metricsServer);

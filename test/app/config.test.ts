@@ -49,6 +49,28 @@ describe('loadConfig', () => {
     expect(captureError(() => loadConfig({ TRUST_PROXY: '10.0.0.0/99' }))).toContain('TRUST_PROXY');
   });
 
+  it('reads REDIS_CLUSTER_NODES as a list of seed URLs, and names a bad one without printing it', () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'redis://10.0.0.1:7000, redis://10.0.0.2:7000,' }).REDIS_CLUSTER_NODES).toEqual([
+      'redis://10.0.0.1:7000',
+      'redis://10.0.0.2:7000',
+    ]);
+    expect(loadConfig({}).REDIS_CLUSTER_NODES).toBeUndefined();
+    const message = captureError(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis://a:1,http://user:secret@b:2' }));
+    expect(message).toContain('REDIS_CLUSTER_NODES');
+    expect(message).not.toContain('secret');
+  });
+
+  it('ties the encoder wait budget to ENCODER_TIMEOUT_MS unless it is set', () => {
+    expect(loadConfig({ ENCODER_TIMEOUT_MS: '4000' }).ENCODER_WAIT_BUDGET_MS).toBe(4000);
+    expect(loadConfig({ ENCODER_TIMEOUT_MS: '4000', ENCODER_WAIT_BUDGET_MS: '1500' }).ENCODER_WAIT_BUDGET_MS).toBe(1500);
+    expect(loadEncoderServiceConfig({}).ENCODER_WAIT_BUDGET_MS).toBe(10_000);
+  });
+
+  it('refuses a METRICS_PORT that is the API port', () => {
+    expect(loadConfig({ METRICS_PORT: '9464' }).METRICS_PORT).toBe(9464);
+    expect(captureError(() => loadConfig({ PORT: '9000', METRICS_PORT: '9000' }))).toContain('METRICS_PORT');
+  });
+
   it('gives the encoder service its own port default, 8000', () => {
     expect(loadEncoderServiceConfig({}).PORT).toBe(8000);
   });

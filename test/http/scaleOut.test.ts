@@ -1,14 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../src/domain/hashing.ts';
 import { fixture } from '../support/fixtures.ts';
-import { connectedClient, deletePrefix, freshPrefix, hasRedis, hasRedisServer, redisUrl } from '../support/redis.ts';
+import { connectedClient, deletePrefix, freePort, freshPrefix, hasRedis, hasRedisServer, redisUrl } from '../support/redis.ts';
 import { newSession, type RunningApp, startApp, upload } from '../support/startApp.ts';
 
 const soccer = fixture('one-face-soccer.jpg');
@@ -25,7 +24,7 @@ describe.skipIf(!hasRedis)('two instances sharing one Redis', () => {
   let a: RunningApp;
   let b: RunningApp;
   beforeAll(async () => {
-    const env = { STORAGE: 'redis', CACHE: 'redis', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, ENCODER_THREADS: '1', ENCODER_QUEUE: '20' };
+    const env = { STORAGE: 'redis', CACHE: 'redis', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, ENCODER_THREADS: '1' };
     [a, b] = await Promise.all([startApp(env), startApp(env)]);
   });
   afterAll(async () => {
@@ -103,14 +102,6 @@ async function startRedisServer(port: number, dir: string): Promise<ChildProcess
   const client = await connectedClient(`redis://127.0.0.1:${port}`);
   client.destroy();
   return server;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  probe.close();
-  return port;
 }
 
 async function waitForStatus(url: string, status: number, withinMs: number): Promise<void> {

@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import pino from 'pino';
-import { createRedisClient, type RedisClient } from '../../src/adapters/redis/createRedisClient.ts';
+import { createRedisClient, type RedisNodeClient } from '../../src/adapters/redis/createRedisClient.ts';
 
 export const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const quietLogger = pino({ level: 'silent' });
@@ -26,11 +28,11 @@ if (!hasRedis) {
   console.warn(`\n!!! SKIPPING Redis tests: nothing answers at ${redisUrl} (set REDIS_URL, or run bash .ci/run) !!!\n`);
 }
 
-/** The outage test starts redis-server itself. */
-export const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
+/** The outage and cluster tests start redis-server themselves (and redis-cli builds the cluster). */
+export const hasRedisServer = ['redis-server', 'redis-cli'].every((binary) => spawnSync(binary, ['--version']).status === 0);
 if (!hasRedisServer) {
-  if (process.env.CI) throw new Error('CI: redis-server is not installed; .ci/run should have installed it.');
-  console.warn('\n!!! SKIPPING the Redis outage test: no redis-server binary (apt-get install redis-server) !!!\n');
+  if (process.env.CI) throw new Error('CI: redis-server or redis-cli is not installed; .ci/run should have installed them.');
+  console.warn('\n!!! SKIPPING the Redis outage and cluster tests: no redis-server or redis-cli (apt-get install redis-server) !!!\n');
 }
 
 /** A key prefix no other test uses. */
@@ -39,7 +41,7 @@ export function freshPrefix(): string {
 }
 
 /** A connected client, ready for commands. */
-export async function connectedClient(url = redisUrl): Promise<RedisClient> {
+export async function connectedClient(url = redisUrl): Promise<RedisNodeClient> {
   const client = createRedisClient({ url, logger: quietLogger });
   const deadline = Date.now() + 10_000;
   while (!client.isReady) {
@@ -59,4 +61,13 @@ export async function deletePrefix(prefix: string, url = redisUrl): Promise<void
   } finally {
     client.destroy();
   }
+}
+
+/** A TCP port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }

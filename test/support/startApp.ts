@@ -1,4 +1,6 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type Koa from 'koa';
 import { Writable } from 'node:stream';
 import { createHttpServer } from '../../src/adapters/http/httpServer.ts';
 import { compose } from '../../src/app/compose.ts';
@@ -7,6 +9,8 @@ import { createLogger } from '../../src/app/logger.ts';
 
 export interface RunningApp {
   readonly url: string;
+  /** With METRICS_PORT set: where /metrics is served instead (an ephemeral port). */
+  readonly metricsUrl: string | undefined;
   /** Every log line the app wrote, as raw JSON text. */
   readonly logs: string[];
   /** What SIGTERM does first: /ready goes 503. */
@@ -26,20 +30,30 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
     },
   });
   const composed = compose(config, createLogger('info', sink));
-  const server = createHttpServer(composed.app).listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const server = await listen(composed.app);
+  const metricsServer = composed.metricsApp && (await listen(composed.metricsApp));
+  const url = urlOf(server);
   await storageAnswers(url);
   return {
     url,
+    metricsUrl: metricsServer && urlOf(metricsServer),
     logs,
     drain: () => composed.drain(),
     async close() {
-      await new Promise((resolve) => server.close(resolve));
+      await Promise.all([server, metricsServer].map((open) => open && new Promise((resolve) => open.close(resolve))));
       await composed.close();
     },
   };
+}
+
+async function listen(app: Koa): Promise<Server> {
+  const server = createHttpServer(app).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return server;
+}
+
+function urlOf(server: Server): string {
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 export async function newSession(url: string): Promise<string> {

@@ -8,16 +8,22 @@ import type { EncodeOutcome, EncodeWorkerData, WorkerReport } from './encodeWork
 export interface LocalFaceEncoderOptions extends EncodeWorkerData {
   /** Worker threads, each with its own copy of the model; at most one per core. */
   readonly threads: number;
-  /** Images waiting for a free thread beyond which encode fails with encoder_unavailable. */
-  readonly maxQueue?: number;
   /** Errors of idle threads; the pool replaces the thread, so they only need logging. */
   readonly onError?: (error: unknown) => void;
   /** Problems that cost speed, not service: the network cache cannot be written. */
   readonly onWarning?: (detail: string) => void;
 }
 
-/** Runs the face model in a pool of worker threads, so inference never blocks the event loop. */
+// One image runs the networks (which hold the thread) while the next one decodes.
+const TASKS_PER_THREAD = 2;
+
+/**
+ * Runs the face model in a pool of worker threads, so inference never blocks the event
+ * loop. It queues without bound: QueueingFaceEncoder in front decides what to admit.
+ */
 export class LocalFaceEncoder implements FaceEncoder {
+  /** Images the pool works on at once. */
+  readonly concurrency: number;
   readonly #pool: Piscina<Uint8Array, EncodeOutcome>;
   readonly #modelReady: Promise<void>;
   #closed = false;
@@ -28,16 +34,15 @@ export class LocalFaceEncoder implements FaceEncoder {
       modelCacheFolder: options.modelCacheFolder,
       intraOpThreads: options.intraOpThreads,
     };
+    this.concurrency = options.threads * TASKS_PER_THREAD;
     this.#pool = new Piscina({
       filename: fileURLToPath(new URL('./encodeWorker.ts', import.meta.url)),
       minThreads: options.threads,
       maxThreads: options.threads,
       // A new thread costs a model load, so threads live as long as the pool.
       idleTimeout: Infinity,
-      // One image runs the networks (which hold the thread) while the next one decodes.
-      concurrentTasksPerWorker: 2,
+      concurrentTasksPerWorker: TASKS_PER_THREAD,
       workerData,
-      ...(options.maxQueue === undefined ? {} : { maxQueue: options.maxQueue }),
     });
 
     const modelReady = Promise.withResolvers<void>();
@@ -65,8 +70,8 @@ export class LocalFaceEncoder implements FaceEncoder {
     try {
       outcome = await this.#pool.run(bytes, { transferList: [bytes.buffer] });
     } catch (error) {
-      // Mostly the bounded queue being full: shed the load and tell the client when to come back.
-      throw new Failure('encoder_unavailable', 'The face encoder is busy; try again shortly.', {
+      // A thread that died (the pool replaces it) or a model that could not load.
+      throw new Failure('encoder_unavailable', 'The face encoder failed; try again shortly.', {
         cause: error,
         retryAfterSeconds: 1,
       });

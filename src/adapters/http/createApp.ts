@@ -15,6 +15,7 @@ import { personPage } from './personPage.ts';
 import { rateLimit, type RateLimiters } from './rateLimit.ts';
 import { problemDetails, sendProblem } from './problem.ts';
 import { requestLog } from './requestLog.ts';
+import { type MetricsText, type RequestObserver, requestMetrics, serveMetrics } from './requestMetrics.ts';
 import { uploadReceiver } from './receiveUpload.ts';
 import { apiKeyHeaders } from './schemas.ts';
 import { securityHeaders } from './securityHeaders.ts';
@@ -35,6 +36,9 @@ export interface HttpAppDeps {
   readonly trustedProxies: TrustedProxies;
   readonly logger: Logger;
   readonly limits: { sessionImageLimit: number; maxFaces: number; maxUploadBytes: number };
+  readonly observer: RequestObserver;
+  /** Set: GET /metrics on this app. Unset: metrics are served elsewhere (METRICS_PORT). */
+  readonly metrics?: MetricsText;
 }
 
 const READY_CHECK_TIMEOUT_MS = 2000;
@@ -68,6 +72,7 @@ export function createApp(deps: HttpAppDeps): Koa {
   const startSession = (status: number) => async (ctx: Koa.Context) => {
     ctx.body = await deps.startSession.execute();
     ctx.status = status;
+    deps.observer.sessionStarted();
   };
   const perAddress = deps.rateLimiters.sessionsPerAddress;
   const sessionsLimit = perAddress ? [rateLimit(perAddress, (ctx) => clientAddress(ctx.req))] : [];
@@ -100,6 +105,9 @@ export function createApp(deps: HttpAppDeps): Koa {
     ctx.body = openApi;
   });
 
+  if (deps.metrics) router.get('/metrics', serveMetrics(deps.metrics));
+
+  app.use(requestMetrics(deps.observer));
   app.use(requestLog(deps.logger));
   app.use(securityHeaders);
   app.use(async function closeConnectionsWhileDraining(ctx, next) {

@@ -3,7 +3,7 @@ import type { Face, ImageEncodings } from '../../domain/ImageEncodings.ts';
 import type { EncodingStore } from '../../ports/EncodingStore.ts';
 import type { SessionExpiry } from '../../ports/SessionExpiry.ts';
 import type { AddImageOutcome, SessionStore } from '../../ports/SessionStore.ts';
-import type { RedisClient } from './createRedisClient.ts';
+import { pingRedis, type RedisClient } from './createRedisClient.ts';
 
 // Session-slot scripts: KEYS[1] = {s:<keyHash>}:live (holds its last use, ms),
 // KEYS[2] = {s:<keyHash>}:images. ARGV[1] = now, ARGV[2] = idle TTL in ms or -1.
@@ -140,7 +140,7 @@ export class RedisStore implements SessionStore, EncodingStore {
   }
 
   async ping(): Promise<void> {
-    await this.#guard(() => this.#redis.ping());
+    await this.#guard(() => pingRedis(this.#redis));
   }
 
   async close(): Promise<void> {

@@ -1,42 +1,113 @@
-import { createClient } from '@keyv/redis';
+import { createClient, createCluster } from '@keyv/redis';
 import type { Logger } from 'pino';
 
-export type RedisClient = ReturnType<typeof createRedisClient>;
+export type RedisNodeClient = ReturnType<typeof createNodeClient>;
+export type RedisClusterClient = ReturnType<typeof createClusterClient>;
+/** One server (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES): every Redis adapter takes either. */
+export type RedisClient = RedisNodeClient | RedisClusterClient;
+
+/** Where Redis is: one server's URL, or seed nodes of a cluster (the client discovers the rest). */
+export type RedisTarget = { readonly url: string } | { readonly clusterNodes: readonly string[] };
 
 export interface RedisClientOptions {
-  readonly url: string;
   readonly logger: Logger;
   /** Bounds every command, so a hung server answers as an outage instead of a hang. */
   readonly commandTimeoutMs?: number;
 }
 
+const reconnectStrategy = (retries: number) => Math.min(100 * 2 ** retries, 2000) + Math.random() * 100;
+
 /**
  * A client that never makes a request wait for Redis: while disconnected, commands
  * fail at once (no offline queue) and the client reconnects in the background with
  * capped backoff, so the service answers 503 during an outage and recovers by itself.
- * The database number in the URL (redis://host:6379/2) is honoured by the client.
+ * The database number in a URL (redis://host:6379/2) is honoured by the client.
  */
-export function createRedisClient(options: RedisClientOptions) {
+export function createRedisClient(options: RedisClientOptions & { url: string }): RedisNodeClient;
+export function createRedisClient(options: RedisClientOptions & { clusterNodes: readonly string[] }): RedisClusterClient;
+export function createRedisClient(options: RedisClientOptions & RedisTarget): RedisClient;
+export function createRedisClient(options: RedisClientOptions & RedisTarget): RedisClient {
+  return 'url' in options ? createNodeClient(options.url, options) : createClusterClient(options.clusterNodes, options);
+}
+
+const nodeOptions = { disableOfflineQueue: true, socket: { connectTimeout: 2000, reconnectStrategy } };
+
+function createNodeClient(url: string, options: RedisClientOptions) {
   const client = createClient({
-    url: options.url,
-    disableOfflineQueue: true,
+    url,
+    ...nodeOptions,
     commandOptions: { timeout: options.commandTimeoutMs ?? 2000 },
-    socket: {
-      connectTimeout: 2000,
-      reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2000) + Math.random() * 100,
-    },
   });
-  let down = false;
-  // Without a listener an 'error' event would crash the process; log an outage once, not per retry.
-  client.on('error', (error: unknown) => {
-    if (!down) options.logger.error({ err: error }, 'redis connection lost');
-    down = true;
-  });
-  client.on('ready', () => {
-    if (down) options.logger.info('redis connection restored');
-    down = false;
-  });
+  const outage = outageLog(options.logger, 'redis');
+  // Without a listener an 'error' event would crash the process.
+  client.on('error', outage.failed);
+  client.on('ready', outage.restored);
   // Not awaited: the service starts (and reports not ready) even if Redis is not up yet.
   client.connect().catch((error: unknown) => options.logger.error({ err: error }, 'redis connect failed'));
   return client;
+}
+
+/**
+ * Every master is a node client with the single-node settings (fail fast, reconnect in
+ * the background). A master that is down fails only the keys in its slots; the
+ * rest of the cluster keeps answering.
+ */
+function createClusterClient(seeds: readonly string[], options: RedisClientOptions) {
+  const cluster = createCluster({
+    rootNodes: seeds.map((url) => ({ url })),
+    defaults: nodeOptions,
+    commandOptions: { timeout: options.commandTimeoutMs ?? 2000 },
+  });
+  const outage = outageLog(options.logger, 'redis cluster');
+  cluster.on('error', outage.failed);
+  cluster.on('connect', () => outage.restored());
+  cluster.on('node-error', (error: unknown, node: { host: string; port: number }) => outage.failed(error, `${node.host}:${node.port}`));
+  cluster.on('node-ready', (node: { host: string; port: number }) => outage.restored(`${node.host}:${node.port}`));
+  // The cluster client gives up if no seed answers at start (a node client would retry):
+  // keep discovering in the background, so the service recovers when the cluster is up.
+  let closed = false;
+  cluster.on('disconnect', () => (closed = true));
+  const connect = (attempt: number): void => {
+    if (closed) return;
+    cluster.connect().catch((error: unknown) => {
+      if (attempt === 0) options.logger.error({ err: error }, 'redis cluster connect failed; retrying');
+      setTimeout(() => connect(attempt + 1), reconnectStrategy(attempt)).unref();
+    });
+  };
+  connect(0);
+  return cluster;
+}
+
+// node-redis reports a cluster node's first 'ready' only, not the ones after a reconnect,
+// so a node still down is logged again at most this often rather than never again.
+const RELOG_OUTAGE_MS = 30_000;
+
+/** Logs an outage once per node rather than once per reconnect attempt, and its end. */
+function outageLog(logger: Logger, what: string) {
+  const loggedAt = new Map<string, number>();
+  return {
+    failed(error: unknown, node = '') {
+      const last = loggedAt.get(node);
+      if (last !== undefined && performance.now() - last < RELOG_OUTAGE_MS) return;
+      logger.error({ err: error, ...(node && { node }) }, `${what} connection lost`);
+      loggedAt.set(node, performance.now());
+    },
+    restored(node = '') {
+      if (loggedAt.delete(node)) logger.info({ ...(node && { node }) }, `${what} connection restored`);
+    },
+  };
+}
+
+/**
+ * Whether Redis answers. For a cluster, whether any master does: a master that is down
+ * fails only its own keys (503 for those requests), and every instance shares the
+ * cluster, so failing readiness everywhere would turn a partial outage into a whole one.
+ */
+export async function pingRedis(client: RedisClient): Promise<void> {
+  if (!('masters' in client)) {
+    await client.ping();
+    return;
+  }
+  if (client.masters.length === 0) throw new Error('the cluster has not been discovered yet');
+  await Promise.any(client.masters.map(async (master) => (await client.nodeClient(master)).ping()));
 }

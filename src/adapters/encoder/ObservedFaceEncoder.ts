@@ -1,0 +1,49 @@
+import { isFailure, type FailureCode } from '../../domain/Failure.ts';
+import type { Face } from '../../domain/ImageEncodings.ts';
+import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
+
+/** What the service measures about encodes; the metrics adapter fills it. */
+export interface EncodeObserver {
+  encoded(seconds: number, faces: number): void;
+  failed(seconds: number, code: FailureCode | 'unexpected'): void;
+}
+
+/** Times every encode of the encoder it wraps, counts its faces and its failures by code. */
+export class ObservedFaceEncoder implements FaceEncoder {
+  readonly #inner: FaceEncoder;
+  readonly #observer: EncodeObserver;
+  #inFlight = 0;
+
+  constructor(inner: FaceEncoder, observer: EncodeObserver) {
+    this.#inner = inner;
+    this.#observer = observer;
+  }
+
+  /** Encodes started and not yet answered. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  async encode(image: Uint8Array): Promise<Face[]> {
+    const started = performance.now();
+    this.#inFlight += 1;
+    try {
+      const faces = await this.#inner.encode(image);
+      this.#observer.encoded((performance.now() - started) / 1000, faces.length);
+      return faces;
+    } catch (error) {
+      this.#observer.failed((performance.now() - started) / 1000, isFailure(error) ? error.code : 'unexpected');
+      throw error;
+    } finally {
+      this.#inFlight -= 1;
+    }
+  }
+
+  ping(): Promise<void> {
+    return this.#inner.ping();
+  }
+
+  close(): Promise<void> {
+    return this.#inner.close();
+  }
+}

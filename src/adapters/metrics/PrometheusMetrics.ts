@@ -1,0 +1,127 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { EncodeObserver } from '../encoder/ObservedFaceEncoder.ts';
+import type { RequestObserver } from '../http/requestMetrics.ts';
+
+/** Readings taken when /metrics is scraped rather than counted as they happen. */
+export interface EncoderGauges {
+  readonly queueDepth: () => number;
+  readonly inFlight: () => number;
+  readonly expectedWaitMs: () => number;
+}
+
+export type Dependency = 'storage' | 'cache' | 'encoder';
+
+/**
+ * Every metric the service exposes, in one prom-client registry per composed app (no
+ * global registry, so tests can build many apps). The rest of the service sees only
+ * the small observer interfaces this class implements; names are listed in README.md.
+ */
+export class PrometheusMetrics implements RequestObserver, EncodeObserver {
+  readonly #registry = new Registry();
+  readonly #requests: Histogram<'method' | 'route' | 'status'>;
+  readonly #sessionsStarted: Counter;
+  readonly #encodeSeconds: Histogram;
+  readonly #facesPerImage: Histogram;
+  readonly #shed: Counter;
+  readonly #cacheHits: Counter;
+  readonly #cacheMisses: Counter;
+  readonly #errors: Counter<'dependency' | 'code'>;
+
+  constructor() {
+    const registers = [this.#registry];
+    collectDefaultMetrics({ register: this.#registry });
+    this.#requests = new Histogram({
+      name: 'face_sessions_http_request_duration_seconds',
+      help: 'HTTP requests by method, route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.#sessionsStarted = new Counter({ name: 'face_sessions_sessions_started_total', help: 'Sessions started', registers });
+    this.#encodeSeconds = new Histogram({
+      name: 'face_sessions_encode_duration_seconds',
+      help: 'Time the face encoder took per image, not counting the wait in its queue',
+      buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.#facesPerImage = new Histogram({
+      name: 'face_sessions_faces_per_image',
+      help: 'Faces the encoder found per image',
+      buckets: [0, 1, 2, 3, 4, 5, 10],
+      registers,
+    });
+    this.#shed = new Counter({
+      name: 'face_sessions_encoder_shed_total',
+      help: 'Uploads refused (503) because their expected wait for the encoder passed the budget',
+      registers,
+    });
+    this.#cacheHits = new Counter({ name: 'face_sessions_cache_hits_total', help: 'Images found in the summary cache', registers });
+    this.#cacheMisses = new Counter({ name: 'face_sessions_cache_misses_total', help: 'Images not in the summary cache', registers });
+    this.#errors = new Counter({
+      name: 'face_sessions_dependency_errors_total',
+      help: 'Failures of storage, cache and encoder calls, by dependency and failure code',
+      labelNames: ['dependency', 'code'],
+      registers,
+    });
+  }
+
+  /** The encoder's queue, read at each scrape. */
+  watchEncoder(gauges: EncoderGauges): void {
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.#registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    gauge('face_sessions_encoder_queue_depth', 'Uploads admitted and waiting for the encoder', gauges.queueDepth);
+    gauge('face_sessions_encoder_in_flight', 'Images the encoder is working on', gauges.inFlight);
+    gauge(
+      'face_sessions_encoder_expected_wait_seconds',
+      'What a new upload would expect to wait for the encoder (shed above the budget)',
+      () => gauges.expectedWaitMs() / 1000,
+    );
+  }
+
+  requestEnded(labels: { method: string; route: string; status: number }, seconds: number): void {
+    this.#requests.observe({ ...labels, status: String(labels.status) }, seconds);
+  }
+
+  sessionStarted(): void {
+    this.#sessionsStarted.inc();
+  }
+
+  encoded(seconds: number, faces: number): void {
+    this.#encodeSeconds.observe(seconds);
+    this.#facesPerImage.observe(faces);
+  }
+
+  failed(seconds: number, code: string): void {
+    this.#encodeSeconds.observe(seconds);
+    // invalid_image or too_many_faces are verdicts on the photo, not the encoder failing.
+    if (code.startsWith('encoder_') || code === 'unexpected') this.#errors.inc({ dependency: 'encoder', code });
+  }
+
+  shed(): void {
+    this.#shed.inc();
+  }
+
+  cacheLookedUp(hits: number, misses: number): void {
+    this.#cacheHits.inc(hits);
+    this.#cacheMisses.inc(misses);
+  }
+
+  dependencyFailed(dependency: Dependency, code: string): void {
+    this.#errors.inc({ dependency, code });
+  }
+
+  get contentType(): string {
+    return this.#registry.contentType;
+  }
+
+  text(): Promise<string> {
+    return this.#registry.metrics();
+  }
+}

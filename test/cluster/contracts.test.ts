@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeyvEncodingCache } from '../../src/adapters/keyv/KeyvEncodingCache.ts';
+import { redisKeyv } from '../../src/adapters/keyv/redisKeyv.ts';
+import { createRedisClient } from '../../src/adapters/redis/createRedisClient.ts';
+import { RedisStore } from '../../src/adapters/redis/RedisStore.ts';
+import { encodingCacheContract } from '../contracts/encodingCacheContract.ts';
+import { sessionStoreContract } from '../contracts/sessionStoreContract.ts';
+import { freshPrefix, hasRedisServer, quietLogger } from '../support/redis.ts';
+import { connectedClusterClient, type RedisCluster, startRedisCluster } from '../support/redisCluster.ts';
+
+// One private 3-master cluster for both suites; every test gets fresh key prefixes.
+let cluster: RedisCluster | undefined;
+beforeAll(async () => {
+  if (hasRedisServer) cluster = await startRedisCluster();
+});
+afterAll(async () => {
+  await cluster?.close();
+});
+
+sessionStoreContract(
+  'redis cluster',
+  async (expiry) => new RedisStore(await connectedClusterClient(cluster!), freshPrefix(), expiry),
+  { skip: !hasRedisServer },
+);
+
+encodingCacheContract(
+  'redis cluster',
+  async () => new KeyvEncodingCache(redisKeyv(await connectedClusterClient(cluster!), quietLogger, freshPrefix()), { ttlMs: 60_000 }),
+  { skip: !hasRedisServer },
+);
+
+describe.skipIf(!hasRedisServer)('a cluster client started while no seed answers', () => {
+  it('keeps discovering in the background and serves once the cluster is up', async () => {
+    await Promise.all(cluster!.urls.map((_, index) => cluster!.stop(index)));
+    const client = createRedisClient({ clusterNodes: cluster!.urls, logger: quietLogger });
+    const store = new RedisStore(client, freshPrefix());
+    try {
+      await expect(store.ping()).rejects.toMatchObject({ code: 'storage_unavailable' });
+      // node-redis gives up on a cluster whose seeds all refused (it is no longer open);
+      // only the background discovery can bring it back.
+      await until(() => !client.isOpen, 'the first discovery to fail');
+      await Promise.all(cluster!.urls.map((_, index) => cluster!.start(index)));
+      await until(() => store.ping().then(() => true, () => false), 'the client to discover the cluster');
+      const keyHash = 'a'.repeat(64);
+      await store.createSession(keyHash);
+      expect(await store.listImages(keyHash)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`waited in vain for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
