@@ -1,0 +1,27 @@
+import type { Face } from '../../domain/ImageEncodings.ts';
+import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
+import type { IpcPeer } from './IpcPeer.ts';
+
+/**
+ * The face encoder of this instance's primary process, seen from an HTTP worker: one
+ * engine (and one queue) for all the processes, so their number does not multiply the
+ * engine's memory.
+ */
+export class ClusterFaceEncoder implements FaceEncoder {
+  readonly #primary: IpcPeer;
+
+  constructor(primary: IpcPeer) {
+    this.#primary = primary;
+  }
+
+  async encode(image: Uint8Array): Promise<Face[]> {
+    return (await this.#primary.ask('encode', { image })).faces;
+  }
+
+  async ping(): Promise<void> {
+    await this.#primary.ask('ping', {});
+  }
+
+  /** The encoder belongs to the primary, which closes it. */
+  async close(): Promise<void> {}
+}
