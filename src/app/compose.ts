@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
+import { NodeCipher } from '../adapters/crypto/NodeCipher.ts';
 import { CircuitBreakingFaceEncoder } from '../adapters/encoder/CircuitBreakingFaceEncoder.ts';
 import { HttpFaceEncoder } from '../adapters/encoder/HttpFaceEncoder.ts';
 import { LocalFaceEncoder } from '../adapters/encoder/LocalFaceEncoder.ts';
@@ -8,6 +9,7 @@ import { createApp } from '../adapters/http/createApp.ts';
 import { KeyvEncodingCache } from '../adapters/keyv/KeyvEncodingCache.ts';
 import { memoryKeyv } from '../adapters/keyv/memoryKeyv.ts';
 import { redisKeyv } from '../adapters/keyv/redisKeyv.ts';
+import { LruOpenedSessions } from '../adapters/memory/LruOpenedSessions.ts';
 import { MemoryStore } from '../adapters/memory/MemoryStore.ts';
 import { createRedisClient, type RedisClient } from '../adapters/redis/createRedisClient.ts';
 import { RedisStore } from '../adapters/redis/RedisStore.ts';
@@ -41,14 +43,18 @@ export function compose(config: Config, logger: Logger): Composed {
   const redis = config.STORAGE === 'redis' ? createRedisClient({ url: config.REDIS_URL, logger }) : undefined;
   const idleTtlMs = config.SESSION_TTL_SECONDS === undefined ? undefined : config.SESSION_TTL_SECONDS * 1000;
   const expiry: SessionExpiry = { clock: Date.now, ...(idleTtlMs !== undefined && { idleTtlMs }) };
-  const store = makeStore(config, redis, expiry);
+  const store = makeStore(config, redis, expiry, logger);
   const cache = makeCache(config, logger, idleTtlMs);
   const encoder = makeEncoder(config, logger);
   const inspector = new SharpImageInspector({
     maxInputPixels: config.MAX_INPUT_PIXELS,
     verifyDecode: config.ENCODER_URL !== undefined,
   });
-  const deps = { sessions: store, encodings: store, cache, encoder, inspector };
+  const opened = new LruOpenedSessions({
+    maxSessions: Math.ceil(config.CACHE_MAX_ENTRIES / config.SESSION_IMAGE_LIMIT),
+    maxAgeMs: Math.min(OPENED_MAX_AGE_MS, (idleTtlMs ?? Infinity) / 2),
+  });
+  const deps = { sessions: store, encodings: store, cache, cipher: new NodeCipher(), opened, encoder, inspector };
 
   let draining = false;
   const app = createApp({
@@ -85,21 +91,37 @@ export function compose(config: Config, logger: Logger): Composed {
     },
     async close() {
       stopSweeping();
+      opened.close();
       await Promise.allSettled([encoder.close(), cache.close(), store.close()]);
     },
   };
 }
 
 const REDIS_CACHE_TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * How long this process may serve a session's opened images without storage changing.
+ * Bounds how long another instance's clear leaves them in this one's memory; half the
+ * idle TTL keeps them inside the session's life (ARCHITECTURE.md, "Biometric data at rest").
+ */
+const OPENED_MAX_AGE_MS = 60_000;
 
-function makeStore(config: Config, redis: RedisClient | undefined, expiry: SessionExpiry): SessionStore & EncodingStore {
+function makeStore(config: Config, redis: RedisClient | undefined, expiry: SessionExpiry, logger: Logger): SessionStore & EncodingStore {
   switch (config.STORAGE) {
     case 'memory':
       return new MemoryStore(expiry);
     case 'sqlite':
-      return new SqliteStore(config.SQLITE_PATH, expiry);
-    case 'redis':
-      return new RedisStore(redis!, config.REDIS_KEY_PREFIX, expiry);
+      return new SqliteStore(config.SQLITE_PATH, expiry); // upgrades the file before it opens
+    case 'redis': {
+      const store = new RedisStore(redis!, config.REDIS_KEY_PREFIX, expiry);
+      // Once connected, in the background: the service starts (and reports not ready) while Redis is still down.
+      redis!.once('ready', () => {
+        store.deleteVersion1Data().then(
+          (deleted) => deleted > 0 && logger.info({ deleted }, 'deleted the plaintext keys of the layout before sealing'),
+          (error: unknown) => logger.error({ err: error }, 'could not delete the plaintext keys of the layout before sealing; retried at the next start'),
+        );
+      });
+      return store;
+    }
   }
 }
 

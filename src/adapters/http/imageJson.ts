@@ -1,11 +1,10 @@
 import type { ImageEncodings } from '../../domain/ImageEncodings.ts';
 
 /**
- * An image's encodings as UTF-8 JSON bytes, remembered per object. What a hash maps to
- * never changes, and the in-memory cache hands out the same objects on every read, so
- * each image is serialised and encoded once (2,000 numbers for 15 faces were most of a
- * summary's cost) and a summary is a concatenation of ready bytes. Entries go when the
- * cache drops the object.
+ * An image's encodings as UTF-8 JSON bytes, remembered per object. GetSummary hands out
+ * the same objects while a session's images are unchanged, so each image is serialised
+ * and encoded once (2,000 numbers for 15 faces were most of a summary's cost) and a
+ * summary is a concatenation of ready bytes. Entries go when the objects do.
  */
 export function imageJsonMemo(): (image: ImageEncodings) => Buffer {
   const bytes = new WeakMap<ImageEncodings, Buffer>();
