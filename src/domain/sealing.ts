@@ -20,16 +20,14 @@ const purposes = {
   entryKey: 'face-sessions v1: entry key',
 } as const;
 
-/** Where an image's faces are kept and the key that opens them. */
+/** An image's SHA-256 and where its faces are kept; the key that opens them is derived only to seal or open. */
 export interface ImageEntry {
   readonly sha256: string;
   readonly id: string;
-  readonly key: Uint8Array;
 }
 
 export function imageEntryOf(cipher: Cipher, sha256: string): ImageEntry {
-  const id = Buffer.from(cipher.derive(sha256, purposes.entryId)).toString('hex');
-  return { sha256, id, key: cipher.derive(sha256, purposes.entryKey) };
+  return { sha256, id: Buffer.from(cipher.derive(sha256, purposes.entryId)).toString('hex') };
 }
 
 /** The key a session's links are sealed under; call only with a well-formed API key. */
@@ -39,11 +37,11 @@ export function sessionKeyOf(cipher: Cipher, apiKey: string): Uint8Array {
 
 /** The whole entry is sealed, not only the numbers: boxes, landmarks and pose are biometric too. */
 export function sealImage(cipher: Cipher, entry: ImageEntry, image: ImageEncodings): Uint8Array {
-  return cipher.seal(entry.key, Buffer.from(JSON.stringify(image)), entryContext(entry.id));
+  return cipher.seal(entryKeyOf(cipher, entry), Buffer.from(JSON.stringify(image)), entryContext(entry.id));
 }
 
 export function openImage(cipher: Cipher, entry: ImageEntry, sealed: Uint8Array): ImageEncodings | null {
-  const plaintext = cipher.open(entry.key, sealed, entryContext(entry.id));
+  const plaintext = cipher.open(entryKeyOf(cipher, entry), sealed, entryContext(entry.id));
   return plaintext === null ? null : (JSON.parse(Buffer.from(plaintext).toString('utf8')) as ImageEncodings);
 }
 
@@ -60,5 +58,6 @@ export function openLink(cipher: Cipher, sessionKey: Uint8Array, keyHash: string
   return entry.id === link.entryId ? entry : null;
 }
 
+const entryKeyOf = (cipher: Cipher, entry: ImageEntry) => cipher.derive(entry.sha256, purposes.entryKey);
 const entryContext = (id: string) => `entry ${id}`;
 const linkContext = (keyHash: string, entryId: string) => `link ${keyHash} ${entryId}`;

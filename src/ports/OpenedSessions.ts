@@ -1,18 +1,20 @@
 import type { ImageEncodings } from '../domain/ImageEncodings.ts';
 
-/** A session's images as a request opened them, and the entry ids storage listed for them. */
+/** What requests opened for one session. */
 export interface OpenedSession {
-  readonly entryIds: readonly string[];
-  /** One per entry id, in the same (upload) order. */
-  readonly images: readonly ImageEncodings[];
+  /** Each image this session's requests opened (or encoded), by entry id. */
+  readonly images: ReadonlyMap<string, ImageEncodings>;
+  /** The last summary: the entry ids storage listed and, in that order, the images they opened to. */
+  readonly summary?: { readonly entryIds: readonly string[]; readonly images: readonly ImageEncodings[] };
 }
 
 /**
  * What requests already opened, by session key hash, in this process's memory only, so
- * a summary whose list of images has not changed needs no decryption. Never written
- * anywhere. An entry lives no longer than its session: the use cases drop it when the
- * session is cleared, and the adapter forgets it after an age of at most the idle TTL.
- * Synchronous: it is a map lookup, and nothing else may fill this port.
+ * reading an unchanged session again, or uploading an image it holds again, needs no
+ * decryption. Never written anywhere. An entry lives no longer than its session: the
+ * use cases drop it when the session is cleared, and the adapter forgets it after an
+ * age of at most half the idle TTL. Synchronous: a map lookup, and a shared store
+ * (Redis) would defeat its purpose.
  */
 export interface OpenedSessions {
   get(keyHash: string): OpenedSession | undefined;

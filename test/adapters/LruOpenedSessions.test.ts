@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LruOpenedSessions } from '../../src/adapters/memory/LruOpenedSessions.ts';
 
-const session = (id: string) => ({ entryIds: [id], images: [{ sha256: id, faces: [] }] });
+const session = (id: string) => ({ images: new Map([[id, { sha256: id, faces: [] }]]) });
 
 describe('LruOpenedSessions', () => {
   let opened: LruOpenedSessions;

@@ -114,6 +114,13 @@ describe('use cases', () => {
     expect(app.encoder.calls).toBe(1);
   });
 
+  it('answers a re-upload into the same session from what it opened, deriving only where the entry would be', async () => {
+    const first = await app.encode.execute({ key, image: fakeImage('again') });
+    const calls = app.cipher.calls;
+    expect(await app.encode.execute({ key, image: fakeImage('again') })).toBe(first);
+    expect(app.cipher.calls - calls).toBe(1);
+  });
+
   it('answers a retry of the fifth image even though the session is now full', async () => {
     for (const n of [1, 2, 3, 4]) await app.encode.execute({ key, image: fakeImage(`img${n}`) });
     const fifth = await app.encode.execute({ key, image: fakeImage('img5') });

@@ -9,6 +9,7 @@ import type { EncodingCache } from '../../ports/EncodingCache.ts';
 import type { EncodingStore } from '../../ports/EncodingStore.ts';
 import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
 import type { ImageInspector } from '../../ports/ImageInspector.ts';
+import type { OpenedSessions } from '../../ports/OpenedSessions.ts';
 import type { SessionStore } from '../../ports/SessionStore.ts';
 
 export interface EncodeImageDeps {
@@ -16,6 +17,7 @@ export interface EncodeImageDeps {
   readonly encodings: EncodingStore;
   readonly cache: EncodingCache;
   readonly cipher: Cipher;
+  readonly opened: OpenedSessions;
   readonly inspector: ImageInspector;
   readonly encoder: FaceEncoder;
   readonly sessionImageLimit: number;
@@ -31,8 +33,9 @@ interface Stored {
  * Adds one image to a session and returns its faces. Bytes already encoded (in any
  * session) are answered from their stored entry, found and opened by the bytes' SHA-256,
  * without calling the encoder; bytes already in this session return the same result
- * without taking a second slot. Nothing is stored unless the image has between one and
- * `maxFaces` faces, and nothing is stored unsealed.
+ * without taking a second slot (from what this process already opened for the session,
+ * when it has). Nothing is stored unless the image has between one and `maxFaces` faces,
+ * and nothing is stored unsealed.
  */
 export class EncodeImage {
   readonly #deps: EncodeImageDeps;
@@ -50,11 +53,14 @@ export class EncodeImage {
 
     const held = await sessions.listImages(keyHash);
     if (held === null) throw unauthorized();
-    const holds = held.some((link) => link.entryId === entry.id);
+    const heldIds = held.map((link) => link.entryId);
+    const holds = heldIds.includes(entry.id);
     // A retry of an image this session already holds: its answer is stored, nothing to add.
     if (holds) {
+      const opened = this.#deps.opened.get(keyHash)?.images.get(entry.id);
+      if (opened) return opened;
       const stored = await this.#stored(entry);
-      if (stored) return stored.image;
+      if (stored) return this.#remember(keyHash, heldIds, entry, stored.image);
     }
     // Cheap early refusal so a full session never costs an encoder call; the atomic
     // addImage below is what actually enforces the limit under concurrency.
@@ -65,7 +71,7 @@ export class EncodeImage {
     switch (await sessions.addImage(keyHash, link, sealed, sessionImageLimit)) {
       case 'added':
       case 'duplicate':
-        return image;
+        return this.#remember(keyHash, heldIds, entry, image);
       case 'full':
         throw sessionFull(sessionImageLimit);
       case 'no_session':
@@ -81,6 +87,15 @@ export class EncodeImage {
     checkFaceCount(faces, this.#deps.maxFaces);
     const image = { sha256: entry.sha256, faces };
     return { image, sealed: sealImage(this.#deps.cipher, entry, image) };
+  }
+
+  /** Adds `image` to what this process opened for the session, keeping only images it still holds. */
+  #remember(keyHash: string, heldIds: readonly string[], entry: ImageEntry, image: ImageEncodings): ImageEncodings {
+    const { opened } = this.#deps;
+    const known = opened.get(keyHash);
+    const images = new Map([...(known?.images ?? [])].filter(([id]) => heldIds.includes(id)));
+    opened.set(keyHash, { images: images.set(entry.id, image), ...(known?.summary && { summary: known.summary }) });
+    return image;
   }
 
   /** The entry already stored for these bytes, opened: from the cache, else storage (then cached). */

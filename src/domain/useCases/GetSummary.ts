@@ -21,8 +21,8 @@ export interface GetSummaryDeps {
  * comes from storage, so a write shows at once. Each link is opened with the session's
  * key, derived from the API key this request carries; a link that key cannot open
  * (another session's) gives nothing. What was opened is remembered in this process for
- * the same session, so reading an unchanged list again costs no decryption, and the
- * same array is returned (callers must not change it).
+ * the same session, so reading an unchanged list again costs no decryption and returns
+ * the very same frozen array.
  */
 export class GetSummary {
   readonly #deps: GetSummaryDeps;
@@ -37,37 +37,35 @@ export class GetSummary {
     const links = await this.#deps.sessions.listImages(keyHash);
     if (links === null) throw unauthorized();
     const known = this.#deps.opened.get(keyHash);
-    if (known && sameEntries(known.entryIds, links)) return known.images;
-    return this.#open(key, keyHash, links, known?.entryIds ?? [], known?.images ?? []);
+    if (known?.summary && sameEntries(known.summary.entryIds, links)) return known.summary.images;
+    return this.#open(key, keyHash, links, known?.images ?? new Map());
   }
 
+  /** Opens the links this session has not opened yet, and remembers the result. */
   async #open(
     key: string,
     keyHash: string,
     links: readonly ImageLink[],
-    knownIds: readonly string[],
-    knownImages: readonly ImageEncodings[],
+    known: ReadonlyMap<string, ImageEncodings>,
   ): Promise<readonly ImageEncodings[]> {
     const { cipher, opened } = this.#deps;
-    const sessionKey = sessionKeyOf(cipher, key);
-    const newLinks = links.filter((link) => !knownIds.includes(link.entryId));
-    const entries = newLinks.map((link) => openLink(cipher, sessionKey, keyHash, link));
+    const newLinks = links.filter((link) => !known.has(link.entryId));
+    const sessionKey = newLinks.length > 0 ? sessionKeyOf(cipher, key) : undefined;
+    const entries = newLinks.map((link) => (sessionKey ? openLink(cipher, sessionKey, keyHash, link) : null));
     const sealed = await this.#sealedEntries(entries.flatMap((entry) => (entry ? [entry.id] : [])));
-    const images = links.map((link): ImageEncodings | null => {
-      const known = knownIds.indexOf(link.entryId);
-      if (known >= 0) return knownImages[known]!;
+    const images = new Map<string, ImageEncodings>();
+    for (const link of links) {
       const entry = entries[newLinks.indexOf(link)];
       const bytes = entry && sealed.get(entry.id);
-      return entry && bytes ? openImage(cipher, entry, bytes) : null;
-    });
-    const openedAll = images.filter((image) => image !== null);
-    // Remembered only when every link opened: a missing entry (a concurrent clear just
-    // deleted it) or a link this key cannot open is looked at again next time.
-    if (openedAll.length === links.length) {
-      Object.freeze(openedAll);
-      opened.set(keyHash, { entryIds: links.map((link) => link.entryId), images: openedAll });
+      const image = known.get(link.entryId) ?? (entry && bytes ? openImage(cipher, entry, bytes) : null);
+      if (image) images.set(link.entryId, image);
     }
-    return openedAll;
+    const listed = Object.freeze([...images.values()]);
+    // The summary is remembered only when every link opened: a missing entry (a
+    // concurrent clear just deleted it) or a link this key cannot open is looked at again.
+    const complete = listed.length === links.length;
+    opened.set(keyHash, { images, ...(complete && { summary: { entryIds: links.map((link) => link.entryId), images: listed } }) });
+    return listed;
   }
 
   /** Sealed entries by id: from the cache, the rest from storage (then cached). */
