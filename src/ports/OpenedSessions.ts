@@ -2,7 +2,7 @@ import type { ImageEncodings } from '../domain/ImageEncodings.ts';
 
 /** What requests opened for one session. */
 export interface OpenedSession {
-  /** Each image this session's requests opened (or encoded), by entry id. */
+  /** Each image this session's requests opened from storage, by entry id. */
   readonly images: ReadonlyMap<string, ImageEncodings>;
   /** The last summary: the entry ids storage listed and, in that order, the images they opened to. */
   readonly summary?: { readonly entryIds: readonly string[]; readonly images: readonly ImageEncodings[] };

@@ -114,10 +114,12 @@ describe('use cases', () => {
     expect(app.encoder.calls).toBe(1);
   });
 
-  it('answers a re-upload into the same session from what it opened, deriving only where the entry would be', async () => {
+  it('answers re-uploads into the same session from what it opened, deriving only where the entry would be', async () => {
     const first = await app.encode.execute({ key, image: fakeImage('again') });
+    const opened = await app.encode.execute({ key, image: fakeImage('again') }); // opened from storage once
+    expect(opened).toEqual(first);
     const calls = app.cipher.calls;
-    expect(await app.encode.execute({ key, image: fakeImage('again') })).toBe(first);
+    expect(await app.encode.execute({ key, image: fakeImage('again') })).toBe(opened);
     expect(app.cipher.calls - calls).toBe(1);
   });
 

@@ -24,9 +24,11 @@ export interface EncodeImageDeps {
   readonly maxFaces: number;
 }
 
-interface Stored {
+interface Encodings {
   readonly image: ImageEncodings;
   readonly sealed: Uint8Array;
+  /** Opened from what storage holds, rather than encoded by this request. */
+  readonly stored: boolean;
 }
 
 /**
@@ -66,12 +68,13 @@ export class EncodeImage {
     // addImage below is what actually enforces the limit under concurrency.
     if (held.length >= sessionImageLimit && !holds) throw sessionFull(sessionImageLimit);
 
-    const { image, sealed } = await this.#encodingsOf(entry, input.image);
+    const { image, sealed, stored } = await this.#encodingsOf(entry, input.image);
     const link = sealLink(cipher, sessionKeyOf(cipher, key), keyHash, entry);
     switch (await sessions.addImage(keyHash, link, sealed, sessionImageLimit)) {
       case 'added':
       case 'duplicate':
-        return this.#remember(keyHash, heldIds, entry, image);
+        // Only what storage holds is remembered: a concurrent upload of the same bytes may have stored its own encoding first.
+        return stored ? this.#remember(keyHash, heldIds, entry, image) : image;
       case 'full':
         throw sessionFull(sessionImageLimit);
       case 'no_session':
@@ -79,14 +82,14 @@ export class EncodeImage {
     }
   }
 
-  async #encodingsOf(entry: ImageEntry, bytes: Uint8Array): Promise<Stored> {
+  async #encodingsOf(entry: ImageEntry, bytes: Uint8Array): Promise<Encodings> {
     const stored = await this.#stored(entry);
     if (stored) return stored;
     await this.#deps.inspector.inspect(bytes);
     const faces = await this.#deps.encoder.encode(bytes);
     checkFaceCount(faces, this.#deps.maxFaces);
     const image = { sha256: entry.sha256, faces };
-    return { image, sealed: sealImage(this.#deps.cipher, entry, image) };
+    return { image, sealed: sealImage(this.#deps.cipher, entry, image), stored: false };
   }
 
   /** Adds `image` to what this process opened for the session, keeping only images it still holds. */
@@ -99,7 +102,7 @@ export class EncodeImage {
   }
 
   /** The entry already stored for these bytes, opened: from the cache, else storage (then cached). */
-  async #stored(entry: ImageEntry): Promise<Stored | null> {
+  async #stored(entry: ImageEntry): Promise<Encodings | null> {
     const { cache, encodings, cipher } = this.#deps;
     const [cached] = await cache.getMany([entry.id]);
     const sealed = cached ?? (await encodings.findEntries([entry.id]))[0] ?? null;
@@ -107,7 +110,7 @@ export class EncodeImage {
     const image = openImage(cipher, entry, sealed);
     if (image === null) return null;
     if (!cached) await cache.set(entry.id, sealed);
-    return { image, sealed };
+    return { image, sealed, stored: true };
   }
 }
 
