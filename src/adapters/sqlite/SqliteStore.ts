@@ -128,8 +128,9 @@ export class SqliteStore implements SessionStore, EncodingStore {
 
   /**
    * The WAL still holds the pages as they were before the delete; copying it into the
-   * file and truncating it drops them. When another connection is reading, the
-   * checkpoint cannot finish: SQLite then overwrites those frames as the WAL is reused.
+   * file and truncating it drops them. Another process reading the file makes this wait
+   * (at most the busy timeout); if it still cannot finish, SQLite overwrites those
+   * frames as the WAL is reused.
    */
   #forgetDeleted(): void {
     this.#db.pragma('wal_checkpoint(TRUNCATE)');
