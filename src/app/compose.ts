@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
+import { NodeCipher } from '../adapters/crypto/NodeCipher.ts';
 import { CircuitBreakingFaceEncoder } from '../adapters/encoder/CircuitBreakingFaceEncoder.ts';
 import { HttpFaceEncoder } from '../adapters/encoder/HttpFaceEncoder.ts';
 import { ObservedFaceEncoder } from '../adapters/encoder/ObservedFaceEncoder.ts';
@@ -10,6 +11,7 @@ import { KeyvEncodingCache } from '../adapters/keyv/KeyvEncodingCache.ts';
 import { memoryKeyv } from '../adapters/keyv/memoryKeyv.ts';
 import { ObservedEncodingCache } from '../adapters/keyv/ObservedEncodingCache.ts';
 import { redisKeyv } from '../adapters/keyv/redisKeyv.ts';
+import { LruOpenedSessions } from '../adapters/memory/LruOpenedSessions.ts';
 import { MemoryStore } from '../adapters/memory/MemoryStore.ts';
 import { PrometheusMetrics } from '../adapters/metrics/PrometheusMetrics.ts';
 import { observeFailures } from '../adapters/observeFailures.ts';
@@ -51,7 +53,7 @@ export function compose(config: Config, logger: Logger): Composed {
   const redis = config.STORAGE === 'redis' ? createRedisClient({ ...redisTarget, logger }) : undefined;
   const idleTtlMs = config.SESSION_TTL_SECONDS === undefined ? undefined : config.SESSION_TTL_SECONDS * 1000;
   const expiry: SessionExpiry = { clock: Date.now, ...(idleTtlMs !== undefined && { idleTtlMs }) };
-  const store = observeFailures(makeStore(config, redis, expiry), (code) => metrics.dependencyFailed('storage', code));
+  const store = observeFailures(makeStore(config, redis, expiry, logger), (code) => metrics.dependencyFailed('storage', code));
   const cache = observeFailures(
     new ObservedEncodingCache(makeCache(config, redisTarget, logger, metrics, idleTtlMs), (hits, misses) => metrics.cacheLookedUp(hits, misses)),
     (code) => metrics.dependencyFailed('cache', code),
@@ -61,7 +63,11 @@ export function compose(config: Config, logger: Logger): Composed {
     maxInputPixels: config.MAX_INPUT_PIXELS,
     verifyDecode: config.ENCODER_URL !== undefined,
   });
-  const deps = { sessions: store, encodings: store, cache, encoder, inspector };
+  const opened = new LruOpenedSessions({
+    maxSessions: Math.ceil(config.CACHE_MAX_ENTRIES / config.SESSION_IMAGE_LIMIT),
+    maxAgeMs: Math.min(OPENED_MAX_AGE_MS, (idleTtlMs ?? Infinity) / 2),
+  });
+  const deps = { sessions: store, encodings: store, cache, cipher: new NodeCipher(), opened, encoder, inspector };
 
   const getSummary = new GetSummary(deps);
   let draining = false;
@@ -103,21 +109,37 @@ export function compose(config: Config, logger: Logger): Composed {
     },
     async close() {
       stopSweeping();
+      opened.close();
       await Promise.allSettled([encoder.close(), cache.close(), store.close()]);
     },
   };
 }
 
 const REDIS_CACHE_TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * How long this process may serve a session's opened images without storage changing.
+ * Bounds how long another instance's clear leaves them in this one's memory; half the
+ * idle TTL keeps them inside the session's life (ARCHITECTURE.md, "Biometric data at rest").
+ */
+const OPENED_MAX_AGE_MS = 60_000;
 
-function makeStore(config: Config, redis: RedisClient | undefined, expiry: SessionExpiry): SessionStore & EncodingStore {
+function makeStore(config: Config, redis: RedisClient | undefined, expiry: SessionExpiry, logger: Logger): SessionStore & EncodingStore {
   switch (config.STORAGE) {
     case 'memory':
       return new MemoryStore(expiry);
     case 'sqlite':
-      return new SqliteStore(config.SQLITE_PATH, expiry);
-    case 'redis':
-      return new RedisStore(redis!, config.REDIS_KEY_PREFIX, expiry);
+      return new SqliteStore(config.SQLITE_PATH, expiry); // upgrades the file before it opens
+    case 'redis': {
+      const store = new RedisStore(redis!, config.REDIS_KEY_PREFIX, expiry);
+      // Once connected, in the background: the service starts (and reports not ready) while Redis is still down.
+      redis!.once('ready', () => {
+        store.deleteVersion1Data().then(
+          (deleted) => deleted > 0 && logger.info({ deleted }, 'deleted the plaintext keys of the layout before sealing'),
+          (error: unknown) => logger.error({ err: error }, 'could not delete the plaintext keys of the layout before sealing; retried at the next start'),
+        );
+      });
+      return store;
+    }
   }
 }
 

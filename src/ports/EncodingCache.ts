@@ -1,14 +1,12 @@
-import type { ImageEncodings } from '../domain/ImageEncodings.ts';
-
 /**
- * Read cache for summaries, keyed by image SHA-256. Safe without expiry because what
- * a hash maps to never changes; entries go only when the encoding is deleted.
- * Missing is `null`.
+ * Read cache of sealed image entries by entry id: it holds ciphertext only, like
+ * storage. Safe without expiry because what an id maps to never changes; entries go
+ * only when the entry is deleted. Missing is `null`.
  */
 export interface EncodingCache {
-  getMany(sha256s: readonly string[]): Promise<(ImageEncodings | null)[]>;
-  set(image: ImageEncodings): Promise<void>;
-  delete(sha256s: readonly string[]): Promise<void>;
+  getMany(entryIds: readonly string[]): Promise<(Uint8Array | null)[]>;
+  set(entryId: string, sealedEntry: Uint8Array): Promise<void>;
+  delete(entryIds: readonly string[]): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,10 +1,8 @@
-import type { ImageEncodings } from '../domain/ImageEncodings.ts';
-
 /**
- * Encodings by image SHA-256, written only through `SessionStore.addImage` so an
- * encoding never exists without a session that links it.
+ * Sealed image entries by id, written only through `SessionStore.addImage` so an entry
+ * never exists without a session that links it.
  */
 export interface EncodingStore {
-  /** One entry per hash, in the same order; `null` where nothing is stored. */
-  findEncodings(sha256s: readonly string[]): Promise<(ImageEncodings | null)[]>;
+  /** One per id, in the same order; `null` where nothing is stored. */
+  findEntries(entryIds: readonly string[]): Promise<(Uint8Array | null)[]>;
 }

@@ -1,40 +1,47 @@
-import type { ImageEncodings } from '../domain/ImageEncodings.ts';
-
 /**
- * Sessions, the ordered images of each, and the encodings those images point to.
- * Sessions are identified by the hash of their API key, never the key itself.
+ * Sessions, the ordered images of each, and the sealed entries those images point to.
+ * Sessions are identified by the hash of their API key, never the key itself; storage
+ * only ever holds what src/domain/sealing.ts sealed, never an encoding in clear.
  *
  * "Missing" is always `null`: no adapter throws for an
- * unknown session or hash. With an idle TTL, a session unused for longer than it is
+ * unknown session or entry. With an idle TTL, a session unused for longer than it is
  * missing too, and every use of a session (any method naming it) restarts its TTL. Adapters throw only when the storage itself fails, and then
  * a `Failure('storage_unavailable')`.
  */
 export interface SessionStore {
   createSession(keyHash: string): Promise<void>;
-  /** SHA-256s of the session's images in upload order; `null` if no such session. */
-  listImages(keyHash: string): Promise<string[] | null>;
+  /** The session's links in upload order; `null` if no such session. */
+  listImages(keyHash: string): Promise<ImageLink[] | null>;
   /**
-   * Atomically: links `image` to the session unless it is already there ('duplicate')
-   * or the session already holds `limit` images ('full'), and stores its encodings
-   * under its SHA-256 if not stored yet. Duplicate wins over full, so a client retrying
-   * its fifth upload gets its result back, not session_full.
+   * Atomically: adds `link` to the session unless the session already links its entry
+   * ('duplicate') or already holds `limit` images ('full'), and stores `sealedEntry`
+   * under `link.entryId` if nothing is stored there yet. Duplicate wins over full, so a
+   * client retrying its fifth upload gets its result back, not session_full.
    */
-  addImage(keyHash: string, image: ImageEncodings, limit: number): Promise<AddImageOutcome>;
+  addImage(keyHash: string, link: ImageLink, sealedEntry: Uint8Array, limit: number): Promise<AddImageOutcome>;
   /**
-   * Unlinks every image of the session (the session and its key stay) and deletes
-   * encodings no session references any more. Returns the SHA-256s of the deleted
-   * encodings, or `null` if no such session.
+   * Deletes every link of the session (the session and its key stay) and the entries no
+   * session links any more. Returns the ids of the deleted entries, or `null` if no such
+   * session.
    */
   clearSession(keyHash: string): Promise<string[] | null>;
   /**
-   * Deletes sessions idle past the TTL with their links, and the encodings no live
-   * session references any more; returns the SHA-256s of those encodings. Without a
-   * TTL there is nothing to do.
+   * Deletes sessions idle past the TTL with their links, and the entries no live
+   * session links any more; returns the ids of those entries. Without a TTL there is
+   * nothing to do.
    */
   deleteExpired(): Promise<string[]>;
   /** Round-trip to the storage; throws when it cannot answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** One image of a session, as storage keeps it. */
+export interface ImageLink {
+  /** Where the image's sealed entry is stored; derived from the image, it tells nothing about it. */
+  readonly entryId: string;
+  /** What opens that entry, sealed under the session's key. */
+  readonly sealedSecret: Uint8Array;
 }
 
 export type AddImageOutcome = 'added' | 'duplicate' | 'full' | 'no_session';

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ImageEncodings } from '../../src/domain/ImageEncodings.ts';
 import type { EncodingCache } from '../../src/ports/EncodingCache.ts';
 
-/** How every summary cache behaves; adapters that disagree are wrong, not special. */
+/** How every cache of sealed entries behaves; adapters that disagree are wrong, not special. */
 export function encodingCacheContract(
   name: string,
   makeCache: () => Promise<EncodingCache> | EncodingCache,
@@ -19,33 +18,30 @@ export function encodingCacheContract(
       await options.afterEach?.();
     });
 
-    const image = (faces = 1): ImageEncodings => ({
-      sha256: randomBytes(32).toString('hex'),
-      faces: Array.from({ length: faces }, (_, f) => ({
-        encoding: Array.from({ length: 128 }, (_, i) => Math.fround(Math.sin(f * 1000 + i)) / 3),
-        box: { x: 1, y: 2, width: 3, height: 4 },
-      })),
-    });
+    const entry = (size = 300) => ({ id: randomBytes(32).toString('hex'), sealed: randomBytes(size) });
 
     it('misses with null, in the order asked', async () => {
-      const stored = image();
-      await cache.set(stored);
-      expect(await cache.getMany([image().sha256, stored.sha256, image().sha256])).toEqual([null, stored, null]);
+      const stored = entry();
+      await cache.set(stored.id, stored.sealed);
+      expect(await cache.getMany([entry().id, stored.id, entry().id])).toEqual([null, stored.sealed, null]);
       expect(await cache.getMany([])).toEqual([]);
     });
 
-    it('returns encodings exactly as set, numbers included', async () => {
-      const stored = [image(1), image(3)];
-      for (const entry of stored) await cache.set(entry);
-      expect(await cache.getMany(stored.map((entry) => entry.sha256))).toEqual(stored);
+    it('returns sealed bytes exactly as set, from a view into a larger buffer too', async () => {
+      const stored = [entry(1), entry(12_000)];
+      for (const { id, sealed } of stored) await cache.set(id, sealed);
+      const backing = randomBytes(64);
+      const view = new Uint8Array(backing.buffer, backing.byteOffset + 8, 40);
+      await cache.set('view', view);
+      expect(await cache.getMany([...stored.map(({ id }) => id), 'view'])).toEqual([...stored.map(({ sealed }) => sealed), Buffer.from(view)]);
     });
 
     it('deletes only what it is told to', async () => {
-      const [gone, kept] = [image(), image()];
-      await cache.set(gone);
-      await cache.set(kept);
-      await cache.delete([gone.sha256]);
-      expect(await cache.getMany([gone.sha256, kept.sha256])).toEqual([null, kept]);
+      const [gone, kept] = [entry(), entry()];
+      await cache.set(gone.id, gone.sealed);
+      await cache.set(kept.id, kept.sealed);
+      await cache.delete([gone.id]);
+      expect(await cache.getMany([gone.id, kept.id])).toEqual([null, kept.sealed]);
       await cache.delete([]);
     });
 

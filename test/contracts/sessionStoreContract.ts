@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ImageEncodings } from '../../src/domain/ImageEncodings.ts';
 import type { EncodingStore } from '../../src/ports/EncodingStore.ts';
 import type { SessionExpiry } from '../../src/ports/SessionExpiry.ts';
-import type { SessionStore } from '../../src/ports/SessionStore.ts';
+import type { ImageLink, SessionStore } from '../../src/ports/SessionStore.ts';
 
 export type Store = SessionStore & EncodingStore;
 
@@ -27,20 +26,21 @@ export function sessionStoreContract(
     });
 
     const id = () => randomBytes(32).toString('hex');
-    const image = (faces = 1): ImageEncodings => ({
-      sha256: id(),
-      faces: Array.from({ length: faces }, (_, f) => ({
-        encoding: Array.from({ length: 128 }, (_, i) => -0.09708715230226517 + f + i / 1000),
-        box: { x: f, y: 2, width: 30, height: 40 },
-      })),
+    // Storage sees only sealed bytes and ids: random ones are as good as real ones here.
+    const image = (size = 300): { link: ImageLink; sealed: Buffer } => ({
+      link: { entryId: id(), sealedSecret: randomBytes(92) },
+      sealed: randomBytes(size),
     });
+    const add = (target: Store, session: string, img: ReturnType<typeof image>, limit: number) =>
+      target.addImage(session, img.link, img.sealed, limit);
+    const idsOf = (images: readonly ReturnType<typeof image>[]) => images.map((img) => img.link.entryId);
 
     it('signals an unknown session with null', async () => {
       const unknown = id();
       expect(await store.listImages(unknown)).toBeNull();
       expect(await store.clearSession(unknown)).toBeNull();
-      expect(await store.addImage(unknown, image(), 5)).toBe('no_session');
-      expect(await store.findEncodings([id()])).toEqual([null]);
+      expect(await add(store, unknown, image(), 5)).toBe('no_session');
+      expect(await store.findEntries([id()])).toEqual([null]);
     });
 
     it('creates an empty session', async () => {
@@ -49,32 +49,32 @@ export function sessionStoreContract(
       expect(await store.listImages(session)).toEqual([]);
     });
 
-    it('keeps images in upload order and encodings exactly as given', async () => {
+    it('keeps links in upload order and sealed bytes exactly as given', async () => {
       const session = id();
       await store.createSession(session);
-      const images = [image(1), image(2), image(1)];
-      for (const img of images) expect(await store.addImage(session, img, 5)).toBe('added');
-      expect(await store.listImages(session)).toEqual(images.map((i) => i.sha256));
-      expect(await store.findEncodings(images.map((i) => i.sha256))).toEqual(images);
+      const images = [image(40), image(12_000), image(300)];
+      for (const img of images) expect(await add(store, session, img, 5)).toBe('added');
+      expect(await store.listImages(session)).toEqual(images.map((i) => i.link));
+      expect(await store.findEntries(idsOf(images))).toEqual(images.map((i) => i.sealed));
     });
 
     it('reports a duplicate without taking a slot, even when the session is full', async () => {
       const session = id();
       await store.createSession(session);
       const first = image();
-      expect(await store.addImage(session, first, 2)).toBe('added');
-      expect(await store.addImage(session, first, 2)).toBe('duplicate');
-      expect(await store.addImage(session, image(), 2)).toBe('added');
-      expect(await store.addImage(session, first, 2)).toBe('duplicate');
-      expect(await store.addImage(session, image(), 2)).toBe('full');
+      expect(await add(store, session, first, 2)).toBe('added');
+      expect(await add(store, session, first, 2)).toBe('duplicate');
+      expect(await add(store, session, image(), 2)).toBe('added');
+      expect(await add(store, session, first, 2)).toBe('duplicate');
+      expect(await add(store, session, image(), 2)).toBe('full');
       expect(await store.listImages(session)).toHaveLength(2);
     });
 
     it('gives the last slot to exactly one of two concurrent adds', async () => {
       const session = id();
       await store.createSession(session);
-      for (let n = 0; n < 4; n++) await store.addImage(session, image(), 5);
-      const outcomes = await Promise.all([store.addImage(session, image(), 5), store.addImage(session, image(), 5)]);
+      for (let n = 0; n < 4; n++) await add(store, session, image(), 5);
+      const outcomes = await Promise.all([add(store, session, image(), 5), add(store, session, image(), 5)]);
       expect(outcomes.sort()).toEqual(['added', 'full']);
       expect(await store.listImages(session)).toHaveLength(5);
     });
@@ -82,42 +82,44 @@ export function sessionStoreContract(
     it('never exceeds the limit under many concurrent adds', async () => {
       const session = id();
       await store.createSession(session);
-      const outcomes = await Promise.all(Array.from({ length: 20 }, () => store.addImage(session, image(), 5)));
+      const outcomes = await Promise.all(Array.from({ length: 20 }, () => add(store, session, image(), 5)));
       expect(outcomes.filter((o) => o === 'added')).toHaveLength(5);
       expect(outcomes.filter((o) => o === 'full')).toHaveLength(15);
       expect(await store.listImages(session)).toHaveLength(5);
     });
 
-    it('links one stored encoding to many sessions', async () => {
+    it('links one stored entry to many sessions, each with its own sealed secret, and keeps the first sealed entry', async () => {
       const [a, b] = [id(), id()];
       await store.createSession(a);
       await store.createSession(b);
-      const shared = image(2);
-      await store.addImage(a, shared, 5);
-      expect(await store.addImage(b, { sha256: shared.sha256, faces: shared.faces }, 5)).toBe('added');
-      expect(await store.listImages(b)).toEqual([shared.sha256]);
-      expect(await store.findEncodings([shared.sha256])).toEqual([shared]);
+      const shared = image();
+      await add(store, a, shared, 5);
+      const theirs = { link: { entryId: shared.link.entryId, sealedSecret: randomBytes(92) }, sealed: randomBytes(300) };
+      expect(await add(store, b, theirs, 5)).toBe('added');
+      expect(await store.listImages(a)).toEqual([shared.link]);
+      expect(await store.listImages(b)).toEqual([theirs.link]);
+      expect(await store.findEntries([shared.link.entryId])).toEqual([shared.sealed]);
     });
 
-    it('clears a session, keeps it usable, and deletes only orphaned encodings', async () => {
+    it('clears a session, keeps it usable, and deletes only orphaned entries', async () => {
       const [a, b] = [id(), id()];
       await store.createSession(a);
       await store.createSession(b);
       const shared = image();
       const own = image();
-      await store.addImage(a, shared, 5);
-      await store.addImage(a, own, 5);
-      await store.addImage(b, shared, 5);
+      await add(store, a, shared, 5);
+      await add(store, a, own, 5);
+      await add(store, b, shared, 5);
 
-      expect(await store.clearSession(a)).toEqual([own.sha256]);
+      expect(await store.clearSession(a)).toEqual([own.link.entryId]);
       expect(await store.listImages(a)).toEqual([]);
-      expect(await store.listImages(b)).toEqual([shared.sha256]);
-      expect(await store.findEncodings([shared.sha256, own.sha256])).toEqual([shared, null]);
+      expect(await store.listImages(b)).toEqual([shared.link]);
+      expect(await store.findEntries([shared.link.entryId, own.link.entryId])).toEqual([shared.sealed, null]);
 
-      expect(await store.clearSession(b)).toEqual([shared.sha256]);
-      expect(await store.findEncodings([shared.sha256])).toEqual([null]);
-      expect(await store.addImage(a, own, 5)).toBe('added');
-      expect(await store.listImages(a)).toEqual([own.sha256]);
+      expect(await store.clearSession(b)).toEqual([shared.link.entryId]);
+      expect(await store.findEntries([shared.link.entryId])).toEqual([null]);
+      expect(await add(store, a, own, 5)).toBe('added');
+      expect(await store.listImages(a)).toEqual([own.link]);
     });
 
     it('clearing an empty session deletes nothing', async () => {
@@ -165,31 +167,31 @@ export function sessionStoreContract(
         await timed.createSession(session);
         now += TTL;
         expect(await timed.listImages(session)).toBeNull();
-        expect(await timed.addImage(session, image(), 5)).toBe('no_session');
+        expect(await add(timed, session, image(), 5)).toBe('no_session');
         expect(await timed.clearSession(session)).toBeNull();
       });
 
-      it('deletes idle sessions with the encodings only they used, and keeps the rest', async () => {
+      it('deletes idle sessions with the entries only they used, and keeps the rest', async () => {
         const [idle, active] = [id(), id()];
         await timed.createSession(idle);
         await timed.createSession(active);
         const own = image();
         const shared = image();
-        await timed.addImage(idle, own, 5);
-        await timed.addImage(idle, shared, 5);
-        await timed.addImage(active, shared, 5);
+        await add(timed, idle, own, 5);
+        await add(timed, idle, shared, 5);
+        await add(timed, active, shared, 5);
 
         now += TTL / 2;
         await timed.listImages(active);
         now += TTL / 2;
-        expect(await timed.deleteExpired()).toEqual([own.sha256]);
-        expect(await timed.findEncodings([own.sha256, shared.sha256])).toEqual([null, shared]);
-        expect(await timed.listImages(active)).toEqual([shared.sha256]);
+        expect(await timed.deleteExpired()).toEqual([own.link.entryId]);
+        expect(await timed.findEntries([own.link.entryId, shared.link.entryId])).toEqual([null, shared.sealed]);
+        expect(await timed.listImages(active)).toEqual([shared.link]);
         expect(await timed.deleteExpired()).toEqual([]);
 
         now += TTL;
-        expect(await timed.deleteExpired()).toEqual([shared.sha256]);
-        expect(await timed.findEncodings([shared.sha256])).toEqual([null]);
+        expect(await timed.deleteExpired()).toEqual([shared.link.entryId]);
+        expect(await timed.findEntries([shared.link.entryId])).toEqual([null]);
       });
     });
   });

@@ -1,5 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import { NodeCipher } from '../../src/adapters/crypto/NodeCipher.ts';
+import { LruOpenedSessions } from '../../src/adapters/memory/LruOpenedSessions.ts';
 import { MemoryStore } from '../../src/adapters/memory/MemoryStore.ts';
 import { KeyvEncodingCache } from '../../src/adapters/keyv/KeyvEncodingCache.ts';
 import { memoryKeyv } from '../../src/adapters/keyv/memoryKeyv.ts';
@@ -9,18 +11,44 @@ import { GetSummary } from '../../src/domain/useCases/GetSummary.ts';
 import { StartSession } from '../../src/domain/useCases/StartSession.ts';
 import { ExpireIdleSessions } from '../../src/domain/useCases/ExpireIdleSessions.ts';
 import type { SessionExpiry } from '../../src/ports/SessionExpiry.ts';
-import { hashApiKey } from '../../src/domain/hashing.ts';
+import { hashApiKey, sha256Hex } from '../../src/domain/hashing.ts';
+import { imageEntryOf } from '../../src/domain/sealing.ts';
+import type { Cipher } from '../../src/ports/Cipher.ts';
 import { fakeImage, PrefixImageInspector, ScriptedFaceEncoder } from '../support/ScriptedFaceEncoder.ts';
+
+/** The real cipher, counting what it is asked to do. */
+class CountingCipher implements Cipher {
+  readonly #cipher = new NodeCipher();
+  calls = 0;
+  derive(secret: string, purpose: string) {
+    this.calls += 1;
+    return this.#cipher.derive(secret, purpose);
+  }
+  seal(key: Uint8Array, plaintext: Uint8Array, context: string) {
+    this.calls += 1;
+    return this.#cipher.seal(key, plaintext, context);
+  }
+  open(key: Uint8Array, sealed: Uint8Array, context: string) {
+    this.calls += 1;
+    return this.#cipher.open(key, sealed, context);
+  }
+}
 
 function build(expiry?: SessionExpiry) {
   const store = new MemoryStore(expiry);
   const cache = new KeyvEncodingCache(memoryKeyv(100));
   const encoder = new ScriptedFaceEncoder();
-  const deps = { sessions: store, encodings: store, cache, encoder, inspector: new PrefixImageInspector() };
+  const cipher = new CountingCipher();
+  const opened = new LruOpenedSessions({ maxSessions: 10, maxAgeMs: 60_000 });
+  const deps = { sessions: store, encodings: store, cache, cipher, opened, encoder, inspector: new PrefixImageInspector() };
   return {
     store,
     cache,
     encoder,
+    cipher,
+    opened,
+    /** Where storage keeps an image's sealed entry. */
+    entryIdOf: (image: Uint8Array) => imageEntryOf(cipher, sha256Hex(image)).id,
     start: new StartSession({ sessions: store, generateKey: randomUUID }),
     encode: new EncodeImage({ ...deps, sessionImageLimit: 5, maxFaces: 5 }),
     summary: new GetSummary(deps),
@@ -57,7 +85,7 @@ describe('use cases', () => {
     const untouchable = new Proxy(app.store, {
       get: () => () => Promise.reject(new Error('storage was touched')),
     });
-    const summary = new GetSummary({ sessions: untouchable, encodings: untouchable, cache: app.cache });
+    const summary = new GetSummary({ sessions: untouchable, encodings: untouchable, cache: app.cache, cipher: app.cipher, opened: app.opened });
     await expect(summary.execute({ key: 'not-a-uuid' })).rejects.toMatchObject({ code: 'unauthorized' });
     await expect(summary.execute({ key })).rejects.toThrow('storage was touched');
   });
@@ -84,6 +112,15 @@ describe('use cases', () => {
     expect(again).toEqual(first);
     expect(await app.summary.execute({ key })).toHaveLength(1);
     expect(app.encoder.calls).toBe(1);
+  });
+
+  it('answers re-uploads into the same session from what it opened, deriving only where the entry would be', async () => {
+    const first = await app.encode.execute({ key, image: fakeImage('again') });
+    const opened = await app.encode.execute({ key, image: fakeImage('again') }); // opened from storage once
+    expect(opened).toEqual(first);
+    const calls = app.cipher.calls;
+    expect(await app.encode.execute({ key, image: fakeImage('again') })).toBe(opened);
+    expect(app.cipher.calls - calls).toBe(1);
   });
 
   it('answers a retry of the fifth image even though the session is now full', async () => {
@@ -135,16 +172,54 @@ describe('use cases', () => {
     expect(await app.summary.execute({ key })).toHaveLength(1);
   });
 
-  it('clear deletes encodings no other session references, from storage and cache', async () => {
+  it('clear deletes entries no other session references, from storage and cache, and forgets what it opened', async () => {
     const other = await app.start.execute();
     const shared = await app.encode.execute({ key, image: fakeImage('shared') });
-    const own = await app.encode.execute({ key, image: fakeImage('own') });
+    await app.encode.execute({ key, image: fakeImage('own') });
     await app.encode.execute({ key: other.key, image: fakeImage('shared') });
     await app.summary.execute({ key }); // fills the cache
+    expect(app.opened.get(hashApiKey(key))).toBeDefined();
     await app.clear.execute({ key });
-    expect(await app.store.findEncodings([shared.sha256, own.sha256])).toEqual([shared, null]);
-    expect(await app.cache.getMany([own.sha256])).toEqual([null]);
+    const [sharedId, ownId] = [app.entryIdOf(fakeImage('shared')), app.entryIdOf(fakeImage('own'))];
+    expect((await app.store.findEntries([sharedId, ownId])).map((entry) => entry !== null)).toEqual([true, false]);
+    expect(await app.cache.getMany([ownId])).toEqual([null]);
+    expect(app.opened.get(hashApiKey(key))).toBeUndefined();
     expect(await app.summary.execute({ key: other.key })).toEqual([shared]);
+  });
+
+  it('gives a session read with another session\'s key nothing, even with that session\'s links copied into it', async () => {
+    const thief = await app.start.execute();
+    const mine = await app.encode.execute({ key, image: fakeImage('mine', 2) });
+    // Someone who can write to storage gives the thief's session a copy of this session's link.
+    const [link] = (await app.store.listImages(hashApiKey(key)))!;
+    const [sealed] = await app.store.findEntries([link!.entryId]);
+    expect(await app.store.addImage(hashApiKey(thief.key), link!, sealed!, 5)).toBe('added');
+    expect(await app.summary.execute({ key: thief.key })).toEqual([]);
+    expect(await app.summary.execute({ key })).toEqual([mine]);
+  });
+
+  it('stores entries and links only sealed: the stored bytes hold no encoding', async () => {
+    const image = await app.encode.execute({ key, image: fakeImage('sealed', 2) });
+    const [link] = (await app.store.listImages(hashApiKey(key)))!;
+    const [sealed] = await app.store.findEntries([link!.entryId]);
+    const stored = Buffer.concat([sealed!, link!.sealedSecret]).toString('latin1');
+    for (const number of image.faces.flatMap((face) => face.encoding)) expect(stored).not.toContain(JSON.stringify(number));
+    expect(stored).not.toContain(image.sha256);
+    expect(link!.entryId).not.toBe(image.sha256);
+  });
+
+  it('answers a summary of an unchanged session from what it opened before, without decrypting again', async () => {
+    for (const n of [1, 2, 3]) await app.encode.execute({ key, image: fakeImage(`img${n}`) });
+    const first = await app.summary.execute({ key });
+    const calls = app.cipher.calls;
+    expect(await app.summary.execute({ key })).toBe(first);
+    expect(app.cipher.calls).toBe(calls);
+
+    await app.encode.execute({ key, image: fakeImage('img4') });
+    const grown = await app.summary.execute({ key });
+    expect(grown.slice(0, 3)).toEqual(first);
+    expect(grown[0]).toBe(first[0]); // kept, not opened again
+    expect(grown).toHaveLength(4);
   });
 
   it('shows a new upload in the very next summary (no stale cache)', async () => {
@@ -169,8 +244,8 @@ describe('idle sessions', () => {
 
     now += 60_000;
     expect(await app.expire.execute()).toBe(1);
-    expect(await app.store.findEncodings([image.sha256])).toEqual([null]);
-    expect(await app.cache.getMany([image.sha256])).toEqual([null]);
+    expect(await app.store.findEntries([app.entryIdOf(fakeImage('mine'))])).toEqual([null]);
+    expect(await app.cache.getMany([app.entryIdOf(fakeImage('mine'))])).toEqual([null]);
     await expect(app.summary.execute({ key })).rejects.toMatchObject({ code: 'unauthorized' });
   });
 });

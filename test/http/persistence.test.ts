@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,10 @@ describe('npm start on SQLite', () => {
     const key = await newSession(first.url);
     const encoded = await (await upload(first.url, key, fixture('one-face-soccer.jpg'))).json();
     const before = await (await fetch(`${first.url}/summary`, { headers: { key } })).json();
+    // What a copy of the data folder would give away: the file and its WAL, read while the service runs.
+    const files = Buffer.concat(['', '-wal'].map((suffix) => env.SQLITE_PATH + suffix).filter(existsSync).map((path) => readFileSync(path)));
+    const numbers = (encoded as { faces: { encoding: number[] }[] }).faces.flatMap((face) => face.encoding);
+    expect(numbers.filter((n) => files.includes(JSON.stringify(n)))).toEqual([]);
     expect(await stopService(first.child)).toBe(0);
 
     const second = await spawnService(entryPoints.api, env);

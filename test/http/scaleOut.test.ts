@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,17 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../src/domain/hashing.ts';
 import { fixture } from '../support/fixtures.ts';
-import { connectedClient, deletePrefix, freePort, freshPrefix, hasRedis, hasRedisServer, redisUrl } from '../support/redis.ts';
+import {
+  connectedClient,
+  deletePrefix,
+  freePort,
+  freshPrefix,
+  hasRedis,
+  hasRedisServer,
+  redisUrl,
+  startRedisServer,
+  writeVersion1Layout,
+} from '../support/redis.ts';
 import { newSession, type RunningApp, startApp, upload } from '../support/startApp.ts';
 
 const soccer = fixture('one-face-soccer.jpg');
@@ -21,9 +31,15 @@ async function summaryHashes(url: string, key: string): Promise<string[]> {
 
 describe.skipIf(!hasRedis)('two instances sharing one Redis', () => {
   const prefix = freshPrefix();
+  const version1Key = randomUUID();
   let a: RunningApp;
   let b: RunningApp;
   beforeAll(async () => {
+    // What a build before sealing left in this Redis: its plaintext must go when these start.
+    const client = await connectedClient();
+    const image = { sha256: createHash('sha256').update(soccer).digest('hex'), faces: [{ encoding: [0.1234567891] }] };
+    await writeVersion1Layout(client, prefix, { keyHash: hashApiKey(version1Key), images: [image] });
+    client.destroy();
     const env = { STORAGE: 'redis', CACHE: 'redis', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, ENCODER_THREADS: '1' };
     [a, b] = await Promise.all([startApp(env), startApp(env)]);
   });
@@ -59,6 +75,20 @@ describe.skipIf(!hasRedis)('two instances sharing one Redis', () => {
     expect(new Set(summary)).toEqual(new Set(accepted));
   });
 
+  it('deletes at start the plaintext keys a build before sealing left, and keeps those sessions\' keys working', async () => {
+    const client = await connectedClient();
+    try {
+      const deadline = Date.now() + 10_000;
+      while ((await client.keys(`${prefix}*:faces`)).length + (await client.keys(`${prefix}*:images`)).length > 0) {
+        if (Date.now() > deadline) throw new Error('the keys of the layout before sealing are still there');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      client.destroy();
+    }
+    expect(await summaryHashes(b.url, version1Key)).toEqual([]);
+  });
+
   it('stores no API key in clear, in key names or values', async () => {
     const key = await newSession(a.url);
     await upload(a.url, key, soccer);
@@ -85,7 +115,7 @@ describe.skipIf(!hasRedis)('REDIS_URL', () => {
     try {
       await newSession(app.url);
       const [db3, db0] = await Promise.all([connectedClient(url), connectedClient(redisUrl.replace(/\/\d*$/, '') + '/0')]);
-      expect(await db3.keys(`${prefix}*`)).toHaveLength(1);
+      expect(await db3.keys(`${prefix}{s:*`)).toHaveLength(1);
       expect(await db0.keys(`${prefix}*`)).toHaveLength(0);
       db3.destroy();
       db0.destroy();
@@ -95,14 +125,6 @@ describe.skipIf(!hasRedis)('REDIS_URL', () => {
     }
   });
 });
-
-/** A private redis-server on a free port, persisting to `dir`, so it can be stopped and started again. */
-async function startRedisServer(port: number, dir: string): Promise<ChildProcess> {
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
-  const client = await connectedClient(`redis://127.0.0.1:${port}`);
-  client.destroy();
-  return server;
-}
 
 async function waitForStatus(url: string, status: number, withinMs: number): Promise<void> {
   const deadline = Date.now() + withinMs;

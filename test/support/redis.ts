@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import pino from 'pino';
 import { createRedisClient, type RedisNodeClient } from '../../src/adapters/redis/createRedisClient.ts';
@@ -63,6 +63,14 @@ export async function deletePrefix(prefix: string, url = redisUrl): Promise<void
   }
 }
 
+/** A private redis-server on a free port, persisting to `dir` (AOF, every write synced), so it can be stopped and started again. */
+export async function startRedisServer(port: number, dir: string): Promise<ChildProcess> {
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
+  const client = await connectedClient(`redis://127.0.0.1:${port}`);
+  client.destroy();
+  return server;
+}
+
 /** A TCP port nothing listens on right now. */
 export async function freePort(): Promise<number> {
   const probe = createServer().listen(0, '127.0.0.1');
@@ -70,4 +78,19 @@ export async function freePort(): Promise<number> {
   const { port } = probe.address() as { port: number };
   await new Promise((resolve) => probe.close(resolve));
   return port;
+}
+
+/** Keys as the layout before sealing (version 1, ce461de) wrote them: encodings in plain JSON. */
+export async function writeVersion1Layout(
+  client: RedisNodeClient,
+  prefix: string,
+  session: { keyHash: string; images: readonly { sha256: string; faces: unknown[] }[] },
+): Promise<void> {
+  const tag = `${prefix}{s:${session.keyHash}}`;
+  await client.set(`${tag}:live`, String(Date.now()));
+  for (const image of session.images) {
+    await client.set(`${prefix}{e:${image.sha256}}:faces`, JSON.stringify(image.faces), { NX: true });
+    await client.incr(`${prefix}{e:${image.sha256}}:refs`);
+    await client.rPush(`${tag}:images`, image.sha256);
+  }
 }

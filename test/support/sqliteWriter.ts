@@ -6,8 +6,8 @@ const { path, writer, attempts } = workerData as { path: string; writer: number;
 const store = new SqliteStore(path);
 const outcomes: string[] = [];
 for (let n = 0; n < attempts; n++) {
-  const faces = [{ encoding: Array.from({ length: 128 }, () => writer) }];
-  outcomes.push(await store.addImage('shared', { sha256: `w${writer}-${n}`, faces }, 5));
+  const link = { entryId: `w${writer}-${n}`, sealedSecret: Buffer.from('sealed secret') };
+  outcomes.push(await store.addImage('shared', link, Buffer.from('sealed entry'), 5));
 }
 await store.close();
 parentPort?.postMessage(outcomes);

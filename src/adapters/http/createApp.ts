@@ -8,8 +8,8 @@ import type { GetSummary } from '../../domain/useCases/GetSummary.ts';
 import type { StartSession } from '../../domain/useCases/StartSession.ts';
 import type { VerifySession } from '../../domain/useCases/VerifySession.ts';
 import { hashApiKey, isWellFormedKey } from '../../domain/hashing.ts';
-import { imageJsonMemo, summaryJson } from './imageJson.ts';
 import { clientAddressOf, type TrustedProxies } from './clientAddress.ts';
+import { imageJsonMemo, summaryJsonMemo } from './imageJson.ts';
 import { openApiDocument } from './openapi.ts';
 import { personPage } from './personPage.ts';
 import { rateLimit, type RateLimiters } from './rateLimit.ts';
@@ -53,6 +53,7 @@ export function createApp(deps: HttpAppDeps): Koa {
   const openApi = openApiDocument(deps.limits);
   const receiveUpload = uploadReceiver(deps.limits.maxUploadBytes);
   const imageJson = imageJsonMemo();
+  const summaryJson = summaryJsonMemo(imageJson);
 
   router.get('/ping', (ctx) => {
     ctx.body = { status: 'ok' };
@@ -94,7 +95,7 @@ export function createApp(deps: HttpAppDeps): Koa {
   router.get('/summary', async (ctx) => {
     const images = await deps.getSummary.execute({ key: apiKey(ctx) });
     ctx.type = 'application/json';
-    ctx.body = summaryJson(images.map(imageJson));
+    ctx.body = summaryJson(images);
   });
 
   router.get('/verification', async (ctx) => {

@@ -1,11 +1,10 @@
 import type { ImageEncodings } from '../../domain/ImageEncodings.ts';
 
 /**
- * An image's encodings as UTF-8 JSON bytes, remembered per object. What a hash maps to
- * never changes, and the in-memory cache hands out the same objects on every read, so
- * each image is serialised and encoded once (2,000 numbers for 15 faces were most of a
- * summary's cost) and a summary is a concatenation of ready bytes. Entries go when the
- * cache drops the object.
+ * An image's encodings as UTF-8 JSON bytes, remembered per object. GetSummary hands out
+ * the same objects while a session's images are unchanged, so each image is serialised
+ * and encoded once (2,000 numbers for 15 faces were most of a summary's cost). Entries
+ * go when the objects do.
  */
 export function imageJsonMemo(): (image: ImageEncodings) => Buffer {
   const bytes = new WeakMap<ImageEncodings, Buffer>();
@@ -23,10 +22,22 @@ const SUMMARY_START = Buffer.from('{"image_encodings":[');
 const COMMA = Buffer.from(',');
 const SUMMARY_END = Buffer.from(']}');
 
-/** `{"image_encodings":[...]}` from ready image bytes. */
-export function summaryJson(images: readonly Buffer[]): Buffer {
-  const parts: Buffer[] = [SUMMARY_START];
-  images.forEach((image, i) => parts.push(...(i === 0 ? [image] : [COMMA, image])));
-  parts.push(SUMMARY_END);
-  return Buffer.concat(parts);
+/**
+ * `{"image_encodings":[...]}`, remembered per array: GetSummary returns the very same
+ * (frozen) array while a session's images are unchanged, so a repeated summary costs no
+ * copying at all.
+ */
+export function summaryJsonMemo(imageJson: (image: ImageEncodings) => Buffer): (images: readonly ImageEncodings[]) => Buffer {
+  const bytes = new WeakMap<readonly ImageEncodings[], Buffer>();
+  return (images) => {
+    let json = bytes.get(images);
+    if (json === undefined) {
+      const parts: Buffer[] = [SUMMARY_START];
+      images.forEach((image, i) => parts.push(...(i === 0 ? [imageJson(image)] : [COMMA, imageJson(image)])));
+      parts.push(SUMMARY_END);
+      json = Buffer.concat(parts);
+      if (Object.isFrozen(images)) bytes.set(images, json);
+    }
+    return json;
+  };
 }

@@ -1,6 +1,5 @@
 import type Keyv from 'keyv';
 import { Failure } from '../../domain/Failure.ts';
-import type { ImageEncodings } from '../../domain/ImageEncodings.ts';
 import type { EncodingCache } from '../../ports/EncodingCache.ts';
 
 export interface KeyvEncodingCacheOptions {
@@ -14,42 +13,44 @@ export interface KeyvEncodingCacheOptions {
 }
 
 /**
- * The summary cache over any keyv store: a bounded in-process LRU (CACHE=memory) or
- * Redis (CACHE=redis). A cache that cannot answer never fails a read (it is a miss,
- * and storage answers) but does fail a delete, because deleting is how biometric data
- * leaves it.
+ * The cache of sealed entries over any keyv store: a bounded in-process LRU
+ * (CACHE=memory) or Redis (CACHE=redis). A cache that cannot answer never fails a read
+ * (it is a miss, and storage answers) but does fail a delete: what it holds is sealed,
+ * but deleting is still how an entry leaves it.
  */
 export class KeyvEncodingCache implements EncodingCache {
-  readonly #keyv: Keyv<ImageEncodings>;
+  readonly #keyv: Keyv<Buffer>;
   readonly #options: KeyvEncodingCacheOptions;
 
-  constructor(keyv: Keyv<ImageEncodings>, options: KeyvEncodingCacheOptions = {}) {
+  constructor(keyv: Keyv<Buffer>, options: KeyvEncodingCacheOptions = {}) {
     this.#keyv = keyv;
     this.#options = options;
   }
 
-  async getMany(sha256s: readonly string[]): Promise<(ImageEncodings | null)[]> {
-    if (sha256s.length === 0) return [];
+  async getMany(entryIds: readonly string[]): Promise<(Uint8Array | null)[]> {
+    if (entryIds.length === 0) return [];
     try {
-      const found = await this.#keyv.getMany([...sha256s]);
-      return found.map((image) => image ?? null);
+      const found = await this.#keyv.getMany([...entryIds]);
+      return found.map((sealed) => sealed ?? null);
     } catch (error) {
       this.#options.onError?.(error);
-      return sha256s.map(() => null);
+      return entryIds.map(() => null);
     }
   }
 
-  async set(image: ImageEncodings): Promise<void> {
+  async set(entryId: string, sealedEntry: Uint8Array): Promise<void> {
     try {
-      await this.#keyv.set(image.sha256, image, this.#options.ttlMs);
+      // A Buffer, so keyv's serialiser writes it as base64 rather than an object of numbered bytes.
+      const bytes = Buffer.from(sealedEntry.buffer, sealedEntry.byteOffset, sealedEntry.byteLength);
+      await this.#keyv.set(entryId, bytes, this.#options.ttlMs);
     } catch (error) {
       this.#options.onError?.(error);
     }
   }
 
-  async delete(sha256s: readonly string[]): Promise<void> {
-    if (sha256s.length === 0) return;
-    await unavailableOnError(() => this.#keyv.deleteMany([...sha256s]));
+  async delete(entryIds: readonly string[]): Promise<void> {
+    if (entryIds.length === 0) return;
+    await unavailableOnError(() => this.#keyv.deleteMany([...entryIds]));
   }
 
   async ping(): Promise<void> {

@@ -1,4 +1,3 @@
-import type { ImageEncodings } from '../../domain/ImageEncodings.ts';
 import type { EncodingCache } from '../../ports/EncodingCache.ts';
 
 /** Counts what a cache found and missed. */
@@ -11,19 +10,19 @@ export class ObservedEncodingCache implements EncodingCache {
     this.#lookedUp = lookedUp;
   }
 
-  async getMany(sha256s: readonly string[]): Promise<(ImageEncodings | null)[]> {
-    const found = await this.#inner.getMany(sha256s);
-    const hits = found.filter((image) => image !== null).length;
+  async getMany(entryIds: readonly string[]): Promise<(Uint8Array | null)[]> {
+    const found = await this.#inner.getMany(entryIds);
+    const hits = found.filter((entry) => entry !== null).length;
     this.#lookedUp(hits, found.length - hits);
     return found;
   }
 
-  set(image: ImageEncodings): Promise<void> {
-    return this.#inner.set(image);
+  set(entryId: string, sealedEntry: Uint8Array): Promise<void> {
+    return this.#inner.set(entryId, sealedEntry);
   }
 
-  delete(sha256s: readonly string[]): Promise<void> {
-    return this.#inner.delete(sha256s);
+  delete(entryIds: readonly string[]): Promise<void> {
+    return this.#inner.delete(entryIds);
   }
 
   ping(): Promise<void> {

@@ -1,15 +1,14 @@
 import KeyvRedis, { Keyv } from '@keyv/redis';
 import type { Logger } from 'pino';
-import type { ImageEncodings } from '../../domain/ImageEncodings.ts';
 import type { RedisClient } from '../redis/createRedisClient.ts';
 
 /**
  * keyv over Redis (CACHE=redis), shared by every instance. Errors are thrown (both
  * layers would swallow them by default) so KeyvEncodingCache decides per operation.
  */
-export function redisKeyv(client: RedisClient, logger: Logger, namespace: string): Keyv<ImageEncodings> {
-  const store = new KeyvRedis<ImageEncodings>(client, { namespace, throwOnConnectError: false, throwOnErrors: true });
-  const keyv = new Keyv<ImageEncodings>({ store, namespace, useKeyPrefix: false, throwOnErrors: true });
+export function redisKeyv(client: RedisClient, logger: Logger, namespace: string): Keyv<Buffer> {
+  const store = new KeyvRedis<Buffer>(client, { namespace, throwOnConnectError: false, throwOnErrors: true });
+  const keyv = new Keyv<Buffer>({ store, namespace, useKeyPrefix: false, throwOnErrors: true });
   // keyv also emits what it throws, and an unheard 'error' event would crash the process.
   keyv.on('error', (error: unknown) => logger.debug({ err: error }, 'redis cache error'));
   return keyv;

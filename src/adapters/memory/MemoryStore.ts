@@ -1,64 +1,71 @@
-import type { ImageEncodings } from '../../domain/ImageEncodings.ts';
 import type { EncodingStore } from '../../ports/EncodingStore.ts';
 import type { SessionExpiry } from '../../ports/SessionExpiry.ts';
-import type { AddImageOutcome, SessionStore } from '../../ports/SessionStore.ts';
+import type { AddImageOutcome, ImageLink, SessionStore } from '../../ports/SessionStore.ts';
 
 interface Session {
-  readonly images: string[];
+  readonly links: ImageLink[];
   lastUsedAt: number;
 }
 
+/** Everything a MemoryStore holds; pass your own to look at it (the at-rest test does). */
+export interface MemoryStoreContents {
+  readonly sessions: Map<string, Session>;
+  readonly entries: Map<string, Uint8Array>;
+}
+
 /**
- * Sessions and encodings in this process's memory (STORAGE=memory): for tests and
+ * Sessions and sealed entries in this process's memory (STORAGE=memory): for tests and
  * throwaway runs; everything is gone on restart. Each method runs without an `await`
  * in between its reads and writes, which is what makes addImage atomic here.
  */
 export class MemoryStore implements SessionStore, EncodingStore {
-  readonly #sessions = new Map<string, Session>();
-  readonly #encodings = new Map<string, ImageEncodings>();
+  readonly #sessions: Map<string, Session>;
+  readonly #entries: Map<string, Uint8Array>;
   readonly #expiry: SessionExpiry;
 
-  constructor(expiry: SessionExpiry = { clock: Date.now }) {
+  constructor(expiry: SessionExpiry = { clock: Date.now }, contents: MemoryStoreContents = { sessions: new Map(), entries: new Map() }) {
     this.#expiry = expiry;
+    this.#sessions = contents.sessions;
+    this.#entries = contents.entries;
   }
 
   async createSession(keyHash: string): Promise<void> {
-    this.#sessions.set(keyHash, { images: [], lastUsedAt: this.#expiry.clock() });
+    this.#sessions.set(keyHash, { links: [], lastUsedAt: this.#expiry.clock() });
   }
 
-  async listImages(keyHash: string): Promise<string[] | null> {
+  async listImages(keyHash: string): Promise<ImageLink[] | null> {
     const session = this.#use(keyHash);
-    return session ? [...session.images] : null;
+    return session ? [...session.links] : null;
   }
 
-  async addImage(keyHash: string, image: ImageEncodings, limit: number): Promise<AddImageOutcome> {
+  async addImage(keyHash: string, link: ImageLink, sealedEntry: Uint8Array, limit: number): Promise<AddImageOutcome> {
     const session = this.#use(keyHash);
     if (!session) return 'no_session';
-    if (session.images.includes(image.sha256)) return 'duplicate';
-    if (session.images.length >= limit) return 'full';
-    session.images.push(image.sha256);
-    if (!this.#encodings.has(image.sha256)) this.#encodings.set(image.sha256, image);
+    if (session.links.some((held) => held.entryId === link.entryId)) return 'duplicate';
+    if (session.links.length >= limit) return 'full';
+    session.links.push(link);
+    if (!this.#entries.has(link.entryId)) this.#entries.set(link.entryId, sealedEntry);
     return 'added';
   }
 
   async clearSession(keyHash: string): Promise<string[] | null> {
     const session = this.#use(keyHash);
     if (!session) return null;
-    return this.#deleteOrphans(session.images.splice(0));
+    return this.#deleteOrphans(session.links.splice(0));
   }
 
   async deleteExpired(): Promise<string[]> {
-    const unlinked: string[] = [];
+    const unlinked: ImageLink[] = [];
     for (const [keyHash, session] of this.#sessions) {
       if (!this.#isExpired(session)) continue;
       this.#sessions.delete(keyHash);
-      unlinked.push(...session.images);
+      unlinked.push(...session.links);
     }
     return this.#deleteOrphans(unlinked);
   }
 
-  async findEncodings(sha256s: readonly string[]): Promise<(ImageEncodings | null)[]> {
-    return sha256s.map((sha) => this.#encodings.get(sha) ?? null);
+  async findEntries(entryIds: readonly string[]): Promise<(Uint8Array | null)[]> {
+    return entryIds.map((id) => this.#entries.get(id) ?? null);
   }
 
   async ping(): Promise<void> {}
@@ -78,11 +85,11 @@ export class MemoryStore implements SessionStore, EncodingStore {
     return idleTtlMs !== undefined && clock() - session.lastUsedAt >= idleTtlMs;
   }
 
-  #deleteOrphans(unlinked: readonly string[]): string[] {
+  #deleteOrphans(unlinked: readonly ImageLink[]): string[] {
     // Expired sessions not yet swept still count: every adapter keeps their links until deleteExpired.
-    const stillLinked = new Set([...this.#sessions.values()].flatMap((session) => session.images));
-    const orphans = [...new Set(unlinked)].filter((sha) => !stillLinked.has(sha));
-    for (const sha of orphans) this.#encodings.delete(sha);
+    const stillLinked = new Set([...this.#sessions.values()].flatMap((session) => session.links.map((link) => link.entryId)));
+    const orphans = [...new Set(unlinked.map((link) => link.entryId))].filter((id) => !stillLinked.has(id));
+    for (const id of orphans) this.#entries.delete(id);
     return orphans;
   }
 }

@@ -1,12 +1,12 @@
 import { Failure } from '../../domain/Failure.ts';
-import type { Face, ImageEncodings } from '../../domain/ImageEncodings.ts';
 import type { EncodingStore } from '../../ports/EncodingStore.ts';
 import type { SessionExpiry } from '../../ports/SessionExpiry.ts';
-import type { AddImageOutcome, SessionStore } from '../../ports/SessionStore.ts';
-import { pingRedis, type RedisClient } from './createRedisClient.ts';
+import type { AddImageOutcome, ImageLink, SessionStore } from '../../ports/SessionStore.ts';
+import { pingRedis, scanKeys, type RedisClient } from './createRedisClient.ts';
 
 // Session-slot scripts: KEYS[1] = {s:<keyHash>}:live (holds its last use, ms),
-// KEYS[2] = {s:<keyHash>}:images. ARGV[1] = now, ARGV[2] = idle TTL in ms or -1.
+// KEYS[2] = {s:<keyHash>}:links, a list of "<entry id> <sealed secret, base64>".
+// ARGV[1] = now, ARGV[2] = idle TTL in ms or -1.
 const USE_SESSION = `
 local function use()
   local last = redis.call('GET', KEYS[1])
@@ -23,51 +23,57 @@ const LIST_IMAGES = `${USE_SESSION}
 if not use() then return false end
 return redis.call('LRANGE', KEYS[2], 0, -1)`;
 
-// ARGV[3] = sha256, ARGV[4] = limit
+// ARGV[3] = entry id, ARGV[4] = the link, ARGV[5] = limit
 const LINK_IMAGE = `${USE_SESSION}
 if not use() then return 'no_session' end
-if redis.call('LPOS', KEYS[2], ARGV[3]) then return 'duplicate' end
-if redis.call('LLEN', KEYS[2]) >= tonumber(ARGV[4]) then return 'full' end
-redis.call('RPUSH', KEYS[2], ARGV[3])
+local links = redis.call('LRANGE', KEYS[2], 0, -1)
+for _, link in ipairs(links) do
+  if string.sub(link, 1, #ARGV[3] + 1) == ARGV[3] .. ' ' then return 'duplicate' end
+end
+if #links >= tonumber(ARGV[5]) then return 'full' end
+redis.call('RPUSH', KEYS[2], ARGV[4])
 return 'added'`;
 
 const UNLINK_ALL = `${USE_SESSION}
 if not use() then return false end
-local images = redis.call('LRANGE', KEYS[2], 0, -1)
+local links = redis.call('LRANGE', KEYS[2], 0, -1)
 redis.call('DEL', KEYS[2])
-return images`;
+return links`;
 
 // ARGV[1] = cutoff: a session last used after it was touched since the sweep looked.
 const EXPIRE_SESSION = `
 local last = redis.call('GET', KEYS[1])
 if last and tonumber(last) > tonumber(ARGV[1]) then return false end
-local images = redis.call('LRANGE', KEYS[2], 0, -1)
+local links = redis.call('LRANGE', KEYS[2], 0, -1)
 redis.call('DEL', KEYS[1], KEYS[2])
-return images`;
+return links`;
 
-// Encoding-slot scripts: an encoding and its reference count share the hash tag {e:<sha256>}.
-const RETAIN_ENCODING = `
+// Entry-slot scripts: a sealed entry and its reference count share the hash tag {e:<entry id>}.
+const RETAIN_ENTRY = `
 redis.call('SET', KEYS[1], ARGV[1], 'NX')
 return redis.call('INCR', KEYS[2])`;
 
-const RELEASE_ENCODING = `
+const RELEASE_ENTRY = `
 if redis.call('DECR', KEYS[2]) > 0 then return 0 end
 redis.call('DEL', KEYS[1], KEYS[2])
 return 1`;
 
 const SWEEP_BATCH = 500;
+/** The key layout this build writes; version 1 kept encodings in plain JSON. */
+const LAYOUT_VERSION = '2';
 
 /**
- * Sessions and encodings in Redis (STORAGE=redis), shared by any number of API
+ * Sessions and sealed entries in Redis (STORAGE=redis), shared by any number of API
  * instances. Each step is one Lua script, atomic on the server, touching keys of a
- * single hash slot, so the same code runs on Redis Cluster.
+ * single hash slot, so the same code runs on Redis Cluster. Sealed bytes are kept as
+ * base64 text.
  *
- * An image is added in two steps: the encoding is stored and its reference count
- * raised first (encoding slot), then linked to the session if it has room (session
- * slot); a link that was not made gives its reference back. Clearing unlinks first and
- * releases after. So an encoding always outlives every link to it, and is deleted
- * with its last one. A crash between the steps can only leave a reference too many
- * (the encoding kept), never a link to nothing.
+ * An image is added in two steps: the entry is stored and its reference count raised
+ * first (entry slot), then linked to the session if it has room (session slot); a link
+ * that was not made gives its reference back. Clearing unlinks first and releases
+ * after. So an entry always outlives every link to it, and is deleted with its last
+ * one. A crash between the steps can only leave a reference too many (the entry kept),
+ * never a link to nothing.
  *
  * With an idle TTL, a sorted set indexes sessions by last use so the sweep finds the
  * idle ones; the session's own `live` key stays the truth the scripts check.
@@ -90,17 +96,16 @@ export class RedisStore implements SessionStore, EncodingStore {
     await this.#indexUse(keyHash, now);
   }
 
-  async listImages(keyHash: string): Promise<string[] | null> {
-    return (await this.#runOnSession(LIST_IMAGES, keyHash)) as string[] | null;
+  async listImages(keyHash: string): Promise<ImageLink[] | null> {
+    const links = (await this.#runOnSession(LIST_IMAGES, keyHash)) as string[] | null;
+    return links === null ? null : links.map(parseLink);
   }
 
-  async addImage(keyHash: string, image: ImageEncodings, limit: number): Promise<AddImageOutcome> {
-    const encoding = this.#encodingKeys(image.sha256);
-    await this.#guard(() =>
-      this.#redis.eval(RETAIN_ENCODING, { keys: [encoding.faces, encoding.refs], arguments: [JSON.stringify(image.faces)] }),
-    );
-    const outcome = (await this.#runOnSession(LINK_IMAGE, keyHash, image.sha256, String(limit))) as AddImageOutcome;
-    if (outcome !== 'added') await this.#release(image.sha256);
+  async addImage(keyHash: string, link: ImageLink, sealedEntry: Uint8Array, limit: number): Promise<AddImageOutcome> {
+    const entry = this.#entryKeys(link.entryId);
+    await this.#guard(() => this.#redis.eval(RETAIN_ENTRY, { keys: [entry.sealed, entry.refs], arguments: [base64(sealedEntry)] }));
+    const outcome = (await this.#runOnSession(LINK_IMAGE, keyHash, link.entryId, formatLink(link), String(limit))) as AddImageOutcome;
+    if (outcome !== 'added') await this.#release(link.entryId);
     return outcome;
   }
 
@@ -120,9 +125,9 @@ export class RedisStore implements SessionStore, EncodingStore {
         this.#redis.zRangeByScore(index, '-inf', cutoff, { LIMIT: { offset: 0, count: SWEEP_BATCH } }),
       );
       for (const keyHash of idle) {
-        const { live, images } = this.#sessionKeys(keyHash);
+        const { live, links } = this.#sessionKeys(keyHash);
         const unlinked = (await this.#guard(() =>
-          this.#redis.eval(EXPIRE_SESSION, { keys: [live, images], arguments: [String(cutoff)] }),
+          this.#redis.eval(EXPIRE_SESSION, { keys: [live, links], arguments: [String(cutoff)] }),
         )) as string[] | null;
         if (unlinked === null) continue; // used since: its index entry is being moved on
         await this.#guard(() => this.#redis.zRem(index, keyHash));
@@ -132,11 +137,35 @@ export class RedisStore implements SessionStore, EncodingStore {
     }
   }
 
-  async findEncodings(sha256s: readonly string[]): Promise<(ImageEncodings | null)[]> {
-    if (sha256s.length === 0) return [];
-    // One GET per hash rather than MGET: the keys live in different cluster slots.
-    const values = await this.#guard(() => Promise.all(sha256s.map((sha) => this.#redis.get(this.#encodingKeys(sha).faces))));
-    return values.map((faces, i) => (faces === null ? null : { sha256: sha256s[i]!, faces: JSON.parse(faces) as Face[] }));
+  async findEntries(entryIds: readonly string[]): Promise<(Uint8Array | null)[]> {
+    if (entryIds.length === 0) return [];
+    // One GET per id rather than MGET: the keys live in different cluster slots.
+    const values = await this.#guard(() => Promise.all(entryIds.map((id) => this.#redis.get(this.#entryKeys(id).sealed))));
+    return values.map((value) => (value === null ? null : Buffer.from(value, 'base64')));
+  }
+
+  /**
+   * Deletes what the layout before sealing (version 1) left under this prefix: plaintext
+   * encodings ({e:<sha256>}:faces, with their :refs) and sessions' lists of image hashes
+   * ({s:<keyHash>}:images), which this build never reads. Sessions themselves stay, so
+   * their keys keep working, empty, as an upgraded SQLite file leaves them. Runs once
+   * per prefix (a marker key records it); returns how many keys it deleted.
+   */
+  async deleteVersion1Data(): Promise<number> {
+    const marker = `${this.#prefix}layout-version`;
+    if ((await this.#guard(() => this.#redis.get(marker))) === LAYOUT_VERSION) return 0;
+    let deleted = 0;
+    for (const pattern of [`${this.#prefix}{e:*}:faces`, `${this.#prefix}{s:*}:images`]) {
+      for await (const names of scanKeys(this.#redis, pattern)) {
+        for (const name of names) {
+          // An encoding and its count share a hash slot, so one UNLINK also works on Redis Cluster.
+          const keys = name.endsWith(':faces') ? [name, name.replace(/:faces$/, ':refs')] : [name];
+          deleted += await this.#guard(() => this.#redis.unlink(keys));
+        }
+      }
+    }
+    await this.#guard(() => this.#redis.set(marker, LAYOUT_VERSION));
+    return deleted;
   }
 
   async ping(): Promise<void> {
@@ -149,10 +178,10 @@ export class RedisStore implements SessionStore, EncodingStore {
 
   /** Runs a session-slot script that uses the session; a live session's use is indexed for the sweep. */
   async #runOnSession(script: string, keyHash: string, ...args: string[]): Promise<unknown> {
-    const { live, images } = this.#sessionKeys(keyHash);
+    const { live, links } = this.#sessionKeys(keyHash);
     const now = this.#expiry.clock();
     const ttl = String(this.#expiry.idleTtlMs ?? -1);
-    const reply = await this.#guard(() => this.#redis.eval(script, { keys: [live, images], arguments: [String(now), ttl, ...args] }));
+    const reply = await this.#guard(() => this.#redis.eval(script, { keys: [live, links], arguments: [String(now), ttl, ...args] }));
     if (reply !== null && reply !== 'no_session') await this.#indexUse(keyHash, now);
     return reply;
   }
@@ -164,25 +193,25 @@ export class RedisStore implements SessionStore, EncodingStore {
 
   async #releaseAll(unlinked: readonly string[]): Promise<string[]> {
     const deleted: string[] = [];
-    for (const sha256 of new Set(unlinked)) {
-      if (await this.#release(sha256)) deleted.push(sha256);
+    for (const entryId of new Set(unlinked.map((link) => parseLink(link).entryId))) {
+      if (await this.#release(entryId)) deleted.push(entryId);
     }
     return deleted;
   }
 
-  async #release(sha256: string): Promise<boolean> {
-    const { faces, refs } = this.#encodingKeys(sha256);
-    return (await this.#guard(() => this.#redis.eval(RELEASE_ENCODING, { keys: [faces, refs] }))) === 1;
+  async #release(entryId: string): Promise<boolean> {
+    const { sealed, refs } = this.#entryKeys(entryId);
+    return (await this.#guard(() => this.#redis.eval(RELEASE_ENTRY, { keys: [sealed, refs] }))) === 1;
   }
 
   #sessionKeys(keyHash: string) {
     const tag = `${this.#prefix}{s:${keyHash}}`;
-    return { live: `${tag}:live`, images: `${tag}:images` };
+    return { live: `${tag}:live`, links: `${tag}:links` };
   }
 
-  #encodingKeys(sha256: string) {
-    const tag = `${this.#prefix}{e:${sha256}}`;
-    return { faces: `${tag}:faces`, refs: `${tag}:refs` };
+  #entryKeys(entryId: string) {
+    const tag = `${this.#prefix}{e:${entryId}}`;
+    return { sealed: `${tag}:sealed`, refs: `${tag}:refs` };
   }
 
   #useIndexKey(): string {
@@ -199,4 +228,15 @@ export class RedisStore implements SessionStore, EncodingStore {
       });
     }
   }
+}
+
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+
+function formatLink(link: ImageLink): string {
+  return `${link.entryId} ${base64(link.sealedSecret)}`;
+}
+
+function parseLink(stored: string): ImageLink {
+  const space = stored.indexOf(' ');
+  return { entryId: stored.slice(0, space), sealedSecret: Buffer.from(stored.slice(space + 1), 'base64') };
 }

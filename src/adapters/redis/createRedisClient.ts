@@ -111,3 +111,9 @@ export async function pingRedis(client: RedisClient): Promise<void> {
   if (client.masters.length === 0) throw new Error('the cluster has not been discovered yet');
   await Promise.any(client.masters.map(async (master) => (await client.nodeClient(master)).ping()));
 }
+
+/** Every key matching `pattern`, in batches: on a cluster, each master's keys in turn (SCAN is per node). */
+export async function* scanKeys(redis: RedisClient, pattern: string): AsyncGenerator<string[]> {
+  const nodes = 'masters' in redis ? await Promise.all(redis.masters.map((master) => redis.nodeClient(master))) : [redis];
+  for (const node of nodes) yield* node.scanIterator({ MATCH: pattern, COUNT: 500 });
+}

@@ -1,17 +1,21 @@
 import { keyHashOf, unauthorized } from '../apiKey.ts';
 import type { EncodingCache } from '../../ports/EncodingCache.ts';
+import type { OpenedSessions } from '../../ports/OpenedSessions.ts';
 import type { SessionStore } from '../../ports/SessionStore.ts';
 
 export interface ClearSessionDeps {
   readonly sessions: SessionStore;
   readonly cache: EncodingCache;
+  readonly opened: OpenedSessions;
 }
 
 /**
- * Empties a session; its key stays valid. Encodings left unreferenced are deleted from
- * storage and cache. The session's images leave the cache first (evicting a shared one
- * only costs a miss): if that fails nothing is cleared yet, so a retry still finds
- * them. The second eviction catches an entry a concurrent summary put back.
+ * Empties a session; its key stays valid. Its links go, so what was sealed for it can no
+ * longer be opened from anything stored; entries no session links any more are deleted
+ * from storage and cache, and this process forgets what it had opened for the session.
+ * The session's entries leave the cache first (evicting a shared one only costs a miss):
+ * if that fails nothing is cleared yet, so a retry still finds them. The second round
+ * catches what a concurrent summary put back.
  */
 export class ClearSession {
   readonly #deps: ClearSessionDeps;
@@ -21,13 +25,15 @@ export class ClearSession {
   }
 
   async execute(input: { key: string | undefined }): Promise<void> {
-    const { sessions, cache } = this.#deps;
+    const { sessions, cache, opened } = this.#deps;
     const keyHash = keyHashOf(input.key);
     const held = await sessions.listImages(keyHash);
     if (held === null) throw unauthorized();
-    await cache.delete(held);
+    opened.delete(keyHash);
+    await cache.delete(held.map((link) => link.entryId));
     const deleted = await sessions.clearSession(keyHash);
     if (deleted === null) throw unauthorized();
+    opened.delete(keyHash);
     await cache.delete(deleted);
   }
 }

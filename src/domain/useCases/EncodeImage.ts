@@ -1,29 +1,43 @@
-import { keyHashOf, unauthorized } from '../apiKey.ts';
+import { unauthorized, wellFormedKey } from '../apiKey.ts';
 import { checkFaceCount } from '../faceRules.ts';
 import { Failure } from '../Failure.ts';
-import { sha256Hex } from '../hashing.ts';
+import { hashApiKey, sha256Hex } from '../hashing.ts';
 import type { ImageEncodings } from '../ImageEncodings.ts';
+import { type ImageEntry, imageEntryOf, openImage, sealImage, sealLink, sessionKeyOf } from '../sealing.ts';
+import type { Cipher } from '../../ports/Cipher.ts';
 import type { EncodingCache } from '../../ports/EncodingCache.ts';
 import type { EncodingStore } from '../../ports/EncodingStore.ts';
 import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
 import type { ImageInspector } from '../../ports/ImageInspector.ts';
+import type { OpenedSessions } from '../../ports/OpenedSessions.ts';
 import type { SessionStore } from '../../ports/SessionStore.ts';
 
 export interface EncodeImageDeps {
   readonly sessions: SessionStore;
   readonly encodings: EncodingStore;
   readonly cache: EncodingCache;
+  readonly cipher: Cipher;
+  readonly opened: OpenedSessions;
   readonly inspector: ImageInspector;
   readonly encoder: FaceEncoder;
   readonly sessionImageLimit: number;
   readonly maxFaces: number;
 }
 
+interface Encodings {
+  readonly image: ImageEncodings;
+  readonly sealed: Uint8Array;
+  /** Opened from what storage holds, rather than encoded by this request. */
+  readonly stored: boolean;
+}
+
 /**
  * Adds one image to a session and returns its faces. Bytes already encoded (in any
- * session) are answered from storage by SHA-256 without calling the encoder; bytes
- * already in this session return the same result without taking a second slot.
- * Nothing is stored unless the image has between one and `maxFaces` faces.
+ * session) are answered from their stored entry, found and opened by the bytes' SHA-256,
+ * without calling the encoder; bytes already in this session return the same result
+ * without taking a second slot (from what this process already opened for the session,
+ * when it has). Nothing is stored unless the image has between one and `maxFaces` faces,
+ * and nothing is stored unsealed.
  */
 export class EncodeImage {
   readonly #deps: EncodeImageDeps;
@@ -33,27 +47,34 @@ export class EncodeImage {
   }
 
   async execute(input: { key: string | undefined; image: Uint8Array }): Promise<ImageEncodings> {
-    const { sessions, sessionImageLimit } = this.#deps;
-    const keyHash = keyHashOf(input.key);
+    const { sessions, cipher, sessionImageLimit } = this.#deps;
+    const key = wellFormedKey(input.key);
+    const keyHash = hashApiKey(key);
     if (input.image.byteLength === 0) throw new Failure('missing_file', 'The "file" part is empty.');
-    const sha256 = sha256Hex(input.image);
+    const entry = imageEntryOf(cipher, sha256Hex(input.image));
 
     const held = await sessions.listImages(keyHash);
     if (held === null) throw unauthorized();
+    const heldIds = held.map((link) => link.entryId);
+    const holds = heldIds.includes(entry.id);
     // A retry of an image this session already holds: its answer is stored, nothing to add.
-    if (held.includes(sha256)) {
-      const stored = await this.#stored(sha256);
-      if (stored) return stored;
+    if (holds) {
+      const opened = this.#deps.opened.get(keyHash)?.images.get(entry.id);
+      if (opened) return opened;
+      const stored = await this.#stored(entry);
+      if (stored) return this.#remember(keyHash, heldIds, entry, stored.image);
     }
     // Cheap early refusal so a full session never costs an encoder call; the atomic
     // addImage below is what actually enforces the limit under concurrency.
-    if (held.length >= sessionImageLimit && !held.includes(sha256)) throw sessionFull(sessionImageLimit);
+    if (held.length >= sessionImageLimit && !holds) throw sessionFull(sessionImageLimit);
 
-    const image = await this.#encodingsOf(sha256, input.image);
-    switch (await sessions.addImage(keyHash, image, sessionImageLimit)) {
+    const { image, sealed, stored } = await this.#encodingsOf(entry, input.image);
+    const link = sealLink(cipher, sessionKeyOf(cipher, key), keyHash, entry);
+    switch (await sessions.addImage(keyHash, link, sealed, sessionImageLimit)) {
       case 'added':
       case 'duplicate':
-        return image;
+        // Only what storage holds is remembered: a concurrent upload of the same bytes may have stored its own encoding first.
+        return stored ? this.#remember(keyHash, heldIds, entry, image) : image;
       case 'full':
         throw sessionFull(sessionImageLimit);
       case 'no_session':
@@ -61,22 +82,35 @@ export class EncodeImage {
     }
   }
 
-  async #encodingsOf(sha256: string, bytes: Uint8Array): Promise<ImageEncodings> {
-    const stored = await this.#stored(sha256);
+  async #encodingsOf(entry: ImageEntry, bytes: Uint8Array): Promise<Encodings> {
+    const stored = await this.#stored(entry);
     if (stored) return stored;
     await this.#deps.inspector.inspect(bytes);
     const faces = await this.#deps.encoder.encode(bytes);
     checkFaceCount(faces, this.#deps.maxFaces);
-    return { sha256, faces };
+    const image = { sha256: entry.sha256, faces };
+    return { image, sealed: sealImage(this.#deps.cipher, entry, image), stored: false };
   }
 
-  /** Encodings already known for these bytes: from the cache, else storage (then cached). */
-  async #stored(sha256: string): Promise<ImageEncodings | null> {
-    const [cached] = await this.#deps.cache.getMany([sha256]);
-    if (cached) return cached;
-    const [stored] = await this.#deps.encodings.findEncodings([sha256]);
-    if (stored) await this.#deps.cache.set(stored);
-    return stored ?? null;
+  /** Adds `image` to what this process opened for the session, keeping only images it still holds. */
+  #remember(keyHash: string, heldIds: readonly string[], entry: ImageEntry, image: ImageEncodings): ImageEncodings {
+    const { opened } = this.#deps;
+    const known = opened.get(keyHash);
+    const images = new Map([...(known?.images ?? [])].filter(([id]) => heldIds.includes(id)));
+    opened.set(keyHash, { images: images.set(entry.id, image), ...(known?.summary && { summary: known.summary }) });
+    return image;
+  }
+
+  /** The entry already stored for these bytes, opened: from the cache, else storage (then cached). */
+  async #stored(entry: ImageEntry): Promise<Encodings | null> {
+    const { cache, encodings, cipher } = this.#deps;
+    const [cached] = await cache.getMany([entry.id]);
+    const sealed = cached ?? (await encodings.findEntries([entry.id]))[0] ?? null;
+    if (sealed === null) return null;
+    const image = openImage(cipher, entry, sealed);
+    if (image === null) return null;
+    if (!cached) await cache.set(entry.id, sealed);
+    return { image, sealed, stored: true };
   }
 }
 

@@ -6,7 +6,11 @@ export interface ExpireIdleSessionsDeps {
   readonly cache: EncodingCache;
 }
 
-/** Deletes sessions idle past the TTL, with the encodings only they used, from storage and cache. */
+/**
+ * Deletes sessions idle past the TTL, with the entries only they used, from storage and
+ * cache. What this process opened for them is already gone: OpenedSessions forgets
+ * within the TTL.
+ */
 export class ExpireIdleSessions {
   readonly #deps: ExpireIdleSessionsDeps;
 
@@ -14,7 +18,7 @@ export class ExpireIdleSessions {
     this.#deps = deps;
   }
 
-  /** Returns how many encodings were deleted. */
+  /** Returns how many entries were deleted. */
   async execute(): Promise<number> {
     const deleted = await this.#deps.sessions.deleteExpired();
     await this.#deps.cache.delete(deleted);

@@ -1,19 +1,28 @@
-import { keyHashOf, unauthorized } from '../apiKey.ts';
+import { unauthorized, wellFormedKey } from '../apiKey.ts';
+import { hashApiKey } from '../hashing.ts';
 import type { ImageEncodings } from '../ImageEncodings.ts';
+import { openImage, openLink, sessionKeyOf } from '../sealing.ts';
+import type { Cipher } from '../../ports/Cipher.ts';
 import type { EncodingCache } from '../../ports/EncodingCache.ts';
 import type { EncodingStore } from '../../ports/EncodingStore.ts';
-import type { SessionStore } from '../../ports/SessionStore.ts';
+import type { OpenedSessions } from '../../ports/OpenedSessions.ts';
+import type { ImageLink, SessionStore } from '../../ports/SessionStore.ts';
 
 export interface GetSummaryDeps {
   readonly sessions: SessionStore;
   readonly encodings: EncodingStore;
   readonly cache: EncodingCache;
+  readonly cipher: Cipher;
+  readonly opened: OpenedSessions;
 }
 
 /**
  * Every image of a session with its faces, in upload order. The list of images always
- * comes from storage, so a write shows at once; only the encodings behind each hash,
- * which never change, come from the cache.
+ * comes from storage, so a write shows at once. Each link is opened with the session's
+ * key, derived from the API key this request carries; a link that key cannot open
+ * (another session's) gives nothing. What was opened is remembered in this process for
+ * the same session, so reading an unchanged list again costs no decryption and returns
+ * the very same frozen array.
  */
 export class GetSummary {
   readonly #deps: GetSummaryDeps;
@@ -22,22 +31,62 @@ export class GetSummary {
     this.#deps = deps;
   }
 
-  async execute(input: { key: string | undefined }): Promise<ImageEncodings[]> {
-    const { sessions, encodings, cache } = this.#deps;
-    const hashes = await sessions.listImages(keyHashOf(input.key));
-    if (hashes === null) throw unauthorized();
-    if (hashes.length === 0) return [];
-
-    const cached = await cache.getMany(hashes);
-    const missing = hashes.filter((_, i) => cached[i] === null);
-    const loaded = missing.length > 0 ? await encodings.findEncodings(missing) : [];
-    const bySha = new Map<string, ImageEncodings>();
-    for (const image of loaded) {
-      if (image === null) continue;
-      bySha.set(image.sha256, image);
-      await cache.set(image);
-    }
-    // A hash with no encoding can only be one a concurrent clear just deleted: skip it.
-    return hashes.flatMap((sha, i) => cached[i] ?? bySha.get(sha) ?? []);
+  async execute(input: { key: string | undefined }): Promise<readonly ImageEncodings[]> {
+    const key = wellFormedKey(input.key);
+    const keyHash = hashApiKey(key);
+    const links = await this.#deps.sessions.listImages(keyHash);
+    if (links === null) throw unauthorized();
+    const known = this.#deps.opened.get(keyHash);
+    if (known?.summary && sameEntries(known.summary.entryIds, links)) return known.summary.images;
+    return this.#open(key, keyHash, links, known?.images ?? new Map());
   }
+
+  /** Opens the links this session has not opened yet, and remembers the result. */
+  async #open(
+    key: string,
+    keyHash: string,
+    links: readonly ImageLink[],
+    known: ReadonlyMap<string, ImageEncodings>,
+  ): Promise<readonly ImageEncodings[]> {
+    const { cipher, opened } = this.#deps;
+    const newLinks = links.filter((link) => !known.has(link.entryId));
+    const sessionKey = newLinks.length > 0 ? sessionKeyOf(cipher, key) : undefined;
+    const entries = newLinks.map((link) => (sessionKey ? openLink(cipher, sessionKey, keyHash, link) : null));
+    const sealed = await this.#sealedEntries(entries.flatMap((entry) => (entry ? [entry.id] : [])));
+    const images = new Map<string, ImageEncodings>();
+    for (const link of links) {
+      const entry = entries[newLinks.indexOf(link)];
+      const bytes = entry && sealed.get(entry.id);
+      const image = known.get(link.entryId) ?? (entry && bytes ? openImage(cipher, entry, bytes) : null);
+      if (image) images.set(link.entryId, image);
+    }
+    const listed = Object.freeze([...images.values()]);
+    // The summary is remembered only when every link opened: a missing entry (a
+    // concurrent clear just deleted it) or a link this key cannot open is looked at again.
+    const complete = listed.length === links.length;
+    opened.set(keyHash, { images, ...(complete && { summary: { entryIds: links.map((link) => link.entryId), images: listed } }) });
+    return listed;
+  }
+
+  /** Sealed entries by id: from the cache, the rest from storage (then cached). */
+  async #sealedEntries(ids: readonly string[]): Promise<Map<string, Uint8Array>> {
+    const { cache, encodings } = this.#deps;
+    if (ids.length === 0) return new Map();
+    const cached = await cache.getMany(ids);
+    const missing = ids.filter((_, i) => cached[i] === null);
+    const loaded = missing.length > 0 ? await encodings.findEntries(missing) : [];
+    const found = new Map<string, Uint8Array>();
+    ids.forEach((id, i) => cached[i] && found.set(id, cached[i]));
+    for (const [i, id] of missing.entries()) {
+      const bytes = loaded[i];
+      if (!bytes) continue;
+      found.set(id, bytes);
+      await cache.set(id, bytes);
+    }
+    return found;
+  }
+}
+
+function sameEntries(ids: readonly string[], links: readonly ImageLink[]): boolean {
+  return ids.length === links.length && links.every((link, i) => link.entryId === ids[i]);
 }

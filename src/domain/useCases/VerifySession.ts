@@ -14,7 +14,7 @@ export interface Verification {
 
 export interface VerifySessionDeps {
   /** The session's images, in upload order (GetSummary: storage through the cache, no re-encoding). */
-  readonly summary: { execute(input: { key: string | undefined }): Promise<ImageEncodings[]> };
+  readonly summary: { execute(input: { key: string | undefined }): Promise<readonly ImageEncodings[]> };
   /** Faces nearer than this are the same person. */
   readonly threshold: number;
 }

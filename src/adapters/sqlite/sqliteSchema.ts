@@ -1,0 +1,78 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * The schema's history. `PRAGMA user_version` says how far a file has come; opening a
+ * file runs the steps it has not had yet, in one transaction. Files made before the
+ * schema had a version read 0 but already hold version 1 (its CREATEs are IF NOT
+ * EXISTS, so step 1 is a no-op for them and creates an empty file's tables).
+ */
+const steps: readonly { readonly sql: string; readonly rewritesFile?: boolean }[] = [
+  // 1: encodings in plain JSON, keyed by the image's SHA-256.
+  {
+    sql: `
+CREATE TABLE IF NOT EXISTS sessions (
+  key_hash     TEXT PRIMARY KEY,
+  created_at   INTEGER NOT NULL,
+  last_used_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sessions_by_last_use ON sessions(last_used_at);
+CREATE TABLE IF NOT EXISTS encodings (
+  sha256 TEXT PRIMARY KEY,
+  faces  TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS session_images (
+  key_hash TEXT NOT NULL REFERENCES sessions(key_hash) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  sha256   TEXT NOT NULL REFERENCES encodings(sha256),
+  PRIMARY KEY (key_hash, sha256)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS session_images_by_sha256 ON session_images(sha256);`,
+  },
+  // 2: sealed entries. Version 1's plaintext encodings cannot be sealed for their
+  // sessions (that needs each session's API key, which the server never had at rest),
+  // so they are deleted: every session stays, with its key valid and no images, as if
+  // cleared. The file is then rewritten, so no page, free or not, keeps the old JSON.
+  {
+    sql: `
+DROP TABLE session_images;
+DROP TABLE encodings;
+CREATE TABLE entries (
+  id     TEXT PRIMARY KEY,  -- derived from the image's SHA-256; tells nothing about it
+  sealed BLOB NOT NULL      -- the whole entry, AES-256-GCM under a key derived from the image
+);
+CREATE TABLE session_images (
+  key_hash      TEXT NOT NULL REFERENCES sessions(key_hash) ON DELETE CASCADE,
+  position      INTEGER NOT NULL,
+  entry_id      TEXT NOT NULL REFERENCES entries(id),
+  sealed_secret BLOB NOT NULL,  -- what opens the entry, sealed under the session's key
+  PRIMARY KEY (key_hash, position),
+  UNIQUE (key_hash, entry_id)
+) WITHOUT ROWID;
+CREATE INDEX session_images_by_entry ON session_images(entry_id);`,
+    rewritesFile: true,
+  },
+];
+
+export const SCHEMA_VERSION = steps.length;
+
+/**
+ * Brings the file to SCHEMA_VERSION. Safe when several processes open one file at once:
+ * the version is read and raised inside one BEGIN IMMEDIATE transaction. A file from a
+ * newer version is refused rather than misread.
+ */
+export function migrate(db: Database.Database): void {
+  const rewrite = db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`${db.name} has schema version ${version}; this build reads up to ${SCHEMA_VERSION}. Run a newer build.`);
+    }
+    const pending = steps.slice(version);
+    for (const step of pending) db.exec(step.sql);
+    if (pending.length > 0) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    return pending.some((step) => step.rewritesFile);
+  }).immediate();
+  if (rewrite) {
+    db.exec('VACUUM');
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+}
