@@ -1,17 +1,16 @@
 // npm run bench [-- --storage sqlite|redis] [--seconds 8]
 // Starts the service, loads it with autocannon, prints a markdown table, writes it to bench/results/.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pino from 'pino';
 import { createRedisClient } from '../src/adapters/redis/createRedisClient.ts';
 import { loadConfig } from '../src/app/config.ts';
-import { mallocSettings } from '../src/app/mallocSettings.ts';
 import { compareEngines, engineTable } from './engines.ts';
+import { compareProcessCounts, hasWrk } from './processes.ts';
+import { startService, treeRssMiB } from './service.ts';
 import { largePhoto, oneFaceJpegs, threeFaces } from './images.ts';
 
 const { values: args } = parseArgs({
@@ -24,44 +23,28 @@ const workers = encoderConfig.ENCODER_THREADS;
 const dataDir = mkdtempSync(join(tmpdir(), 'faces-bench-'));
 
 // ---- the service under test, with its RSS sampled every 100 ms -------------------------
-const port = await freePort();
-const url = `http://127.0.0.1:${port}`;
-const service = spawn(process.execPath, ['src/app/main.ts'], {
-  env: {
-    ...process.env,
-    ...mallocSettings,
-    PORT: String(port),
-    HOST: '127.0.0.1',
+console.error(`bench: waiting for the service (${args.storage}) to be ready`);
+const service = await startService(
+  {
     LOG_LEVEL: 'info', // request logs on, as in production; they go to /dev/null
     STORAGE: args.storage,
     CACHE: args.storage === 'redis' ? 'redis' : 'memory',
     SQLITE_PATH: join(dataDir, 'bench.db'),
     REDIS_KEY_PREFIX: `bench:${process.pid}:`,
-    RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
-    RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
   },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
-service.once('exit', (code) => {
+  ['ignore', 'ignore', 'inherit'],
+);
+const { url } = service;
+service.process.once('exit', (code) => {
   if (code !== 0) throw new Error(`the service exited with ${code}`);
 });
 // Whatever ends the bench, the service goes with it.
-process.once('exit', () => service.kill('SIGKILL'));
-const rssMiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${service.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+process.once('exit', () => service.process.kill('SIGKILL'));
+const rssMiB = () => treeRssMiB(service.process.pid!);
 let peakRss = 0;
 const rssSampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB())), 100);
-console.error(`bench: waiting for the service (${args.storage}) to be ready`);
-while ((await fetch(`${url}/ready`).catch(() => undefined))?.status !== 200) await new Promise((r) => setTimeout(r, 200));
 
 // ---- helpers ------------------------------------------------------------------------------
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => probe.once('listening', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 const newKey = async () => ((await (await fetch(`${url}/session`, { method: 'POST' })).json()) as { key: string }).key;
 function multipart(bytes: Buffer): { body: Buffer; contentType: string } {
   const boundary = 'benchboundary7MA4YWxkTrZu0gW';
@@ -190,13 +173,21 @@ for (let round = 0; round < 4; round++) {
 }
 
 clearInterval(rssSampler);
-service.kill('SIGTERM');
-await new Promise((resolve) => service.once('exit', resolve));
+await service.stop();
 rmSync(dataDir, { recursive: true, force: true });
 if (args.storage === 'redis') await deleteRedisKeys(`bench:${process.pid}:`);
 
 progress('the engine before and after onnxruntime, each in a process of its own');
 const engines = engineTable(await compareEngines());
+
+progress(hasWrk ? 'one HTTP process against one per core, under wrk' : 'no wrk installed (apt-get install wrk): the process comparison is skipped');
+const processRows = hasWrk ? await compareProcessCounts(seconds) : [];
+const [single] = processRows;
+const processes = hasWrk
+  ? `| HTTP processes | GET /ping | GET /summary (5 images, 7 faces) | RSS, all processes |
+|---|---|---|---|
+${processRows.map((row) => `| ${row.processes} | ${Math.round(row.pingPerSecond)} req/s | ${Math.round(row.summaryPerSecond)} req/s (${(row.summaryPerSecond / single!.summaryPerSecond).toFixed(2)}x) | ${Math.round(row.rssMiB)} MiB |`).join('\n')}`
+  : '(skipped: wrk is not installed)';
 
 // ---- the report ---------------------------------------------------------------------------
 const ratio = summary.requests.average / ping.requests.average;
@@ -219,6 +210,11 @@ The built-in engine alone (no HTTP), before and after the move to onnxruntime, s
 60 distinct photos a round with 8 in flight:
 
 ${engines}
+
+HTTP on one process and on one per core (WEB_CONCURRENCY; the engine runs once either way); wrk, 2 threads,
+32 connections, ${seconds} s a run, rate limits off, request logs on:
+
+${processes}
 `;
 console.log(report);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });

@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
 import { NodeCipher } from '../adapters/crypto/NodeCipher.ts';
+import { ClusterFaceEncoder } from '../adapters/cluster/ClusterFaceEncoder.ts';
+import type { IpcPeer } from '../adapters/cluster/IpcPeer.ts';
+import { SharedEncodingCache, SharedOpenedSessions } from '../adapters/cluster/sharedMemory.ts';
 import { CircuitBreakingFaceEncoder } from '../adapters/encoder/CircuitBreakingFaceEncoder.ts';
 import { HttpFaceEncoder } from '../adapters/encoder/HttpFaceEncoder.ts';
 import { ObservedFaceEncoder } from '../adapters/encoder/ObservedFaceEncoder.ts';
 import { createApp } from '../adapters/http/createApp.ts';
-import { createMetricsApp } from '../adapters/http/requestMetrics.ts';
+import { createMetricsApp, type MetricsText } from '../adapters/http/requestMetrics.ts';
 import { KeyvEncodingCache } from '../adapters/keyv/KeyvEncodingCache.ts';
 import { memoryKeyv } from '../adapters/keyv/memoryKeyv.ts';
 import { ObservedEncodingCache } from '../adapters/keyv/ObservedEncodingCache.ts';
@@ -34,6 +37,14 @@ import { queuedBuiltInEncoder } from './builtInEncoder.ts';
 import type { Config } from './config.ts';
 import { makeRateLimiters } from './rateLimiters.ts';
 
+/** This process is one of an instance's HTTP workers (WEB_CONCURRENCY > 1). */
+export interface ClusterRole {
+  /** The primary process: it runs the face engine, the shared rate limits and /metrics' sums. */
+  readonly primary: IpcPeer;
+  /** The one worker that sweeps idle sessions. */
+  readonly sweeps: boolean;
+}
+
 export interface Composed {
   readonly app: Koa;
   /** With METRICS_PORT: the app that serves /metrics there (the main app then does not). */
@@ -47,26 +58,30 @@ export interface Composed {
 const READY_PROBE_REUSE_MS = 2000;
 
 /** The composition root: the only place that knows which adapter fills which port. */
-export function compose(config: Config, logger: Logger): Composed {
+export function compose(config: Config, logger: Logger, cluster?: ClusterRole): Composed {
   const metrics = new PrometheusMetrics();
   const redisTarget: RedisTarget = config.REDIS_CLUSTER_NODES ? { clusterNodes: config.REDIS_CLUSTER_NODES } : { url: config.REDIS_URL };
   const redis = config.STORAGE === 'redis' ? createRedisClient({ ...redisTarget, logger }) : undefined;
   const idleTtlMs = config.SESSION_TTL_SECONDS === undefined ? undefined : config.SESSION_TTL_SECONDS * 1000;
   const expiry: SessionExpiry = { clock: Date.now, ...(idleTtlMs !== undefined && { idleTtlMs }) };
   const store = observeFailures(makeStore(config, redis, expiry, logger), (code) => metrics.dependencyFailed('storage', code));
+  const ownCache = makeCache(config, redisTarget, logger, metrics, idleTtlMs);
   const cache = observeFailures(
-    new ObservedEncodingCache(makeCache(config, redisTarget, logger, metrics, idleTtlMs), (hits, misses) => metrics.cacheLookedUp(hits, misses)),
+    new ObservedEncodingCache(cluster && config.CACHE === 'memory' ? new SharedEncodingCache(ownCache, cluster.primary) : ownCache, (hits, misses) =>
+      metrics.cacheLookedUp(hits, misses),
+    ),
     (code) => metrics.dependencyFailed('cache', code),
   );
-  const encoder = makeEncoder(config, logger, metrics);
+  const encoder = cluster && config.ENCODER_URL === undefined ? new ClusterFaceEncoder(cluster.primary) : makeEncoder(config, logger, metrics);
   const inspector = new SharpImageInspector({
     maxInputPixels: config.MAX_INPUT_PIXELS,
     verifyDecode: config.ENCODER_URL !== undefined,
   });
-  const opened = new LruOpenedSessions({
+  const ownOpened = new LruOpenedSessions({
     maxSessions: Math.ceil(config.CACHE_MAX_ENTRIES / config.SESSION_IMAGE_LIMIT),
     maxAgeMs: Math.min(OPENED_MAX_AGE_MS, (idleTtlMs ?? Infinity) / 2),
   });
+  const opened = cluster ? new SharedOpenedSessions(ownOpened, cluster.primary) : ownOpened;
   const deps = { sessions: store, encodings: store, cache, cipher: new NodeCipher(), opened, encoder, inspector };
 
   const getSummary = new GetSummary(deps);
@@ -86,12 +101,13 @@ export function compose(config: Config, logger: Logger): Composed {
     },
     rateLimiters: makeRateLimiters(
       { sessionsPerMinute: config.RATE_LIMIT_SESSIONS_PER_MINUTE, requestsPerMinute: config.RATE_LIMIT_REQUESTS_PER_MINUTE },
-      redis && { client: redis, keyPrefix: config.REDIS_KEY_PREFIX },
+      redis ? { redis, keyPrefix: config.REDIS_KEY_PREFIX } : cluster ? 'primary process' : 'this process',
     ),
     trustedProxies: config.TRUST_PROXY,
     logger,
     observer: metrics,
-    ...(config.METRICS_PORT === undefined && { metrics }),
+    // With several processes, one scrape adds up all of them (the primary does the sum).
+    ...(config.METRICS_PORT === undefined && { metrics: cluster ? instanceMetrics(cluster.primary, metrics) : metrics }),
     limits: {
       sessionImageLimit: config.SESSION_IMAGE_LIMIT,
       maxFaces: config.MAX_FACES,
@@ -99,11 +115,14 @@ export function compose(config: Config, logger: Logger): Composed {
     },
   });
 
-  const stopSweeping = idleTtlMs === undefined ? () => undefined : sweepIdleSessions(new ExpireIdleSessions(deps), idleTtlMs, logger);
+  const sweeps = idleTtlMs !== undefined && (!cluster || cluster.sweeps);
+  const stopSweeping = sweeps ? sweepIdleSessions(new ExpireIdleSessions(deps), idleTtlMs, logger) : () => undefined;
+  cluster?.primary.handle('metricsJson', async () => ({ metrics: await metrics.json() }));
 
   return {
     app,
-    metricsApp: config.METRICS_PORT === undefined ? undefined : createMetricsApp(metrics),
+    // With several processes the primary serves METRICS_PORT.
+    metricsApp: config.METRICS_PORT === undefined || cluster ? undefined : createMetricsApp(metrics),
     drain() {
       draining = true;
     },
@@ -171,6 +190,14 @@ function makeEncoder(config: Config, logger: Logger, metrics: PrometheusMetrics)
   // A remote encoder queues on its own side; this instance only knows what it has sent.
   metrics.watchEncoder({ queueDepth: () => 0, inFlight: () => observed.inFlight, expectedWaitMs: () => 0 });
   return observed;
+}
+
+/** /metrics from an HTTP worker: the primary adds up every process of the instance. */
+function instanceMetrics(primary: IpcPeer, own: PrometheusMetrics): MetricsText {
+  return {
+    contentType: own.contentType,
+    text: async () => (await primary.ask('metrics', {})).text,
+  };
 }
 
 /** Runs `check` at most once per `ms`; callers in between share its outcome. */

@@ -91,12 +91,24 @@ const schema = z.object({
    * front (1 behind one nginx), or their addresses and CIDR ranges, comma-separated.
    */
   TRUST_PROXY: trustedProxies,
+  /** Processes serving HTTP; unset: one per core (one with STORAGE=memory, which a process cannot share). */
+  WEB_CONCURRENCY: z.coerce.number().int().min(1).optional(),
+  /** Set by the primary process for the one HTTP worker that sweeps idle sessions; not for operators. */
+  FACE_SESSIONS_SWEEPER: z.stringbool().default(false),
 })
   .refine((config) => config.METRICS_PORT === undefined || config.METRICS_PORT !== config.PORT, {
     path: ['METRICS_PORT'],
     message: 'must differ from PORT (unset it to serve /metrics on PORT)',
   })
-  .transform((config) => ({ ...config, ENCODER_WAIT_BUDGET_MS: config.ENCODER_WAIT_BUDGET_MS ?? config.ENCODER_TIMEOUT_MS }));
+  .refine((config) => config.STORAGE !== 'memory' || (config.WEB_CONCURRENCY ?? 1) === 1, {
+    path: ['WEB_CONCURRENCY'],
+    message: 'must be 1 with STORAGE=memory: each process would hold sessions of its own',
+  })
+  .transform((config) => ({
+    ...config,
+    ENCODER_WAIT_BUDGET_MS: config.ENCODER_WAIT_BUDGET_MS ?? config.ENCODER_TIMEOUT_MS,
+    WEB_CONCURRENCY: config.WEB_CONCURRENCY ?? (config.STORAGE === 'memory' ? 1 : availableParallelism()),
+  }));
 
 /**
  * `npm run encoder`: the built-in model behind the original encoder's HTTP contract. Its

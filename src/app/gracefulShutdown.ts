@@ -13,7 +13,14 @@ export interface Drainable {
  * requests (an encode included) up to `graceMs` to finish, close every adapter, exit 0.
  * A second signal exits at once.
  */
-export function exitGracefullyOnSignals(server: Server, service: Drainable, logger: Logger, graceMs: number, metricsServer?: Server): void {
+export function exitGracefullyOnSignals(
+  server: Server,
+  service: Drainable,
+  logger: Logger,
+  graceMs: number,
+  metricsServer?: Server,
+  signals: readonly ('SIGTERM' | 'SIGINT')[] = ['SIGTERM', 'SIGINT'],
+): void {
   const shutdown = async (signal: string) => {
     process.once(signal, () => process.exit(1));
     logger.info({ signal, graceMs }, 'shutting down: draining in-flight requests');
@@ -35,6 +42,5 @@ export function exitGracefullyOnSignals(server: Server, service: Drainable, logg
     logger.info('stopped');
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  for (const signal of signals) process.once(signal, () => void shutdown(signal));
 }

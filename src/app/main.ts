@@ -1,25 +1,39 @@
+import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
+import { IpcPeer } from '../adapters/cluster/IpcPeer.ts';
 import { createHttpServer } from '../adapters/http/httpServer.ts';
+import { runPrimary } from './clusterPrimary.ts';
 import { compose } from './compose.ts';
 import { loadConfig, orExit, startupWarnings } from './config.ts';
 import { exitGracefullyOnSignals } from './gracefulShutdown.ts';
 import { createLogger } from './logger.ts';
 
 const config = orExit(loadConfig);
+// Several processes write one log: each HTTP worker's lines say which it is.
+const logger = cluster.isWorker ? createLogger(config.LOG_LEVEL).child({ worker: cluster.worker!.id }) : createLogger(config.LOG_LEVEL);
 
-const logger = createLogger(config.LOG_LEVEL);
-for (const warning of startupWarnings()) logger.warn(warning);
-const service = compose(config, logger);
-const server = createHttpServer(service.app).listen(config.PORT, config.HOST, () => {
-  const { port } = server.address() as AddressInfo;
-  logger.info(
-    { port, host: config.HOST, storage: config.STORAGE, cache: config.CACHE, encoder: config.ENCODER_URL === undefined ? 'built-in' : 'http' },
-    'face-sessions listening',
-  );
-});
+if (config.WEB_CONCURRENCY > 1 && cluster.isPrimary) {
+  for (const warning of startupWarnings()) logger.warn(warning);
+  runPrimary(config, logger);
+} else {
+  // One process alone, or one of the primary's HTTP workers (they share the port).
+  const role = cluster.isWorker ? { primary: IpcPeer.toPrimary(), sweeps: config.FACE_SESSIONS_SWEEPER } : undefined;
+  if (!role) for (const warning of startupWarnings()) logger.warn(warning);
+  const service = compose(config, logger, role);
+  const server = createHttpServer(service.app).listen(config.PORT, config.HOST, () => {
+    const { port } = server.address() as AddressInfo;
+    logger.info(
+      { port, host: config.HOST, storage: config.STORAGE, cache: config.CACHE, encoder: config.ENCODER_URL === undefined ? 'built-in' : 'http' },
+      'face-sessions listening',
+    );
+  });
 
-const metricsServer = service.metricsApp && createHttpServer(service.metricsApp).listen(config.METRICS_PORT, config.HOST, () => {
-  logger.info({ port: config.METRICS_PORT, host: config.HOST }, 'metrics listening');
-});
+  const metricsServer = service.metricsApp && createHttpServer(service.metricsApp).listen(config.METRICS_PORT, config.HOST, () => {
+    logger.info({ port: config.METRICS_PORT, host: config.HOST }, 'metrics listening');
+  });
 
-exitGracefullyOnSignals(server, service, logger, config.SHUTDOWN_GRACE_MS, metricsServer);
+  // A worker stops when its primary says so (SIGTERM). Ctrl-C in a terminal reaches the
+  // whole process group: the primary turns it into that SIGTERM, the worker ignores it.
+  if (role) process.on('SIGINT', () => undefined);
+  exitGracefullyOnSignals(server, service, logger, config.SHUTDOWN_GRACE_MS, metricsServer, role ? ['SIGTERM'] : undefined);
+}

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, loadEncoderServiceConfig } from '../../src/app/config.ts';
 
@@ -69,6 +70,13 @@ describe('loadConfig', () => {
   it('refuses a METRICS_PORT that is the API port', () => {
     expect(loadConfig({ METRICS_PORT: '9464' }).METRICS_PORT).toBe(9464);
     expect(captureError(() => loadConfig({ PORT: '9000', METRICS_PORT: '9000' }))).toContain('METRICS_PORT');
+  });
+
+  it('serves HTTP from one process per core, but from one alone on memory storage', () => {
+    expect(loadConfig({ STORAGE: 'sqlite' }).WEB_CONCURRENCY).toBe(availableParallelism());
+    expect(loadConfig({ STORAGE: 'sqlite', WEB_CONCURRENCY: '3' }).WEB_CONCURRENCY).toBe(3);
+    expect(loadConfig({ STORAGE: 'memory' }).WEB_CONCURRENCY).toBe(1);
+    expect(captureError(() => loadConfig({ STORAGE: 'memory', WEB_CONCURRENCY: '2' }))).toContain('WEB_CONCURRENCY');
   });
 
   it('gives the encoder service its own port default, 8000', () => {

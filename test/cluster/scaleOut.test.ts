@@ -1,7 +1,9 @@
 import sharp from 'sharp';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodeCipher } from '../../src/adapters/crypto/NodeCipher.ts';
 import { hashApiKey } from '../../src/domain/hashing.ts';
+import { imageEntryOf } from '../../src/domain/sealing.ts';
 import { makeRateLimiters } from '../../src/app/rateLimiters.ts';
 import { fixture } from '../support/fixtures.ts';
 import { freshPrefix, hasRedisServer } from '../support/redis.ts';
@@ -34,9 +36,10 @@ describe.skipIf(!hasRedisServer)('two instances on a real 3-master Redis Cluster
     await cluster?.close();
   });
 
-  /** Master URL of each key of this session: its own keys, its encodings' and their cache entries. */
+  /** Master URL of each key of this session: its own keys, its sealed entries' and their cache entries. */
   async function mastersOf(key: string, hashes: readonly string[]) {
-    const names = [hashApiKey(key), ...hashes];
+    const cipher = new NodeCipher();
+    const names = [hashApiKey(key), ...hashes.map((sha256) => imageEntryOf(cipher, sha256).id)];
     const found: { url: string; name: string }[] = [];
     for (const [url, keys] of await keysByMaster(cluster, prefix)) {
       for (const name of keys) if (names.some((part) => name.includes(part))) found.push({ url, name });
@@ -65,7 +68,7 @@ describe.skipIf(!hasRedisServer)('two instances on a real 3-master Redis Cluster
     try {
       // Two instances' limiters on one prefix: 3 a minute in all, not 3 each.
       const shared = freshPrefix();
-      const [x, y] = clients.map((client) => makeRateLimiters({ sessionsPerMinute: 3, requestsPerMinute: 0 }, { client, keyPrefix: shared }).sessionsPerAddress!);
+      const [x, y] = clients.map((client) => makeRateLimiters({ sessionsPerMinute: 3, requestsPerMinute: 0 }, { redis: client, keyPrefix: shared }).sessionsPerAddress!);
       await x!.consume('10.0.0.1');
       await y!.consume('10.0.0.1');
       await x!.consume('10.0.0.1');

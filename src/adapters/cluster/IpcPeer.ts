@@ -12,11 +12,10 @@ export interface Requests {
   metricsJson: { ask: Record<string, never>; answer: { metrics: object[] } };
 }
 
-/** Told, not asked: cached biometric data to drop everywhere. */
-export interface Notice {
-  readonly kind: 'evict';
-  readonly keys: readonly string[];
-}
+/** Told, not asked: what one process dropped from memory, for the others to drop too. */
+export type Notice =
+  | { readonly kind: 'forget-session'; readonly keyHash: string }
+  | { readonly kind: 'evict-entries'; readonly entryIds: readonly string[] };
 
 type Kind = keyof Requests;
 type Handlers = { [K in Kind]?: (ask: Requests[K]['ask']) => Promise<Requests[K]['answer']> };
@@ -48,16 +47,29 @@ export class IpcPeer {
   readonly #endpoint: Endpoint;
   readonly #pending = new Map<number, { resolve: (answer: unknown) => void; reject: (error: Error) => void }>();
   readonly #noticeListeners = new Set<(notice: Notice) => void>();
+  readonly #handlers: Handlers = {};
   #nextId = 1;
 
-  constructor(endpoint: Endpoint, handlers: Handlers = {}) {
+  constructor(endpoint: Endpoint) {
     this.#endpoint = endpoint;
     endpoint.on('message', (message: unknown) => {
       if (!isMessage(message)) return;
       if (message.faceSessions === 'notice') for (const listener of this.#noticeListeners) listener(message.notice);
       else if (message.faceSessions === 'answer') this.#settle(message);
-      else void this.#answer(message, handlers);
+      else void this.#answer(message);
     });
+  }
+
+  /** In an HTTP worker: the channel to the primary process that forked it. */
+  static toPrimary(): IpcPeer {
+    if (!process.send) throw new Error('not a worker process: there is no primary to talk to');
+    return new IpcPeer(process as Endpoint);
+  }
+
+  /** Answers the other side's requests of this kind. */
+  handle<K extends Kind>(kind: K, handler: (ask: Requests[K]['ask']) => Promise<Requests[K]['answer']>): this {
+    (this.#handlers as Record<Kind, unknown>)[kind] = handler;
+    return this;
   }
 
   ask<K extends Kind>(kind: K, ask: Requests[K]['ask']): Promise<Requests[K]['answer']> {
@@ -94,8 +106,8 @@ export class IpcPeer {
     else pending.resolve(message.answer);
   }
 
-  async #answer(message: Extract<Message, { faceSessions: 'request' }>, handlers: Handlers): Promise<void> {
-    const handler = handlers[message.kind] as ((ask: unknown) => Promise<unknown>) | undefined;
+  async #answer(message: Extract<Message, { faceSessions: 'request' }>): Promise<void> {
+    const handler = this.#handlers[message.kind] as ((ask: unknown) => Promise<unknown>) | undefined;
     let reply: Message;
     try {
       if (!handler) throw new Error(`no handler for ${message.kind}`);

@@ -124,4 +124,9 @@ export class PrometheusMetrics implements RequestObserver, EncodeObserver {
   text(): Promise<string> {
     return this.#registry.metrics();
   }
+
+  /** prom-client's JSON form, for the primary process to add up across an instance's processes. */
+  json(): Promise<object[]> {
+    return this.#registry.getMetricsAsJSON();
+  }
 }

@@ -1,0 +1,62 @@
+// The service as the benches run it: its own process, a free port, no rate limits.
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { mallocSettings } from '../src/app/mallocSettings.ts';
+
+export interface RunningService {
+  readonly url: string;
+  readonly process: ChildProcess;
+  /** SIGTERM, then waits for the process to end. */
+  stop(): Promise<void>;
+}
+
+export async function startService(env: Record<string, string>, stdio: StdioOptions = 'ignore'): Promise<RunningService> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['src/app/main.ts'], {
+    env: {
+      ...process.env,
+      ...mallocSettings,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
+      RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
+      ...env,
+    },
+    stdio,
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  while ((await fetch(`${url}/ready`).catch(() => undefined))?.status !== 200) {
+    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode} before it was ready`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    process: child,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** The service's RSS with every process it started (its HTTP workers). */
+export function treeRssMiB(pid: number): number {
+  const rss = (id: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${id}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  const children = (id: number) =>
+    readFileSync(`/proc/${id}/task/${id}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  try {
+    return rss(pid) + children(pid).reduce((sum, child) => sum + treeRssMiB(child), 0);
+  } catch {
+    return 0; // a process that just ended
+  }
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => probe.once('listening', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}

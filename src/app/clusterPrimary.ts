@@ -1,0 +1,105 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { AggregatorRegistry } from 'prom-client';
+import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
+import { IpcPeer } from '../adapters/cluster/IpcPeer.ts';
+import { createHttpServer } from '../adapters/http/httpServer.ts';
+import { createMetricsApp } from '../adapters/http/requestMetrics.ts';
+import { PrometheusMetrics } from '../adapters/metrics/PrometheusMetrics.ts';
+import { SqliteStore } from '../adapters/sqlite/SqliteStore.ts';
+import { queuedBuiltInEncoder } from './builtInEncoder.ts';
+import type { Config } from './config.ts';
+
+/** Beyond the grace period, how long the primary waits for a worker before it is killed. */
+const STOP_MARGIN_MS = 5000;
+
+/**
+ * The primary process of an instance with WEB_CONCURRENCY HTTP workers: it serves no
+ * HTTP itself. It runs what must exist once per instance: the face engine (its memory
+ * does not grow with the number of workers), the counts of the in-memory rate limits,
+ * the sum of every process's metrics, and the workers themselves (one of them sweeps
+ * idle sessions; a worker that dies is replaced). SIGTERM drains every worker, then
+ * closes the engine.
+ */
+export function runPrimary(config: Config, logger: Logger): void {
+  cluster.setupPrimary({ serialization: 'advanced' });
+  const metrics = new PrometheusMetrics();
+  const encoder = config.ENCODER_URL === undefined ? queuedBuiltInEncoder(config, logger, metrics) : undefined;
+  if (config.STORAGE !== 'redis') new RateLimiterClusterMaster();
+
+  const peers = new Map<Worker, IpcPeer>();
+  let sweeper: Worker | undefined;
+  let stopping = false;
+
+  const instanceMetrics = async () => {
+    const parts = await Promise.all([...peers.values()].map((peer) => peer.ask('metricsJson', {}).then(({ metrics: part }) => part, () => [])));
+    const registry = AggregatorRegistry.aggregate([await metrics.json(), ...parts]);
+    return { contentType: registry.contentType, text: await registry.metrics() };
+  };
+
+  const fork = () => {
+    const sweeps = sweeper === undefined && config.SESSION_TTL_SECONDS !== undefined;
+    const worker = cluster.fork({ FACE_SESSIONS_SWEEPER: String(sweeps) });
+    if (sweeps) sweeper = worker;
+    const peer = new IpcPeer(worker)
+      .handle('encode', async ({ image }) => ({ faces: await encoderOrFail().encode(image) }))
+      .handle('ping', async () => (await encoderOrFail().ping(), {}))
+      .handle('metrics', instanceMetrics);
+    // What one worker dropped from memory, the others drop too.
+    peer.onNotice((notice) => {
+      for (const [other, otherPeer] of peers) if (other !== worker) otherPeer.tell(notice);
+    });
+    peers.set(worker, peer);
+  };
+
+  const encoderOrFail = () => {
+    if (!encoder) throw new Error('with ENCODER_URL the workers call the remote encoder themselves');
+    return encoder;
+  };
+
+  cluster.on('exit', (worker, code, signal) => {
+    peers.get(worker)?.abandon();
+    peers.delete(worker);
+    if (worker === sweeper) sweeper = undefined;
+    if (stopping) return;
+    logger.error({ pid: worker.process.pid, code, signal }, 'an HTTP worker died; starting another');
+    fork();
+  });
+
+  // Schema changes (and the upgrade of an old file) run once, here, before workers open it.
+  if (config.STORAGE === 'sqlite') void new SqliteStore(config.SQLITE_PATH).close();
+  for (let i = 0; i < config.WEB_CONCURRENCY; i++) fork();
+  logger.info({ workers: config.WEB_CONCURRENCY, port: config.PORT }, 'face-sessions primary: HTTP workers starting');
+
+  const metricsServer =
+    config.METRICS_PORT === undefined
+      ? undefined
+      : createHttpServer(createMetricsApp({ contentType: metrics.contentType, text: async () => (await instanceMetrics()).text })).listen(
+          config.METRICS_PORT,
+          config.HOST,
+          () => logger.info({ port: (metricsServer!.address() as AddressInfo).port }, 'metrics of every process listening'),
+        );
+
+  const stop = async (signal: string) => {
+    process.once(signal, () => process.exit(1));
+    stopping = true;
+    logger.info({ signal, workers: peers.size }, 'shutting down: draining every HTTP worker');
+    const exited = [...peers.keys()].map((worker) => new Promise<void>((resolve) => {
+      worker.once('exit', () => resolve());
+      worker.process.kill('SIGTERM');
+    }));
+    const killer = setTimeout(() => {
+      logger.warn('workers still running past the grace period: killing them');
+      for (const worker of peers.keys()) worker.process.kill('SIGKILL');
+    }, config.SHUTDOWN_GRACE_MS + STOP_MARGIN_MS);
+    await Promise.all(exited);
+    clearTimeout(killer);
+    metricsServer?.close();
+    await encoder?.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}

@@ -1,0 +1,127 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture } from '../support/fixtures.ts';
+import { freePort } from '../support/redis.ts';
+import { entryPoints } from '../support/spawnService.ts';
+
+// The real entry point with WEB_CONCURRENCY=2: a primary (the face engine, shared
+// counts, the metrics sum) and two HTTP workers on one port.
+let child: ChildProcess;
+let url: string;
+const logs: Record<string, unknown>[] = [];
+/** A session for the last test, started before the rate-limit test uses up the minute. */
+let drainKey: string;
+
+/** One request on a connection of its own, so the kernel spreads them over the workers. */
+function call(method: string, path: string, options: { key?: string; body?: Buffer } = {}): Promise<{ status: number; body: string }> {
+  const boundary = 'multiProcessBoundary';
+  const body = options.body && Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="photo"\r\n\r\n`),
+    options.body,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  const headers: Record<string, string> = { ...(options.key && { key: options.key }), ...(body && { 'content-type': `multipart/form-data; boundary=${boundary}` }) };
+  return new Promise((resolve, reject) => {
+    const sent = request(url + path, { method, agent: false, headers }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+    });
+    sent.once('error', reject);
+    sent.end(body);
+  });
+}
+
+const newKey = async () => (JSON.parse((await call('POST', '/session')).body) as { key: string }).key;
+const linesWith = (message: string) => logs.filter((line) => line.msg === message);
+
+beforeAll(async () => {
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  child = spawn(process.execPath, [entryPoints.api], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      WEB_CONCURRENCY: '2',
+      STORAGE: 'sqlite',
+      SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'faces-multi-')), 'faces.db'),
+      SESSION_TTL_SECONDS: '2',
+      RATE_LIMIT_SESSIONS_PER_MINUTE: '8',
+      ENCODER_THREADS: '1',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  createInterface({ input: child.stdout! }).on('line', (line) => logs.push(JSON.parse(line) as Record<string, unknown>));
+  const deadline = Date.now() + 30_000;
+  while (linesWith('face-sessions listening').length < 2 || (await call('GET', '/ready').catch(() => ({ status: 0 }))).status !== 200) {
+    if (Date.now() > deadline) throw new Error('the instance never got ready');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  drainKey = await newKey();
+});
+
+afterAll(() => {
+  if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+describe('WEB_CONCURRENCY=2', () => {
+  it('serves HTTP from both workers, and encodes through the primary', async () => {
+    for (let i = 0; i < 12; i++) expect((await call('GET', '/ping')).status).toBe(200);
+    const pings = logs.filter((line) => line.msg === 'request' && line.path === '/ping');
+    expect(new Set(pings.map((line) => line.worker)).size).toBe(2);
+
+    const key = await newKey();
+    for (const name of ['one-face-soccer.jpg', 'one-face-basketball-1.png']) {
+      expect((await call('POST', '/encode', { key, body: fixture(name) })).status).toBe(200);
+    }
+    const summary = JSON.parse((await call('GET', '/summary', { key })).body) as { image_encodings: unknown[] };
+    expect(summary.image_encodings).toHaveLength(2);
+  });
+
+  it('shares the rate limits between the workers', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await call('POST', '/session')).status);
+    // Two sessions were started before: 8 a minute in all, over both workers.
+    expect(statuses.filter((status) => status === 201)).toHaveLength(6);
+    expect(statuses.at(-1)).toBe(429);
+  });
+
+  it('answers one /metrics scrape for the whole instance: every worker and the engine', async () => {
+    const text = (await call('GET', '/metrics')).body;
+    const sample = (series: string) => Number(text.split('\n').find((line) => line.startsWith(`${series} `))?.slice(series.length + 1));
+    expect(sample('face_sessions_sessions_started_total')).toBe(8);
+    expect(sample('face_sessions_http_request_duration_seconds_count{method="GET",route="/ping",status="200"}')).toBe(12);
+    expect(sample('face_sessions_encode_duration_seconds_count')).toBe(2);
+  });
+
+  it('sweeps idle sessions from one worker only', async () => {
+    // Idle for longer than SESSION_TTL_SECONDS: the session above expires, with its images
+    // (the last test's session stays in use, so it lives).
+    for (let waited = 0; waited < 3000; waited += 500) {
+      expect((await call('GET', '/summary', { key: drainKey })).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const sweeps = linesWith('expired idle sessions');
+    expect(sweeps.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(sweeps.map((line) => line.worker)).size).toBe(1);
+  });
+
+  it('drains every worker on SIGTERM, finishing an encode in flight, and exits 0', async () => {
+    const photo = readFileSync(new URL('../fixtures/one-face-basketball-2.png', import.meta.url));
+    const inFlight = call('POST', '/encode', { key: drainKey, body: photo });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    expect((await inFlight).status).toBe(200);
+    const [code] = await exited;
+    expect(code).toBe(0);
+    expect(linesWith('stopped')).toHaveLength(3);
+  });
+});
