@@ -29,6 +29,7 @@ export function runPrimary(config: Config, logger: Logger): void {
   if (config.STORAGE !== 'redis') new RateLimiterClusterMaster();
 
   const peers = new Map<Worker, IpcPeer>();
+  const serving = new Set<Worker>();
   let sweeper: Worker | undefined;
   let stopping = false;
 
@@ -58,11 +59,18 @@ export function runPrimary(config: Config, logger: Logger): void {
     return encoder;
   };
 
+  cluster.on('listening', (worker) => serving.add(worker));
   cluster.on('exit', (worker, code, signal) => {
     peers.get(worker)?.abandon();
     peers.delete(worker);
     if (worker === sweeper) sweeper = undefined;
     if (stopping) return;
+    if (!serving.delete(worker)) {
+      // It never listened (a port in use, a bad file): another would fail the same way.
+      logger.fatal({ pid: worker.process.pid, code, signal }, 'an HTTP worker failed to start; stopping the instance');
+      void stop(1);
+      return;
+    }
     logger.error({ pid: worker.process.pid, code, signal }, 'an HTTP worker died; starting another');
     fork();
   });
@@ -81,10 +89,10 @@ export function runPrimary(config: Config, logger: Logger): void {
           () => logger.info({ port: (metricsServer!.address() as AddressInfo).port }, 'metrics of every process listening'),
         );
 
-  const stop = async (signal: string) => {
-    process.once(signal, () => process.exit(1));
+  const stop = async (exitCode: 0 | 1) => {
+    if (stopping) return;
     stopping = true;
-    logger.info({ signal, workers: peers.size }, 'shutting down: draining every HTTP worker');
+    logger.info({ workers: peers.size }, 'shutting down: draining every HTTP worker');
     const exited = [...peers.keys()].map((worker) => new Promise<void>((resolve) => {
       worker.once('exit', () => resolve());
       worker.process.kill('SIGTERM');
@@ -98,8 +106,14 @@ export function runPrimary(config: Config, logger: Logger): void {
     metricsServer?.close();
     await encoder?.close();
     logger.info('stopped');
-    process.exit(0);
+    process.exit(exitCode);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'signal received');
+      // A second signal means: now.
+      process.once(signal, () => process.exit(1));
+      void stop(0);
+    });
+  }
 }

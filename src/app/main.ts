@@ -32,6 +32,13 @@ if (config.WEB_CONCURRENCY > 1 && cluster.isPrimary) {
     logger.info({ port: config.METRICS_PORT, host: config.HOST }, 'metrics listening');
   });
 
+  for (const listener of [server, metricsServer]) {
+    listener?.once('error', (error: NodeJS.ErrnoException) => {
+      logger.fatal({ code: error.code, address: `${config.HOST}:${listener === server ? config.PORT : config.METRICS_PORT}` }, 'cannot listen');
+      process.exit(1);
+    });
+  }
+
   // A worker stops when its primary says so (SIGTERM). Ctrl-C in a terminal reaches the
   // whole process group: the primary turns it into that SIGTERM, the worker ignores it.
   if (role) process.on('SIGINT', () => undefined);

@@ -113,6 +113,19 @@ describe('WEB_CONCURRENCY=2', () => {
     expect(new Set(sweeps.map((line) => line.worker)).size).toBe(1);
   });
 
+  it('replaces an HTTP worker that dies, and keeps serving', async () => {
+    const workers = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+    expect(workers).toHaveLength(2);
+    process.kill(workers[0]!, 'SIGKILL');
+    const deadline = Date.now() + 30_000;
+    while (linesWith('face-sessions listening').length < 3) {
+      if (Date.now() > deadline) throw new Error('no worker replaced the dead one');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(linesWith('an HTTP worker died; starting another')).toHaveLength(1);
+    for (let i = 0; i < 6; i++) expect((await call('GET', '/summary', { key: drainKey })).status).toBe(200);
+  });
+
   it('drains every worker on SIGTERM, finishing an encode in flight, and exits 0', async () => {
     const photo = readFileSync(new URL('../fixtures/one-face-basketball-2.png', import.meta.url));
     const inFlight = call('POST', '/encode', { key: drainKey, body: photo });
