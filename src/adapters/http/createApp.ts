@@ -75,8 +75,9 @@ export function createApp(deps: HttpAppDeps): Koa {
     ctx.status = status;
     deps.observer.sessionStarted();
   };
+  const uncounted = (error: unknown) => deps.logger.warn({ err: error }, 'request let through uncounted: the rate limiter did not answer');
   const perAddress = deps.rateLimiters.sessionsPerAddress;
-  const sessionsLimit = perAddress ? [rateLimit(perAddress, (ctx) => clientAddress(ctx.req))] : [];
+  const sessionsLimit = perAddress ? [rateLimit(perAddress, (ctx) => clientAddress(ctx.req), uncounted)] : [];
   router.get('/session', ...sessionsLimit, startSession(200));
   router.post('/session', ...sessionsLimit, startSession(201));
 
@@ -123,7 +124,7 @@ export function createApp(deps: HttpAppDeps): Koa {
     app.use(rateLimit(deps.rateLimiters.requestsPerKey, (ctx) => {
       const key = apiKey(ctx);
       return key !== undefined && isWellFormedKey(key) ? hashApiKey(key) : undefined;
-    }));
+    }, uncounted));
   }
   app.use(router.routes());
   app.use(router.allowedMethods());
