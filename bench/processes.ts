@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { oneFaceJpegs, threeFaces } from './images.ts';
-import { startService, treeRssMiB } from './service.ts';
+import { startService, treeMemoryMiB } from './service.ts';
 
 export const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
 
@@ -13,7 +13,7 @@ export interface ProcessesRow {
   readonly processes: number;
   readonly pingPerSecond: number;
   readonly summaryPerSecond: number;
-  readonly rssMiB: number;
+  readonly memoryMiB: number;
 }
 
 export async function compareProcessCounts(seconds: number): Promise<ProcessesRow[]> {
@@ -41,7 +41,7 @@ async function measure(processes: number, seconds: number): Promise<ProcessesRow
     }
     const pingPerSecond = wrk(`${url}/ping`, [], seconds);
     const summaryPerSecond = wrk(`${url}/summary`, ['-H', `key: ${key}`], seconds);
-    return { processes, pingPerSecond, summaryPerSecond, rssMiB: Math.round(treeRssMiB(service.process.pid!)) };
+    return { processes, pingPerSecond, summaryPerSecond, memoryMiB: Math.round(treeMemoryMiB(service.process.pid!)) };
   } finally {
     await service.stop();
     rmSync(dataDir, { recursive: true, force: true });

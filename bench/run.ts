@@ -10,7 +10,7 @@ import { createRedisClient } from '../src/adapters/redis/createRedisClient.ts';
 import { loadConfig } from '../src/app/config.ts';
 import { compareEngines, engineTable } from './engines.ts';
 import { compareProcessCounts, hasWrk } from './processes.ts';
-import { startService, treeRssMiB } from './service.ts';
+import { startService, treeMemoryMiB } from './service.ts';
 import { largePhoto, oneFaceJpegs, threeFaces } from './images.ts';
 
 const { values: args } = parseArgs({
@@ -22,7 +22,7 @@ const encoderConfig = loadConfig(process.env);
 const workers = encoderConfig.ENCODER_THREADS;
 const dataDir = mkdtempSync(join(tmpdir(), 'faces-bench-'));
 
-// ---- the service under test, with its RSS sampled every 100 ms -------------------------
+// ---- the service under test, with its memory (all its processes) sampled every 100 ms -------------------------
 console.error(`bench: waiting for the service (${args.storage}) to be ready`);
 const service = await startService(
   {
@@ -40,9 +40,9 @@ service.process.once('exit', (code) => {
 });
 // Whatever ends the bench, the service goes with it.
 process.once('exit', () => service.process.kill('SIGKILL'));
-const rssMiB = () => treeRssMiB(service.process.pid!);
-let peakRss = 0;
-const rssSampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB())), 100);
+const memoryMiB = () => treeMemoryMiB(service.process.pid!);
+let peakMemory = 0;
+const memorySampler = setInterval(() => (peakMemory = Math.max(peakMemory, memoryMiB())), 100);
 
 // ---- helpers ------------------------------------------------------------------------------
 const newKey = async () => ((await (await fetch(`${url}/session`, { method: 'POST' })).json()) as { key: string }).key;
@@ -63,7 +63,7 @@ interface Row {
   readonly throughput: string;
   readonly p50: string;
   readonly p99: string;
-  readonly rss: string;
+  readonly memory: string;
 }
 const rows: Row[] = [];
 
@@ -79,7 +79,7 @@ const progress = (message: string) => console.error(`bench: ${message}`);
 
 async function load(name: string, path: string, options: Partial<autocannon.Options> = {}): Promise<autocannon.Result> {
   progress(`${name} for ${seconds} s`);
-  peakRss = rssMiB();
+  peakMemory = memoryMiB();
   const result = await autocannon({ connections: 10, duration: seconds, ...options, url: url + path });
   const failures = result.non2xx + result.errors + result.timeouts;
   if (failures > 0) console.warn(`${name}: ${failures} of ${result.requests.total} requests failed`);
@@ -88,7 +88,7 @@ async function load(name: string, path: string, options: Partial<autocannon.Opti
     throughput: `${Math.round(result.requests.average)} req/s`,
     p50: `${result.latency.p50} ms`,
     p99: `${result.latency.p99} ms`,
-    rss: `${Math.round(peakRss)} MiB`,
+    memory: `${Math.round(peakMemory)} MiB`,
   });
   return result;
 }
@@ -114,7 +114,7 @@ await load('POST /encode, dedup hit', '/encode', { method: 'POST', headers: { ke
 progress('cold encodes');
 // Cold encodes: distinct photos, as many in flight as the pool runs (two per worker) and as many again waiting.
 const coldImages = await oneFaceJpegs(80);
-peakRss = rssMiB();
+peakMemory = memoryMiB();
 const coldLatencies: number[] = [];
 const coldStarted = performance.now();
 const inFlight = workers * 4;
@@ -142,7 +142,7 @@ rows.push({
   throughput: `${(coldImages.length / coldSeconds).toFixed(1)} images/s`,
   p50: pct(0.5),
   p99: pct(0.99),
-  rss: `${Math.round(peakRss)} MiB`,
+  memory: `${Math.round(peakMemory)} MiB`,
 });
 
 progress('the 6000x4000 photo');
@@ -157,10 +157,10 @@ for (let run = 0; run < 3; run++) {
   if (status !== 400 && status !== 200) throw new Error(`6000x4000 photo answered ${status}`);
 }
 largeTimes.sort((a, b) => a - b);
-rows.push({ name: 'POST /encode, 6000x4000 photo (median of 3)', throughput: '', p50: `${Math.round(largeTimes[1]!)} ms`, p99: '', rss: `${Math.round(peakRss)} MiB` });
+rows.push({ name: 'POST /encode, 6000x4000 photo (median of 3)', throughput: '', p50: `${Math.round(largeTimes[1]!)} ms`, p99: '', memory: `${Math.round(peakMemory)} MiB` });
 
 progress('memory over rounds of fresh encodes');
-// Memory over a longer run: RSS after each of several rounds of fresh encodes.
+// Memory over a longer run: memory after each of several rounds of fresh encodes.
 const rounds: number[] = [];
 for (let round = 0; round < 4; round++) {
   const images = await oneFaceJpegs(20 + round * 20);
@@ -169,10 +169,10 @@ for (let round = 0; round < 4; round++) {
     if (i % 5 === 0) key = await newKey();
     await upload(key, images[i]!);
   }
-  rounds.push(Math.round(rssMiB()));
+  rounds.push(Math.round(memoryMiB()));
 }
 
-clearInterval(rssSampler);
+clearInterval(memorySampler);
 await service.stop();
 rmSync(dataDir, { recursive: true, force: true });
 if (args.storage === 'redis') await deleteRedisKeys(`bench:${process.pid}:`);
@@ -184,27 +184,27 @@ progress(hasWrk ? 'one HTTP process against one per core, under wrk' : 'no wrk i
 const processRows = hasWrk ? await compareProcessCounts(seconds) : [];
 const [single] = processRows;
 const processes = hasWrk
-  ? `| HTTP processes | GET /ping | GET /summary (5 images, 7 faces) | RSS, all processes |
+  ? `| HTTP processes | GET /ping | GET /summary (5 images, 7 faces) | memory (PSS), all processes |
 |---|---|---|---|
-${processRows.map((row) => `| ${row.processes} | ${Math.round(row.pingPerSecond)} req/s | ${Math.round(row.summaryPerSecond)} req/s (${(row.summaryPerSecond / single!.summaryPerSecond).toFixed(2)}x) | ${Math.round(row.rssMiB)} MiB |`).join('\n')}`
+${processRows.map((row) => `| ${row.processes} | ${Math.round(row.pingPerSecond)} req/s | ${Math.round(row.summaryPerSecond)} req/s (${(row.summaryPerSecond / single!.summaryPerSecond).toFixed(2)}x) | ${Math.round(row.memoryMiB)} MiB |`).join('\n')}`
   : '(skipped: wrk is not installed)';
 
 // ---- the report ---------------------------------------------------------------------------
 const ratio = summary.requests.average / ping.requests.average;
 const table = [
-  `| run | throughput | p50 | p99 | peak RSS |`,
+  `| run | throughput | p50 | p99 | peak memory (PSS) |`,
   `|---|---|---|---|---|`,
-  ...rows.map((r) => `| ${r.name} | ${r.throughput} | ${r.p50} | ${r.p99} | ${r.rss} |`),
+  ...rows.map((r) => `| ${r.name} | ${r.throughput} | ${r.p50} | ${r.p99} | ${r.memory} |`),
 ].join('\n');
 const report = `## face-sessions benchmark, ${new Date().toISOString().slice(0, 16)}Z
 
-Storage: ${args.storage}. Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.
+Storage: ${args.storage}. HTTP processes: ${encoderConfig.WEB_CONCURRENCY} (WEB_CONCURRENCY). Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.
 autocannon: 10 connections, ${seconds} s a run. Total time ${Math.round((performance.now() - started) / 1000)} s.
 
 ${table}
 
 - GET /summary runs at ${(ratio * 100).toFixed(0)}% of GET /ping.
-- RSS after rounds of 20 fresh encodes each: ${rounds.join(' → ')} MiB.
+- Memory (PSS) after rounds of 20 fresh encodes each: ${rounds.join(' → ')} MiB.
 
 The built-in engine alone (no HTTP), before and after the move to onnxruntime, same machine, same run,
 60 distinct photos a round with 8 in flight:

@@ -41,13 +41,17 @@ export async function startService(env: Record<string, string>, stdio: StdioOpti
   };
 }
 
-/** The service's RSS with every process it started (its HTTP workers). */
-export function treeRssMiB(pid: number): number {
-  const rss = (id: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${id}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+/**
+ * The memory of the service and every process it started (its HTTP workers), in MiB.
+ * PSS, not RSS: the processes share the pages of node's binary and native libraries, and
+ * a sum of RSS would count those once per process.
+ */
+export function treeMemoryMiB(pid: number): number {
+  const pss = (id: number) => Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${id}/smaps_rollup`, 'utf8'))?.[1] ?? 0) / 1024;
   const children = (id: number) =>
     readFileSync(`/proc/${id}/task/${id}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
   try {
-    return rss(pid) + children(pid).reduce((sum, child) => sum + treeRssMiB(child), 0);
+    return pss(pid) + children(pid).reduce((sum, child) => sum + treeMemoryMiB(child), 0);
   } catch {
     return 0; // a process that just ended
   }
