@@ -16,6 +16,8 @@ export interface LocalFaceEncoderOptions extends EncodeWorkerData {
 
 // One image runs the networks (which hold the thread) while the next one decodes.
 const TASKS_PER_THREAD = 2;
+/** How long close() lets threads finish loading their model, and then their images, before it ends them anyway. */
+const CLOSE_WAIT_MS = 30_000;
 
 /**
  * Runs the face model in a pool of worker threads, so inference never blocks the event
@@ -26,6 +28,7 @@ export class LocalFaceEncoder implements FaceEncoder {
   readonly concurrency: number;
   readonly #pool: Piscina<Uint8Array, EncodeOutcome>;
   readonly #modelReady: Promise<void>;
+  readonly #everyThreadLoaded: Promise<void>;
   #closed = false;
 
   constructor(options: LocalFaceEncoderOptions) {
@@ -42,6 +45,7 @@ export class LocalFaceEncoder implements FaceEncoder {
       // A new thread costs a model load, so threads live as long as the pool.
       idleTimeout: Infinity,
       concurrentTasksPerWorker: TASKS_PER_THREAD,
+      closeTimeout: CLOSE_WAIT_MS,
       workerData,
     });
 
@@ -49,10 +53,17 @@ export class LocalFaceEncoder implements FaceEncoder {
     this.#modelReady = modelReady.promise;
     // Reported by ping(); without this it would also surface as an unhandled rejection.
     this.#modelReady.catch(() => undefined);
+    const everyThreadLoaded = Promise.withResolvers<void>();
+    this.#everyThreadLoaded = everyThreadLoaded.promise;
+    let threadsLoaded = 0;
     this.#pool.on('message', (report: WorkerReport) => {
+      if (report.kind === 'warning') {
+        options.onWarning?.(report.detail);
+        return;
+      }
       if (report.kind === 'loaded') modelReady.resolve();
-      else if (report.kind === 'warning') options.onWarning?.(report.detail);
       else modelReady.reject(new Failure('encoder_unavailable', report.detail));
+      if (++threadsLoaded === options.threads) everyThreadLoaded.resolve();
     });
     this.#pool.on('error', (error: unknown) => {
       modelReady.reject(new Failure('encoder_unavailable', 'A face encoder thread failed.', { cause: error }));
@@ -88,6 +99,10 @@ export class LocalFaceEncoder implements FaceEncoder {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#pool.destroy();
+    // Ending a thread while onnxruntime creates its sessions or runs a network aborts the
+    // whole process (a native exception during the thread's teardown). So a close waits
+    // for the loads to end, then for the images being encoded (those queued are refused).
+    await Promise.race([this.#everyThreadLoaded, new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
+    await this.#pool.close({ force: true });
   }
 }

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalFaceEncoder } from '../../../src/adapters/encoder/LocalFaceEncoder.ts';
@@ -130,5 +132,15 @@ describe('LocalFaceEncoder accuracy', () => {
     const smaller = await sharp(original).resize({ width: Math.round(width * 0.7) }).png().toBuffer();
     const [a, b] = await Promise.all([encoder.encode(original), encoder.encode(smaller)]);
     expect(distance(onlyFace(a), onlyFace(b))).toBeLessThan(0.45);
+  });
+});
+
+describe('closing LocalFaceEncoder', () => {
+  it('waits for a thread loading its networks and for images being encoded, instead of aborting the process', async () => {
+    const script = fileURLToPath(new URL('../../support/closeEncoderEarly.ts', import.meta.url));
+    const run = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 60_000 });
+    expect({ signal: run.signal, status: run.status, stderr: run.stderr }).toEqual({ signal: null, status: 0, stderr: '' });
+    // Both encodes in flight at the close finish, with the soccer player's one face.
+    expect(JSON.parse(run.stdout)).toEqual([1, 1]);
   });
 });
