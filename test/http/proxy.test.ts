@@ -1,8 +1,7 @@
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasNginx, type RunningNginx, startNginx } from '../support/nginx.ts';
-import { deletePrefix, freshPrefix, hasRedis, redisUrl } from '../support/redis.ts';
+import { deletePrefix, freePort, freshPrefix, hasRedis, redisUrl } from '../support/redis.ts';
 import { type RunningApp, startApp } from '../support/startApp.ts';
 
 // Two instances behind a real nginx with the repository's deploy/nginx.conf, as
@@ -10,14 +9,6 @@ import { type RunningApp, startApp } from '../support/startApp.ts';
 let apps: RunningApp[];
 let nginx: RunningNginx;
 const prefix = freshPrefix();
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** POST /session through nginx from `from` (any 127.x.y.z is this machine), with extra headers. */
 function startSession(from: string, headers: Record<string, string> = {}): Promise<number> {

@@ -1,11 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
 import { ready, setBackend } from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { detectAllFaces, nets, SsdMobilenetv1Options, tf } from '@vladmandic/face-api/dist/face-api.node-wasm.js';
-import { Failure } from '../../src/domain/Failure.ts';
 import type { Box, Face } from '../../src/domain/ImageEncodings.ts';
 import { inspectImage } from '../../src/adapters/SharpImageInspector.ts';
+import { decodeForDetection } from '../../src/adapters/encoder/decodeForDetection.ts';
 
 // The built-in engine before the move to onnxruntime: face-api on TensorFlow.js (wasm),
 // unchanged but for its name. It is kept (with tfjs as a devDependency) only as the
@@ -18,12 +17,6 @@ import { inspectImage } from '../../src/adapters/SharpImageInspector.ts';
 const MIN_CONFIDENCE = 0.3;
 /** Far above any plausible count: the domain decides what is too many. */
 const MAX_RESULTS = 100;
-/**
- * The detector sees every image at 512x512 anyway, so this only sets the resolution
- * faces are cropped at for landmarks and descriptors: 1280 keeps descriptors of small
- * faces close to those of the full-size image, while capping decode work.
- */
-const MAX_SIDE = 1280;
 
 const detectorOptions = new SsdMobilenetv1Options({ minConfidence: MIN_CONFIDENCE, maxResults: MAX_RESULTS });
 
@@ -87,30 +80,6 @@ async function encodeFaces(image: Uint8Array, maxInputPixels: number): Promise<F
     }));
   } finally {
     input.dispose();
-  }
-}
-
-interface Pixels {
-  readonly data: Uint8Array;
-  readonly width: number;
-  readonly height: number;
-}
-
-/** 8-bit sRGB, upright, no alpha, at most MAX_SIDE: what the networks were trained on. */
-async function decodeForDetection(image: Uint8Array, maxInputPixels: number): Promise<Pixels> {
-  try {
-    const { data, info } = await sharp(image, { limitInputPixels: maxInputPixels })
-      .autoOrient()
-      .flatten({ background: '#ffffff' })
-      .toColourspace('srgb')
-      .removeAlpha()
-      .resize({ width: MAX_SIDE, height: MAX_SIDE, fit: 'inside', withoutEnlargement: true })
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    return { data, width: info.width, height: info.height };
-  } catch (error) {
-    // sharp's message names libvips internals; the cause keeps it for logs only.
-    throw new Failure('invalid_image', 'The image could not be decoded.', { cause: error });
   }
 }
 

@@ -1,18 +1,11 @@
 import sharp from 'sharp';
-import { Failure } from '../../domain/Failure.ts';
 import { forRecognition } from '../../domain/faceQuality.ts';
 import type { Box, Face, FaceLandmarks, Point } from '../../domain/ImageEncodings.ts';
 import { inspectImage } from '../SharpImageInspector.ts';
-import { detectionSettings, FaceEngine, type Detection, type FoundFace, type Pixels } from './engine/FaceEngine.ts';
+import { decodeForDetection } from './decodeForDetection.ts';
+import { detectionSettings, FaceEngine, type Detection, type FoundFace } from './engine/FaceEngine.ts';
 import { headPose } from './engine/headPose.ts';
 import type { Rect } from './faceApiOnnx/faceGeometry.ts';
-
-/**
- * The detector sees every image at 512x512 anyway, so this only sets the resolution
- * faces are cropped at for landmarks and descriptors: 1280 keeps descriptors of small
- * faces close to those of the full-size image, while capping decode work.
- */
-const MAX_SIDE = 1280;
 
 // Uploads are deduplicated before they reach the model, so libvips' operation cache only
 // keeps pixels of photos never decoded again: measured, ~80 MB after each 24 MP photo.
@@ -100,24 +93,6 @@ function fivePoints(points: readonly Point[], scale: { x: number; y: number }): 
 function round(value: number, digits: number): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
-}
-
-/** 8-bit sRGB, upright, no alpha, at most MAX_SIDE: what the networks were trained on. */
-async function decodeForDetection(image: Uint8Array, maxInputPixels: number): Promise<Pixels> {
-  try {
-    const { data, info } = await sharp(image, { limitInputPixels: maxInputPixels })
-      .autoOrient()
-      .flatten({ background: '#ffffff' })
-      .toColourspace('srgb')
-      .removeAlpha()
-      .resize({ width: MAX_SIDE, height: MAX_SIDE, fit: 'inside', withoutEnlargement: true })
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    return { data, width: info.width, height: info.height };
-  } catch (error) {
-    // sharp's message names libvips internals; the cause keeps it for logs only.
-    throw new Failure('invalid_image', 'The image could not be decoded.', { cause: error });
-  }
 }
 
 /** From the downscaled image back to the oriented original, clipped to its edges. */

@@ -1,0 +1,28 @@
+import sharp from 'sharp';
+import { Failure } from '../../domain/Failure.ts';
+import type { Pixels } from './engine/FaceEngine.ts';
+
+/**
+ * The detector sees every image at 512x512 anyway, so this only sets the resolution
+ * faces are cropped at for landmarks and descriptors: 1280 keeps descriptors of small
+ * faces close to those of the full-size image, while capping decode work.
+ */
+const MAX_SIDE = 1280;
+
+/** 8-bit sRGB, upright, no alpha, at most MAX_SIDE: what the networks were trained on. */
+export async function decodeForDetection(image: Uint8Array, maxInputPixels: number): Promise<Pixels> {
+  try {
+    const { data, info } = await sharp(image, { limitInputPixels: maxInputPixels })
+      .autoOrient()
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .resize({ width: MAX_SIDE, height: MAX_SIDE, fit: 'inside', withoutEnlargement: true })
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height };
+  } catch (error) {
+    // sharp's message names libvips internals; the cause keeps it for logs only.
+    throw new Failure('invalid_image', 'The image could not be decoded.', { cause: error });
+  }
+}
