@@ -139,7 +139,8 @@ describe('closing LocalFaceEncoder', () => {
   it('waits for a thread loading its networks and for images being encoded, instead of aborting the process', async () => {
     const script = fileURLToPath(new URL('../../support/closeEncoderEarly.ts', import.meta.url));
     const run = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 60_000 });
-    expect({ signal: run.signal, status: run.status, stderr: run.stderr }).toEqual({ signal: null, status: 0, stderr: '' });
+    expect({ signal: run.signal, status: run.status }).toEqual({ signal: null, status: 0 });
+    expect(run.stderr).not.toMatch(/terminate called|Napi::Error/);
     // Both encodes in flight at the close finish, with the soccer player's one face.
     expect(JSON.parse(run.stdout)).toEqual([1, 1]);
   });
