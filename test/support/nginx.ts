@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,9 +26,9 @@ export async function startNginx(upstreams: readonly string[], port: number): Pr
   if (servers.length !== upstreams.length) throw new Error(`deploy/nginx.conf names ${servers.length} upstream servers, the test ${upstreams.length}`);
   let site = deployed;
   servers.forEach((server, index) => (site = site.replace(server[0], `  server ${upstreams[index]}${server[1]};`)));
-  // The tests name upstreams by address, so run-time resolution has nothing to do; an
-  // nginx older than 1.27.3 (Debian 12 ships 1.22) does not know `resolve` at all.
-  if (!resolvesUpstreams()) site = site.replace(/^resolver .*$/m, '').replaceAll(' resolve ', ' ');
+  // The tests name upstreams by address, so run-time resolution has nothing to do (and
+  // an nginx older than 1.27.3, such as Debian 12's 1.22, does not know `resolve`).
+  site = site.replace(/^resolver .*$/m, '').replaceAll(' resolve ', ' ');
   site = site.replace(/listen 8001;/, `listen 127.0.0.1:${port};`);
   const folder = mkdtempSync(join(tmpdir(), 'faces-nginx-'));
   writeFileSync(join(folder, 'site.conf'), site);
@@ -74,11 +74,3 @@ async function listening(port: number, child: ChildProcess): Promise<void> {
   }
 }
 
-/** Whether this nginx resolves upstream server names at run time (`resolve`, nginx 1.27.3 and later). */
-function resolvesUpstreams(): boolean {
-  // nginx prints its version on stderr.
-  const version = /nginx\/(\d+)\.(\d+)\.(\d+)/.exec(spawnSync(nginxBinary, ['-v'], { encoding: 'utf8' }).stderr);
-  if (!version) throw new Error('nginx -v printed no version');
-  const [major, minor, patch] = version.slice(1).map(Number) as [number, number, number];
-  return major > 1 || minor > 27 || (minor === 27 && patch >= 3);
-}
