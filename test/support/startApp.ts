@@ -6,6 +6,7 @@ import { createHttpServer } from '../../src/adapters/http/httpServer.ts';
 import { compose } from '../../src/app/compose.ts';
 import { loadConfig } from '../../src/app/config.ts';
 import { createLogger } from '../../src/app/logger.ts';
+import { checkAnswers } from './checkAnswers.ts';
 
 export interface RunningApp {
   readonly url: string;
@@ -30,9 +31,12 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
     },
   });
   const composed = compose(config, createLogger('info', sink));
+  const answers = checkAnswers();
+  composed.app.middleware.unshift(answers.middleware);
   const server = await listen(composed.app);
   const metricsServer = composed.metricsApp && (await listen(composed.metricsApp));
   const url = urlOf(server);
+  answers.use((await (await fetch(`${url}/openapi.json`)).json()) as object);
   await storageAnswers(url);
   return {
     url,
