@@ -37,7 +37,9 @@ describe("README's client example", () => {
 
     const { stdout } = await promisify(execFile)(process.execPath, [example, app.url, ...photos]);
     expect(stdout).toBe(`${photos[0]}: 1 face(s)\n${photos[1]}: 1 face(s)\nsame person: true\n`);
-    const requests = app.logs.map((line) => JSON.parse(line) as { method: string; path: string; status: number }).filter((line) => line.path !== '/ready' && line.path !== '/openapi.json');
+    const requests = app.logs
+      .map((line) => JSON.parse(line) as { msg: string; method: string; path: string; status: number })
+      .filter((line) => line.msg === 'request' && line.path !== '/ready' && line.path !== '/openapi.json');
     expect(requests.map(({ method, path, status }) => `${method} ${path} ${status}`)).toEqual([
       'POST /session 201',
       'POST /encode 200',
