@@ -31,7 +31,7 @@ const operation = (operationId: string, tag: string, summary: string, responses:
 });
 const keyed = (operationId: string, tag: string, summary: string, responses: Responses, more: object = {}) =>
   operation(operationId, tag, summary, { ...withKey, ...responses }, { security: KEYED, ...more });
-/** A file this package serves, one of `names` under `prefix`. */
+/** A file this package serves, named by its `{asset}`: one of `names`. */
 const asset = (operationId: string, summary: string, names: string[], types: string[]) => ({
   get: operation(operationId, 'Pages', summary, {
     '200': { description: 'The file', content: Object.fromEntries(types.map((type) => [type, { schema: { type: 'string' } }])) },
@@ -58,7 +58,7 @@ export function openApiDocument(limits: { sessionImageLimit: number; maxFaces: n
       version: '1.0.0',
       description: `Start a session, upload up to ${limits.sessionImageLimit} images (one per request, at most ${limits.maxUploadBytes} bytes, 1 to ${limits.maxFaces} faces each), read the summary of their 128-number face encodings, ask whether they show one person, clear it. Images are never stored: only their SHA-256 and encodings.
 
-Every error is application/problem+json with a stable \`code\`; besides the answers each operation lists, a path not listed here is answered 404 \`not_found\` and a method not listed 405 \`method_not_allowed\`. Every answer carries an X-Request-Id. Fields may be added to a response object, never removed or renamed.`,
+Every error is application/problem+json with a stable \`code\`; besides the answers each operation lists, a path not listed here is answered 404 \`not_found\` and a method not listed 405 \`method_not_allowed\`. Every answer to a request the service reads carries an X-Request-Id. Fields may be added to a response object, never removed or renamed.`,
       license: { name: 'Proprietary: not licensed for use outside its owners', identifier: 'LicenseRef-Proprietary' },
     },
     servers: [{ url: '/', description: 'The service that serves this document' }],
