@@ -65,10 +65,89 @@ async function addPhotos(...paths: string[]): Promise<void> {
   await input.uploadFile(...paths);
 }
 
+/** Drops photos on the drop zone, as a person drags them from their files. */
+async function dropPhotos(...photos: [name: string, bytes: Buffer][]): Promise<void> {
+  const files = photos.map(([name, bytes]) => ({ name, base64: bytes.toString('base64') }));
+  await page.evaluate(`(() => {
+    const transfer = new DataTransfer();
+    for (const { name, base64 } of ${JSON.stringify(files)}) {
+      transfer.items.add(new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], name, { type: 'image/jpeg' }));
+    }
+    document.querySelector('#drop').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  })()`);
+}
+
 describe.skipIf(!hasChromium)('the page at /', () => {
+  it('loads with nothing missing: every file it asks for is there, its icon too', async () => {
+    const fresh = await browser.newPage();
+    const failed: string[] = [];
+    fresh.on('response', (response) => {
+      if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`);
+    });
+    await fresh.goto(`${app.url}/`, { waitUntil: 'networkidle0' });
+    const icons = await fresh.$$eval('link[rel="icon"]', (links) => links.map((link) => link.getAttribute('href')));
+    expect(icons).toContain('/favicon.ico');
+    // What every browser asks a site for, whatever the page links.
+    for (const icon of icons) {
+      const answer = await fresh.evaluate(`fetch(${JSON.stringify(icon)}).then(async (r) => [r.status, r.headers.get('content-type'), (await r.arrayBuffer()).byteLength])`);
+      expect(answer).toEqual([200, expect.stringMatching(/^image\//), expect.any(Number)]);
+    }
+    expect(failed).toEqual([]);
+    await fresh.close();
+  });
+
+  it('starts a session by itself when photos are dropped on a fresh page, then gives the verdict', async () => {
+    const soccer = fixture('one-face-soccer.jpg');
+    await dropPhotos(['first.jpg', soccer], ['second.jpg', await sharp(soccer).resize(800).jpeg().toBuffer()]);
+    await page.waitForFunction("document.querySelector('#verdict')?.textContent?.startsWith('Yes')", { timeout: 30_000 });
+    expect(await text('#status')).toBe('Session started with your photos.');
+    expect(await text('#verdict')).toBe('Yes: the same person is in all 2 photos.');
+    expect(await page.$$eval('.error', (errors) => errors.filter((error) => !(error as { hidden: boolean }).hidden).length)).toBe(0);
+    expect(await page.$eval('#clear', (button) => (button as { disabled: boolean }).disabled)).toBe(false);
+    await page.screenshot({ path: join(artifacts, 'page-dropped-first.png'), fullPage: true });
+  });
+
+  it('starts a session by itself when a photo is picked on a fresh page', async () => {
+    await addPhotos(photoFile('picked.jpg', fixture('one-face-soccer.jpg')));
+    await page.waitForSelector('.frame .face', { timeout: 30_000 });
+    expect(await text('#status')).toBe('Session started with your photos.');
+    expect(await text('#verdict')).toBe('One photo so far: add another to compare.');
+  });
+
+  it('says so when the session has expired, and starts a new one with the next photos', async () => {
+    const expiring = await startApp({ SESSION_TTL_SECONDS: '1' });
+    try {
+      await page.goto(`${expiring.url}/`);
+      const soccer = fixture('one-face-soccer.jpg');
+      await dropPhotos(['before.jpg', soccer]);
+      await page.waitForSelector('.frame .face', { timeout: 30_000 });
+      // Idle past the TTL: the sweeper deletes the session.
+      const swept = () => expiring.logs.some((line) => line.includes('expired idle sessions'));
+      for (const deadline = Date.now() + 20_000; !swept() && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(swept()).toBe(true);
+
+      await dropPhotos(['after.jpg', await sharp(soccer).resize(700).jpeg().toBuffer()]);
+      await page.waitForFunction("document.querySelector('#status')?.textContent?.startsWith('This session has expired')", { timeout: 30_000 });
+      expect(await text('#status')).toBe('This session has expired: it went unused for too long, and the service deleted it with its faces. Drop or choose photos to start a new one.');
+      expect(await page.$$eval('.error', (errors) => errors.map((error) => error.textContent).filter(Boolean))).toEqual(['Not added: the session had expired.']);
+      expect(await page.$eval('#clear', (button) => (button as { disabled: boolean }).disabled)).toBe(true);
+      await page.screenshot({ path: join(artifacts, 'page-expired.png'), fullPage: true });
+
+      // The offer taken: photos again start a new session, the expired one's cards go.
+      await dropPhotos(['again.jpg', soccer]);
+      await page.waitForFunction("document.querySelector('#status')?.textContent === 'Session started with your photos.'", { timeout: 30_000 });
+      await page.waitForSelector('.frame .face', { timeout: 30_000 });
+      expect(await page.$$eval('.photo h3', (titles) => titles.map((title) => title.textContent))).toEqual(['Photo 1']);
+      expect(await page.$$eval('.error', (errors) => errors.filter((error) => !(error as { hidden: boolean }).hidden).length)).toBe(0);
+    } finally {
+      await expiring.close();
+    }
+  });
+
   it('labels every control for keyboards and screen readers, and needs no CDN', async () => {
     expect(await page.$eval('#files', (input) => (input as { labels?: { textContent: string | null }[]; disabled: boolean }).labels?.[0]?.textContent)).toMatch(/choose photos/);
-    expect(await page.$eval('#files', (input) => (input as { labels?: { textContent: string | null }[]; disabled: boolean }).disabled)).toBe(true);
+    // Usable at once: the first photo starts a session.
+    expect(await page.$eval('#files', (input) => (input as { labels?: { textContent: string | null }[]; disabled: boolean }).disabled)).toBe(false);
     expect(await page.$eval('#status', (element) => element.getAttribute('role'))).toBe('status');
     const external = await page.$$eval('script[src], link[href]', (elements) =>
       elements.map((element) => element.getAttribute('src') ?? element.getAttribute('href')).filter((url) => url && !url.startsWith('/')),

@@ -1,11 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createFaceSessionsClient, type FaceSessionsClient } from '../../src/client/createFaceSessionsClient.ts';
 import { fixture, hasSeedImages, seedImage } from '../support/fixtures.ts';
-import { newSession, type RunningApp, startApp, upload } from '../support/startApp.ts';
+import { encode, newSession, type RunningApp, startApp } from '../support/startApp.ts';
 
+// Through the typed client (src/client), as integrators call the service; raw fetch only
+// for what the client cannot send (no file part, a wrong method) or for pages.
 let app: RunningApp;
 let key: string;
+/** The typed client, holding this test's session key. */
+let faces: FaceSessionsClient;
+const client = (sessionKey?: string) => createFaceSessionsClient({ baseUrl: app.url, ...(sessionKey !== undefined && { key: sessionKey }) });
 beforeAll(async () => {
   app = await startApp();
 });
@@ -14,70 +20,74 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   key = await newSession(app.url);
+  faces = client(key);
 });
 
 const soccer = fixture('one-face-soccer.jpg');
 
-async function expectProblem(response: Response, status: number, code: string): Promise<void> {
+/** A problem+json answer, from fetch or from the client (which has parsed it already). */
+async function expectProblem(answer: Response | { error?: unknown; response: Response }, status: number, code: string): Promise<void> {
+  const [response, body] = answer instanceof Response ? [answer, await answer.json()] : [answer.response, answer.error];
   expect(response.status).toBe(status);
   expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  const body = (await response.json()) as Record<string, unknown>;
   expect(body).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
-  expect(body.request_id).toBe(response.headers.get('x-request-id'));
+  expect((body as { request_id: string }).request_id).toBe(response.headers.get('x-request-id'));
   expect(JSON.stringify(body)).not.toMatch(/\bat .+\.(ts|js):\d+/);
 }
 
 async function summaryOf(sessionKey: string) {
-  const response = await fetch(`${app.url}/summary`, { headers: { key: sessionKey } });
+  const { data, response } = await client(sessionKey).GET('/summary');
   expect(response.status).toBe(200);
-  return (await response.json()) as { image_encodings: { sha256: string; faces: { encoding: number[] }[] }[] };
+  return data!;
 }
 
 describe('sessions', () => {
   it('creates sessions with GET (seed) and POST, each a fresh UUID v4', async () => {
-    const got = await fetch(`${app.url}/session`);
-    const posted = await fetch(`${app.url}/session`, { method: 'POST' });
-    expect(got.status).toBe(200);
-    expect(posted.status).toBe(201);
-    const keys = [((await got.json()) as { key: string }).key, ((await posted.json()) as { key: string }).key];
+    const got = await client().GET('/session');
+    const posted = await client().POST('/session');
+    expect(got.response.status).toBe(200);
+    expect(posted.response.status).toBe(201);
+    const keys = [got.data!.key, posted.data!.key];
     for (const k of keys) expect(k).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(keys[0]).not.toBe(keys[1]);
   });
 
   it('refuses a missing, malformed or unknown key with 401 on every keyed endpoint', async () => {
-    for (const headers of [{}, { key: 'nope' }, { key: randomUUID() }, { authorization: `Bearer ${randomUUID()}` }]) {
-      await expectProblem(await fetch(`${app.url}/summary`, { headers }), 401, 'unauthorized');
-      await expectProblem(await fetch(`${app.url}/session`, { method: 'DELETE', headers }), 401, 'unauthorized');
+    for (const stranger of [client(), client('nope'), client(randomUUID())]) {
+      await expectProblem(await stranger.GET('/summary'), 401, 'unauthorized');
+      await expectProblem(await stranger.GET('/verification'), 401, 'unauthorized');
+      await expectProblem(await stranger.DELETE('/session'), 401, 'unauthorized');
+      await expectProblem(await encode(stranger, soccer), 401, 'unauthorized');
     }
-    await expectProblem(await upload(app.url, randomUUID(), soccer), 401, 'unauthorized');
+    const bearer = { authorization: `Bearer ${randomUUID()}` };
+    await expectProblem(await client().GET('/summary', { headers: bearer }), 401, 'unauthorized');
   });
 
   it('accepts the key as Authorization: Bearer and in the quotes the seed README used', async () => {
-    expect((await fetch(`${app.url}/summary`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
-    expect((await fetch(`${app.url}/summary`, { headers: { key: `'${key}'` } })).status).toBe(200);
+    expect((await client().GET('/summary', { headers: { authorization: `Bearer ${key}` } })).response.status).toBe(200);
+    expect((await client(`'${key}'`).GET('/summary')).response.status).toBe(200);
   });
 });
 
 describe('encoding real photos with the built-in model', () => {
   it('encodes a one-face photo and lists it in the summary in the seed\'s shape', async () => {
-    const response = await upload(app.url, key, soccer);
+    const { data: body, response } = await encode(faces, soccer);
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { sha256: string; faces: { encoding: number[]; box: object }[] };
-    expect(body.sha256).toBe(createHash('sha256').update(soccer).digest('hex'));
-    expect(body.faces).toHaveLength(1);
-    expect(body.faces[0]?.encoding).toHaveLength(128);
-    expect(body.faces[0]?.encoding.every(Number.isFinite)).toBe(true);
+    expect(body!.sha256).toBe(createHash('sha256').update(soccer).digest('hex'));
+    expect(body!.faces).toHaveLength(1);
+    expect(body!.faces[0]?.encoding).toHaveLength(128);
+    expect(body!.faces[0]?.encoding.every(Number.isFinite)).toBe(true);
 
     const summary = await summaryOf(key);
     expect(Object.keys(summary)).toEqual(['image_encodings']);
     expect(summary.image_encodings).toHaveLength(1);
     const [image] = summary.image_encodings;
-    expect(image?.faces.map((face) => face.encoding)).toEqual(body.faces.map((face) => face.encoding));
+    expect(image?.faces.map((face) => face.encoding)).toEqual(body!.faces.map((face) => face.encoding));
   });
 
   it('gives each face its score, landmarks, pose and quality, the same in /encode and /summary', async () => {
-    const body = (await (await upload(app.url, key, soccer)).json()) as { faces: Record<string, unknown>[] };
-    const [face] = body.faces;
+    const { data: body } = await encode(faces, soccer);
+    const [face] = body!.faces;
     expect(face).toMatchObject({
       score: expect.any(Number),
       box: { x: expect.any(Number), y: expect.any(Number), width: expect.any(Number), height: expect.any(Number) },
@@ -91,43 +101,43 @@ describe('encoding real photos with the built-in model', () => {
       pose: { yaw: expect.any(Number), pitch: expect.any(Number), roll: expect.any(Number) },
       quality: { sharpness: expect.any(Number), brightness: expect.any(Number), size: expect.any(Number), for_recognition: expect.any(String) },
     });
-    expect((await summaryOf(key)).image_encodings[0]?.faces).toEqual(body.faces);
+    expect((await summaryOf(key)).image_encodings[0]?.faces).toEqual(body!.faces);
   });
 
   it.skipIf(!hasSeedImages)('encodes both faces of the two-face photo', async () => {
-    const response = await upload(app.url, key, seedImage('two-faces.jpg'));
+    const { data, response } = await encode(faces, seedImage('two-faces.jpg'));
     expect(response.status).toBe(200);
-    expect(((await response.json()) as { faces: unknown[] }).faces).toHaveLength(2);
+    expect(data!.faces).toHaveLength(2);
   });
 
   it.skipIf(!hasSeedImages)('refuses the six-face selfie as too_many_faces and takes no slot', async () => {
-    await expectProblem(await upload(app.url, key, seedImage('six-faces.jpg')), 400, 'too_many_faces');
+    await expectProblem(await encode(faces, seedImage('six-faces.jpg')), 400, 'too_many_faces');
     expect((await summaryOf(key)).image_encodings).toEqual([]);
   });
 
   it('answers no_face for the baboon (an animal face) and takes no slot', async () => {
-    await expectProblem(await upload(app.url, key, fixture('no-face-baboon.jpg')), 400, 'no_face');
+    await expectProblem(await encode(faces, fixture('no-face-baboon.jpg')), 400, 'no_face');
     expect((await summaryOf(key)).image_encodings).toEqual([]);
   });
 
   it.skipIf(!hasSeedImages)('answers no_face for the landscape', async () => {
-    await expectProblem(await upload(app.url, key, seedImage('no-face-landscape.jpg')), 400, 'no_face');
+    await expectProblem(await encode(faces, seedImage('no-face-landscape.jpg')), 400, 'no_face');
   });
 
   it.skipIf(!hasSeedImages)('answers no_face for the 24-megapixel photo within seconds', async () => {
     const started = performance.now();
-    await expectProblem(await upload(app.url, key, seedImage('large-6000x4000-no-face.jpg')), 400, 'no_face');
+    await expectProblem(await encode(faces, seedImage('large-6000x4000-no-face.jpg')), 400, 'no_face');
     // Generous bound: this only catches a hang or a full-resolution detection pass.
     expect(performance.now() - started).toBeLessThan(20_000);
   });
 
   it('answers invalid_image for a text file, whatever it is called', async () => {
-    await expectProblem(await upload(app.url, key, Buffer.from('just some text\n'), 'photo.jpg'), 400, 'invalid_image');
+    await expectProblem(await encode(faces, Buffer.from('just some text\n')), 400, 'invalid_image');
   });
 
   it('answers missing_file without a file part, with an empty one, or with another field name', async () => {
     await expectProblem(await fetch(`${app.url}/encode`, { method: 'POST', headers: { key } }), 400, 'missing_file');
-    await expectProblem(await upload(app.url, key, new Uint8Array()), 400, 'missing_file');
+    await expectProblem(await encode(faces, new Uint8Array()), 400, 'missing_file');
     const form = new FormData();
     form.append('image', new Blob([soccer]), 'photo.jpg');
     await expectProblem(await fetch(`${app.url}/encode`, { method: 'POST', body: form, headers: { key } }), 400, 'missing_file');
@@ -141,42 +151,42 @@ describe('encoding real photos with the built-in model', () => {
     );
     const hashes = [];
     for (const bytes of variants.slice(0, 5)) {
-      const response = await upload(app.url, key, bytes);
+      const { data, response } = await encode(faces, bytes);
       expect(response.status).toBe(200);
-      hashes.push(((await response.json()) as { sha256: string }).sha256);
+      hashes.push(data!.sha256);
     }
-    await expectProblem(await upload(app.url, key, variants[5]!), 403, 'session_full');
+    await expectProblem(await encode(faces, variants[5]!), 403, 'session_full');
     expect((await summaryOf(key)).image_encodings.map((image) => image.sha256)).toEqual(hashes);
     // A retry of an image already in the full session still gets its answer.
-    expect((await upload(app.url, key, variants[4]!)).status).toBe(200);
+    expect((await encode(faces, variants[4]!)).response.status).toBe(200);
   });
 
   it('answers the same bytes again with the same result and no second slot, also across sessions', async () => {
-    const first = await (await upload(app.url, key, soccer)).json();
-    const again = await upload(app.url, key, soccer);
-    expect(again.status).toBe(200);
-    expect(await again.json()).toEqual(first);
+    const first = (await encode(faces, soccer)).data;
+    const again = await encode(faces, soccer);
+    expect(again.response.status).toBe(200);
+    expect(again.data).toEqual(first);
     expect((await summaryOf(key)).image_encodings).toHaveLength(1);
 
-    const otherKey = await newSession(app.url);
-    expect(await (await upload(app.url, otherKey, soccer)).json()).toEqual(first);
+    const other = client(await newSession(app.url));
+    expect((await encode(other, soccer)).data).toEqual(first);
   });
 
   it('clears a session with 204: images go, the key stays valid', async () => {
-    expect((await upload(app.url, key, soccer)).status).toBe(200);
-    const cleared = await fetch(`${app.url}/session`, { method: 'DELETE', headers: { key } });
-    expect(cleared.status).toBe(204);
+    expect((await encode(faces, soccer)).response.status).toBe(200);
+    const cleared = await faces.DELETE('/session');
+    expect(cleared.response.status).toBe(204);
     expect((await summaryOf(key)).image_encodings).toEqual([]);
-    expect((await upload(app.url, key, soccer)).status).toBe(200);
+    expect((await encode(faces, soccer)).response.status).toBe(200);
   });
 });
 
 describe('the service around the API', () => {
   it('answers /ping and /ready', async () => {
-    expect((await fetch(`${app.url}/ping`)).status).toBe(200);
-    const ready = await fetch(`${app.url}/ready`);
-    expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { storage: 'ok', cache: 'ok', encoder: 'ok' } });
+    expect((await client().GET('/ping')).data).toEqual({ status: 'ok' });
+    const ready = await client().GET('/ready');
+    expect(ready.response.status).toBe(200);
+    expect(ready.data).toEqual({ status: 'ready', checks: { storage: 'ok', cache: 'ok', encoder: 'ok' } });
   });
 
   it('serves the OpenAPI 3.1 document and a Swagger UI whose assets are all local', async () => {
@@ -220,8 +230,8 @@ describe('the service around the API', () => {
   });
 
   it('logs every request with its latency and never an API key', async () => {
-    await upload(app.url, key, Buffer.from('not an image'));
-    await fetch(`${app.url}/summary`, { headers: { authorization: `Bearer ${key}` } });
+    await encode(faces, Buffer.from('not an image'));
+    await client().GET('/summary', { headers: { authorization: `Bearer ${key}` } });
     const lines = app.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.some((line) => line.path === '/summary' && line.status === 200 && typeof line.ms === 'number')).toBe(true);
     expect(app.logs.join('\n')).not.toContain(key);
@@ -233,7 +243,7 @@ describe('the event loop while the model works', () => {
     const big = hasSeedImages ? seedImage('large-6000x4000-no-face.jpg') : await sharp(soccer).resize(4000).jpeg().toBuffer();
     const variant = await sharp(big).jpeg({ quality: 80 }).toBuffer();
     let encoding = true;
-    const encodes = Promise.all([upload(app.url, key, big), upload(app.url, key, variant)]).finally(() => {
+    const encodes = Promise.all([encode(faces, big), encode(faces, variant)]).finally(() => {
       encoding = false;
     });
     const latencies: number[] = [];

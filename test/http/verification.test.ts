@@ -3,18 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Box } from '../../src/domain/ImageEncodings.ts';
+import { type components, createFaceSessionsClient } from '../../src/client/createFaceSessionsClient.ts';
 import { fixture, hasSeedImages, seedImage } from '../support/fixtures.ts';
 import { deletePrefix, freshPrefix, redisUrl } from '../support/redis.ts';
-import { newSession, type RunningApp, startApp, upload } from '../support/startApp.ts';
+import { encode, newSession, type RunningApp, startApp } from '../support/startApp.ts';
 
-interface Verification {
-  threshold: number;
-  same_person: boolean | null;
-  identities: { faces: { image: number; face: number }[] }[];
-  distances: { a: object; b: object; distance: number }[];
-  excluded: { image: number; face: number; reason: string }[];
-}
+type Verification = components['schemas']['Verification'];
+type Box = NonNullable<components['schemas']['ImageEncodings']['faces'][number]['box']>;
+/** The typed client of a new session on `url`. */
+const sessionOn = async (url: string) => createFaceSessionsClient({ baseUrl: url, key: await newSession(url) });
 
 let app: RunningApp;
 beforeAll(async () => {
@@ -27,16 +24,18 @@ afterAll(async () => {
 
 /** A new session holding `photos`, and its verification. */
 async function verify(...photos: Buffer[]): Promise<Verification> {
-  const key = await newSession(app.url);
-  for (const photo of photos) expect((await upload(app.url, key, photo)).status).toBe(200);
-  const response = await fetch(`${app.url}/verification`, { headers: { key } });
+  const faces = await sessionOn(app.url);
+  for (const photo of photos) expect((await encode(faces, photo)).response.status).toBe(200);
+  const { data, response } = await faces.GET('/verification');
   expect(response.status).toBe(200);
-  return (await response.json()) as Verification;
+  return data!;
 }
 
 describe('GET /verification', () => {
   it('refuses a missing or unknown key', async () => {
-    expect((await fetch(`${app.url}/verification`)).status).toBe(401);
+    const { error, response } = await createFaceSessionsClient({ baseUrl: app.url }).GET('/verification');
+    expect(response.status).toBe(401);
+    expect(error?.code).toBe('unauthorized');
   });
 
   it('answers null for an empty session and for one photo', async () => {
@@ -69,11 +68,12 @@ describe('GET /verification on every storage', () => {
     const stored = await startApp(env);
     try {
       const key = await newSession(stored.url);
+      const faces = createFaceSessionsClient({ baseUrl: stored.url, key });
       const soccer = fixture('one-face-soccer.jpg');
-      for (const photo of [soccer, await sharp(soccer).resize(700).jpeg().toBuffer()]) expect((await upload(stored.url, key, photo)).status).toBe(200);
-      const body = (await (await fetch(`${stored.url}/verification`, { headers: { authorization: `Bearer ${key}` } })).json()) as Verification;
-      expect(body.same_person).toBe(true);
-      expect(body.distances[0]!.distance).toBeLessThan(0.6);
+      for (const photo of [soccer, await sharp(soccer).resize(700).jpeg().toBuffer()]) expect((await encode(faces, photo)).response.status).toBe(200);
+      const { data } = await createFaceSessionsClient({ baseUrl: stored.url }).GET('/verification', { headers: { authorization: `Bearer ${key}` } });
+      expect(data?.same_person).toBe(true);
+      expect(data?.distances[0]!.distance).toBeLessThan(0.6);
     } finally {
       await stored.close();
     }
@@ -86,10 +86,10 @@ describe.skipIf(!hasSeedImages)('GET /verification on real people', () => {
   const boxes = new Map<Buffer, Box[]>();
 
   beforeAll(async () => {
-    const key = await newSession(app.url);
+    const faces = await sessionOn(app.url);
     for (const photo of [twoFaces, sixFaces]) {
-      const body = (await (await upload(app.url, key, photo)).json()) as { faces: { box: Box }[] };
-      boxes.set(photo, body.faces.map((face) => face.box));
+      const { data } = await encode(faces, photo);
+      boxes.set(photo, data!.faces.map((face) => face.box!));
     }
   });
 

@@ -5,7 +5,9 @@ import { Writable } from 'node:stream';
 import { createHttpServer } from '../../src/adapters/http/httpServer.ts';
 import { compose } from '../../src/app/compose.ts';
 import { loadConfig } from '../../src/app/config.ts';
+import { createFaceSessionsClient, type FaceSessionsClient } from '../../src/client/createFaceSessionsClient.ts';
 import { createLogger } from '../../src/app/logger.ts';
+import { checkAnswers } from './checkAnswers.ts';
 
 export interface RunningApp {
   readonly url: string;
@@ -30,9 +32,12 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
     },
   });
   const composed = compose(config, createLogger('info', sink));
+  const answers = checkAnswers();
+  composed.app.middleware.unshift(answers.middleware);
   const server = await listen(composed.app);
   const metricsServer = composed.metricsApp && (await listen(composed.metricsApp));
   const url = urlOf(server);
+  answers.use((await (await fetch(`${url}/openapi.json`)).json()) as object);
   await storageAnswers(url);
   return {
     url,
@@ -56,10 +61,19 @@ function urlOf(server: Server): string {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+/** A new session's key, started through the typed client. */
 export async function newSession(url: string): Promise<string> {
-  const response = await fetch(`${url}/session`, { method: 'POST' });
-  return ((await response.json()) as { key: string }).key;
+  const { data, error } = await createFaceSessionsClient({ baseUrl: url }).POST('/session');
+  if (error) throw new Error(`no session: ${error.code}`);
+  return data.key;
 }
+
+/** POST /encode through the typed client. */
+export function encode(client: FaceSessionsClient, bytes: Uint8Array) {
+  return client.POST('/encode', { body: { file: new Blob([bytes]) } });
+}
+
+/** POST /encode with fetch, for tests about the upload itself (a file name, odd headers) or the raw Response. */
 
 export function upload(url: string, key: string | undefined, bytes: Uint8Array, filename = 'photo.jpg'): Promise<Response> {
   const form = new FormData();

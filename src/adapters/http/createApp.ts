@@ -50,7 +50,7 @@ export function createApp(deps: HttpAppDeps): Koa {
   const clientAddress = clientAddressOf(deps.trustedProxies);
   const router = new Router();
   const apiKey = (ctx: Koa.Context) => apiKeyHeaders.parse(ctx.headers);
-  const openApi = openApiDocument(deps.limits);
+  const openApi = openApiDocument(deps.limits, deps.metrics !== undefined);
   const receiveUpload = uploadReceiver(deps.limits.maxUploadBytes);
   const imageJson = imageJsonMemo();
   const summaryJson = summaryJsonMemo(imageJson);

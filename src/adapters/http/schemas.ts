@@ -85,21 +85,27 @@ export type ProblemCode = (typeof problemCodes)[number];
 
 export const problem = z
   .object({
-    type: z.string(),
+    type: z.string().meta({ description: '`urn:face-sessions:problem:` and the code.' }),
     title: z.string(),
     status: z.number().int(),
-    detail: z.string(),
-    code: z.enum(problemCodes),
-    request_id: z.string(),
+    detail: z.string().meta({ description: 'What went wrong with this request, for people.' }),
+    code: z.enum(problemCodes).meta({ description: 'Stable and machine-readable: branch on this.' }),
+    request_id: z.string().optional().meta({
+      description:
+        'The X-Request-Id of this request, which its log line carries too. Absent only when the request was refused before it was read (431 headers_too_large).',
+    }),
   })
   .register(apiSchemas, { id: 'Problem', description: 'RFC 9457 problem details, as application/problem+json.' });
 
-export const readiness = z
-  .object({
-    status: z.enum(['ready', 'not_ready']),
-    checks: z.record(z.string(), z.string()).meta({ description: '"ok" or what failed, per dependency.' }),
-  })
-  .register(apiSchemas, { id: 'Readiness' });
+const checks = z.record(z.string(), z.string()).meta({ description: '"ok" or what failed, per dependency.' });
+
+export const readiness = z.object({ status: z.enum(['ready', 'not_ready']), checks }).register(apiSchemas, { id: 'Readiness' });
+
+export const notReady = problem
+  .extend({ checks })
+  .register(apiSchemas, { id: 'NotReady', description: 'A not_ready problem, with each dependency\'s check.' });
+
+export const liveness = z.object({ status: z.literal('ok') }).register(apiSchemas, { id: 'Liveness' });
 
 /**
  * The API key from `key` (seed) or `Authorization: Bearer`. The seed's README told

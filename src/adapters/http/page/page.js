@@ -16,18 +16,20 @@ const MESSAGES = {
   unsupported_media_type: 'This kind of file is not accepted. Use a JPEG, PNG, WebP, GIF, TIFF or AVIF photo.',
   file_too_large: 'This photo is too large.',
   missing_file: 'The photo was empty.',
-  unauthorized: 'The session has ended. Start a new one.',
+  unauthorized: 'Not added: the session had expired.',
   rate_limited: 'Too many requests. Wait a moment and try again.',
   encoder_unavailable: 'The service is busy. Try this photo again in a moment.',
   encoder_timeout: 'The service took too long. Try this photo again.',
   encoder_bad_response: 'The service could not read the faces. Try again later.',
   storage_unavailable: 'The service cannot store anything just now. Try again in a moment.',
 };
+const EXPIRED = 'This session has expired: it went unused for too long, and the service deleted it with its faces. Drop or choose photos to start a new one.';
 
 const $ = (selector) => document.querySelector(selector);
-const state = { key: null, photos: [], verification: null, indexBySha: new Map(), queue: Promise.resolve() };
+/** `key` is null until a session starts, and again once it has expired; `starting` while one starts. */
+const state = { key: null, starting: null, photos: [], verification: null, indexBySha: new Map(), queue: Promise.resolve() };
 
-$('#start').addEventListener('click', startSession);
+$('#start').addEventListener('click', startOver);
 $('#clear').addEventListener('click', clearSession);
 $('#files').addEventListener('change', (event) => {
   addFiles([...event.target.files]);
@@ -36,37 +38,60 @@ $('#files').addEventListener('change', (event) => {
 const drop = $('#drop');
 drop.addEventListener('dragover', (event) => {
   event.preventDefault();
-  if (state.key) drop.classList.add('over');
+  drop.classList.add('over');
 });
 drop.addEventListener('dragleave', () => drop.classList.remove('over'));
 drop.addEventListener('drop', (event) => {
   event.preventDefault();
   drop.classList.remove('over');
-  if (state.key) addFiles([...event.dataTransfer.files].filter((file) => file.type.startsWith('image/')));
+  addFiles([...event.dataTransfer.files].filter((file) => file.type.startsWith('image/')));
 });
 
-function say(text) {
+function say(text, alert = false) {
   $('#status').textContent = text;
+  $('#status').classList.toggle('alert', alert);
 }
 
-async function startSession() {
+/** Starts a session and says `started`; false when none could be started (and the status says why). */
+async function startSession(started) {
   try {
     const response = await fetch('/session', { method: 'POST' });
-    if (!response.ok) return say(await problemText(response));
+    if (!response.ok) {
+      say(await problemText(response));
+      return false;
+    }
     state.key = (await response.json()).key;
-    resetPhotos();
-    for (const control of ['#clear', '#files']) $(control).disabled = false;
-    drop.setAttribute('aria-disabled', 'false');
-    $('#start').textContent = 'Start a new session';
-    say('Session started. Add your photos.');
-    $('#files').focus();
   } catch {
     say('The service cannot be reached.');
+    return false;
   }
+  $('#clear').disabled = false;
+  $('#start').textContent = 'Start a new session';
+  say(started);
+  return true;
+}
+
+/** The button: a new, empty session. */
+async function startOver() {
+  if (!(await startSession('Session started. Add your photos.'))) return;
+  resetPhotos();
+  $('#files').focus();
+}
+
+/** A key the page held was refused: the service expired the session (a cleared one keeps its key). */
+function sessionExpired() {
+  state.key = null;
+  // Its faces are gone: no verdict or identities are shown for them any more.
+  state.verification = null;
+  state.indexBySha = new Map();
+  $('#clear').disabled = true;
+  say(EXPIRED, true);
+  render();
 }
 
 async function clearSession() {
   const response = await fetch('/session', { method: 'DELETE', headers: { key: state.key } });
+  if (response.status === 401) return sessionExpired();
   if (!response.ok) return say(await problemText(response));
   resetPhotos();
   say('Session cleared: its faces are deleted. Add new photos.');
@@ -82,6 +107,13 @@ function resetPhotos() {
 }
 
 function addFiles(files) {
+  if (!state.key && !state.starting) {
+    // No session (a fresh page, or the last one expired): these photos start one, and the
+    // cards of an expired session go with it.
+    resetPhotos();
+    state.starting = startSession('Session started with your photos.').finally(() => (state.starting = null));
+  }
+  const session = state.starting ?? Promise.resolve(true);
   const room = LIMIT - state.photos.filter((photo) => !photo.error).length;
   const taken = files.slice(0, Math.max(0, room));
   if (taken.length < files.length) say(`A session holds ${LIMIT} photos: ${files.length - taken.length} left out.`);
@@ -91,11 +123,20 @@ function addFiles(files) {
     photo.element = photoCard(photo);
     $('#photos').append(photo.element);
     // One upload at a time, so the service's upload order is the order shown.
-    state.queue = state.queue.then(() => upload(photo));
+    state.queue = state.queue.then(async () => ((await session) ? upload(photo) : notAdded(photo, 'Not added: no session could be started.')));
   }
 }
 
+function notAdded(photo, message) {
+  photo.error = message;
+  updateProgress(photo, 1);
+  render();
+}
+
 function upload(photo) {
+  // Its card went (a new session started meanwhile): it belongs to no session now.
+  if (!state.photos.includes(photo)) return undefined;
+  if (!state.key) return notAdded(photo, MESSAGES.unauthorized);
   return new Promise((resolve) => {
     const request = new XMLHttpRequest();
     request.open('POST', '/encode');
@@ -108,6 +149,7 @@ function upload(photo) {
       if (request.status === 200) photo.result = body;
       else photo.error = messageFor(body, request.getResponseHeader('Retry-After'));
       updateProgress(photo, 1);
+      if (request.status === 401) sessionExpired();
       await refresh();
       resolve();
     });
@@ -124,11 +166,14 @@ function upload(photo) {
 
 /** The session's order and verdict, from the service (the summary maps photos to image positions). */
 async function refresh() {
+  if (!state.key) return render();
   const headers = { key: state.key };
   const [summary, verification] = await Promise.all([fetch('/summary', { headers }), fetch('/verification', { headers })]);
   if (summary.ok && verification.ok) {
     state.indexBySha = new Map((await summary.json()).image_encodings.map((image, index) => [image.sha256, index]));
     state.verification = await verification.json();
+  } else if (summary.status === 401 || verification.status === 401) {
+    sessionExpired();
   }
   render();
 }
