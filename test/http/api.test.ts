@@ -151,7 +151,7 @@ describe('encoding real photos with the built-in model', () => {
     expect((await upload(app.url, key, variants[4]!)).status).toBe(200);
   });
 
-  it('answers the same bytes again with the same result and no second slot, also across sessions', async () => {
+  it('answers the same bytes again with the same result and no second slot; another session gets the same result too', async () => {
     const first = await (await upload(app.url, key, soccer)).json();
     const again = await upload(app.url, key, soccer);
     expect(again.status).toBe(200);

@@ -13,3 +13,18 @@ export function redisKeyv(client: RedisClient, logger: Logger, namespace: string
   keyv.on('error', (error: unknown) => logger.debug({ err: error }, 'redis cache error'));
   return keyv;
 }
+
+/** Bumped when cached entries stop being readable by this build. 2: sealed under the server-held secret. */
+const CACHE_VERSION = '2';
+
+/**
+ * Empties the cache once per deployment (recorded in `marker`): builds before the
+ * sealing secret cached entries under ids a photo finds, sealed under keys a photo
+ * gives. Entries this build cached meanwhile only cost a miss. Returns whether it emptied it.
+ */
+export async function clearCacheSealedBefore(keyv: Keyv<Buffer>, client: RedisClient, marker: string): Promise<boolean> {
+  if ((await client.get(marker)) === CACHE_VERSION) return false;
+  await keyv.clear();
+  await client.set(marker, CACHE_VERSION);
+  return true;
+}
