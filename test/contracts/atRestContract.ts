@@ -42,8 +42,10 @@ export interface AtRestSubject {
  * What storage holds at rest, read from its raw bytes (the SQLite file and its WAL,
  * every Redis value, the AOF): no encoding, face detail, image hash or API key, while
  * sessions are live or after they are cleared or expire; and where deleting is
- * supposed to remove bytes, not even the sealed ones. Runs the real use cases over the
- * adapter, with an encoder that gives faces with every detail, as the built-in one does.
+ * supposed to remove bytes, not even the sealed ones. And what a thief who knows the
+ * code gets from a copy of it and the photos: nothing without the sealing secret, and
+ * nothing with it but without the API keys. Runs the real use cases over the adapter,
+ * with an encoder that gives faces with every detail, as the built-in one does.
  */
 export function atRestContract(
   name: string,
