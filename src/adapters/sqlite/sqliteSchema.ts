@@ -72,20 +72,21 @@ export const SCHEMA_VERSION = steps.length;
  */
 function upgradeV2(db: Database.Database, sealing: StorageSealing): void {
   db.pragma('defer_foreign_keys = ON');
-  const entries = db.prepare('SELECT rowid, id, sealed FROM entries WHERE rowid > ? ORDER BY rowid LIMIT 500');
+  const entries = db.prepare<[number], { rowid: number; id: string; sealed: Buffer }>(
+    'SELECT rowid, id, sealed FROM entries WHERE rowid > ? ORDER BY rowid LIMIT 500',
+  );
   const rekeyEntry = db.prepare('UPDATE entries SET id = ?, sealed = ? WHERE rowid = ?');
-  for (let page = entries.all(0) as { rowid: number; id: string; sealed: Buffer }[]; page.length > 0; page = entries.all(page.at(-1)!.rowid) as typeof page) {
+  for (let page = entries.all(0); page.length > 0; page = entries.all(page.at(-1)!.rowid)) {
     for (const { rowid, id, sealed } of page) rekeyEntry.run(sealing.v2EntryId(id), sealing.upgradeV2Entry(id, sealed), rowid);
   }
-  const links = db.prepare(
+  const links = db.prepare<[string, number], { key_hash: string; position: number; entry_id: string; sealed_secret: Buffer }>(
     'SELECT key_hash, position, entry_id, sealed_secret FROM session_images WHERE (key_hash, position) > (?, ?) ORDER BY key_hash, position LIMIT 500',
   );
   const rekeyLink = db.prepare('UPDATE session_images SET entry_id = ?, sealed_secret = ? WHERE key_hash = ? AND position = ?');
-  type Link = { key_hash: string; position: number; entry_id: string; sealed_secret: Buffer };
-  for (let page = links.all('', -1) as Link[]; page.length > 0; page = links.all(page.at(-1)!.key_hash, page.at(-1)!.position) as Link[]) {
-    for (const link of page) {
-      const upgraded = sealing.upgradeV2Link(link.key_hash, { entryId: link.entry_id, sealedSecret: link.sealed_secret });
-      rekeyLink.run(upgraded.entryId, upgraded.sealedSecret, link.key_hash, link.position);
+  for (let page = links.all('', -1); page.length > 0; page = links.all(page.at(-1)!.key_hash, page.at(-1)!.position)) {
+    for (const { key_hash: keyHash, position, entry_id: entryId, sealed_secret: sealedSecret } of page) {
+      const upgraded = sealing.upgradeV2Link(keyHash, { entryId, sealedSecret });
+      rekeyLink.run(upgraded.entryId, upgraded.sealedSecret, keyHash, position);
     }
   }
 }
