@@ -193,10 +193,11 @@ function makeCache(config: Config, redisTarget: RedisTarget, logger: Logger, met
       return new KeyvEncodingCache(memoryKeyv(config.CACHE_MAX_ENTRIES), idleTtlMs === undefined ? {} : { ttlMs: idleTtlMs });
     case 'redis': {
       const client = createRedisClient({ ...redisTarget, logger });
-      const keyv = redisKeyv(client, logger, `${config.REDIS_KEY_PREFIX}cache`);
+      const namespace = `${config.REDIS_KEY_PREFIX}cache`;
+      const keyv = redisKeyv(client, logger, namespace);
       client.once('ready', () => {
-        clearCacheSealedBefore(keyv, client, `${config.REDIS_KEY_PREFIX}cache-version`).then(
-          (cleared) => cleared && logger.info('emptied the cache of what builds before the sealing secret cached'),
+        clearCacheSealedBefore(client, namespace).then(
+          (deleted) => deleted > 0 && logger.info({ deleted }, 'emptied the cache of what builds before the sealing secret cached'),
           (error: unknown) => logger.error({ err: error }, 'could not empty the cache of what builds before the sealing secret cached; tried again at the next start'),
         );
       });

@@ -155,10 +155,13 @@ describe.skipIf(!hasRedis)('a Redis cache filled before the server-held secret',
     try {
       const cache = new KeyvEncodingCache(keyv);
       await cache.set('an old entry id', Buffer.from('sealed before'));
-      expect(await clearCacheSealedBefore(keyv, client, `${prefix}cache-version`)).toBe(true);
-      expect(await cache.getMany(['an old entry id'])).toEqual([null]);
+      await cache.set('another old entry id', Buffer.from('sealed before'));
+      await client.set(`${prefix}cache-not`, 'not the cache');
+      expect(await clearCacheSealedBefore(client, `${prefix}cache`)).toBe(2);
+      expect(await cache.getMany(['an old entry id', 'another old entry id'])).toEqual([null, null]);
+      expect(await client.get(`${prefix}cache-not`)).toBe('not the cache');
       await cache.set('a new entry id', Buffer.from('sealed now'));
-      expect(await clearCacheSealedBefore(keyv, client, `${prefix}cache-version`)).toBe(false);
+      expect(await clearCacheSealedBefore(client, `${prefix}cache`)).toBe(0);
       expect(await cache.getMany(['a new entry id'])).toEqual([Buffer.from('sealed now')]);
     } finally {
       client.destroy();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyvEncodingCache } from '../../src/adapters/keyv/KeyvEncodingCache.ts';
-import { redisKeyv } from '../../src/adapters/keyv/redisKeyv.ts';
+import { clearCacheSealedBefore, redisKeyv } from '../../src/adapters/keyv/redisKeyv.ts';
 import { createRedisClient } from '../../src/adapters/redis/createRedisClient.ts';
 import { RedisStore } from '../../src/adapters/redis/RedisStore.ts';
 import { encodingCacheContract } from '../contracts/encodingCacheContract.ts';
@@ -49,6 +49,23 @@ describe.skipIf(!hasRedisServer)('keys sealed before the server-held secret (lay
       expect(await app.summary.execute({ key: v2Keys.b })).toEqual([v2Images.both, v2Images.other]);
       const left = [...(await keysByMaster(cluster!, prefix)).values()].flat();
       expect(left.filter((name) => /:sealed$|:links$/.test(name))).toEqual([]);
+    } finally {
+      client.destroy();
+    }
+  });
+});
+
+describe.skipIf(!hasRedisServer)('a cache filled before the server-held secret, on a cluster', () => {
+  it('is emptied on every master', async () => {
+    const prefix = freshPrefix();
+    const client = await connectedClusterClient(cluster!);
+    try {
+      const cache = new KeyvEncodingCache(redisKeyv(client, quietLogger, `${prefix}cache`));
+      const ids = Array.from({ length: 12 }, (_, n) => `old entry ${n}`);
+      for (const id of ids) await cache.set(id, Buffer.from('sealed before'));
+      expect([...(await keysByMaster(cluster!, prefix)).values()].filter((keys) => keys.length > 0).length).toBeGreaterThan(1);
+      expect(await clearCacheSealedBefore(client, `${prefix}cache`)).toBe(12);
+      expect(await cache.getMany(ids)).toEqual(ids.map(() => null));
     } finally {
       client.destroy();
     }
