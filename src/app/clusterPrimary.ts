@@ -7,12 +7,17 @@ import { IpcPeer } from '../adapters/cluster/IpcPeer.ts';
 import { createHttpServer } from '../adapters/http/httpServer.ts';
 import { createMetricsApp } from '../adapters/http/requestMetrics.ts';
 import { PrometheusMetrics } from '../adapters/metrics/PrometheusMetrics.ts';
+import { NodeCipher } from '../adapters/crypto/NodeCipher.ts';
 import { SqliteStore } from '../adapters/sqlite/SqliteStore.ts';
+import { storageSealingOf } from '../domain/sealing.ts';
 import { queuedBuiltInEncoder } from './builtInEncoder.ts';
 import type { Config } from './config.ts';
+import { loadSealSecret } from './sealSecret.ts';
 
 /** Beyond the grace period, how long the primary waits for a worker before it is killed. */
 const STOP_MARGIN_MS = 5000;
+/** A worker's exit code for "this instance cannot run as configured" (sysexits' EX_CONFIG): another would fail the same way. */
+export const EXIT_CANNOT_RUN = 78;
 
 /**
  * The primary process of an instance with WEB_CONCURRENCY HTTP workers: it serves no
@@ -65,8 +70,8 @@ export function runPrimary(config: Config, logger: Logger): void {
     peers.delete(worker);
     if (worker === sweeper) sweeper = undefined;
     if (stopping) return;
-    if (!serving.delete(worker)) {
-      // It never listened (a port in use, a bad file): another would fail the same way.
+    if (!serving.delete(worker) || code === EXIT_CANNOT_RUN) {
+      // It never listened (a port in use, a bad file), or found it cannot run: another would fail the same way.
       logger.fatal({ pid: worker.process.pid, code, signal }, 'an HTTP worker failed to start; stopping the instance');
       void stop(1);
       return;
@@ -75,8 +80,10 @@ export function runPrimary(config: Config, logger: Logger): void {
     fork();
   });
 
-  // Schema changes (and the upgrade of an old file) run once, here, before workers open it.
-  if (config.STORAGE === 'sqlite') void new SqliteStore(config.SQLITE_PATH).close();
+  // The sealing secret is created (when missing) once, here, so every worker reads the same; and schema
+  // changes (the upgrade of an old file, the check that it was sealed under this secret) run before they open it.
+  const sealing = storageSealingOf(new NodeCipher(loadSealSecret(config, logger)));
+  if (config.STORAGE === 'sqlite') void new SqliteStore(config.SQLITE_PATH, sealing).close();
   for (let i = 0; i < config.WEB_CONCURRENCY; i++) fork();
   logger.info({ workers: config.WEB_CONCURRENCY, port: config.PORT }, 'face-sessions primary: HTTP workers starting');
 

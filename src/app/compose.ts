@@ -13,7 +13,7 @@ import { createMetricsApp, type MetricsText } from '../adapters/http/requestMetr
 import { KeyvEncodingCache } from '../adapters/keyv/KeyvEncodingCache.ts';
 import { memoryKeyv } from '../adapters/keyv/memoryKeyv.ts';
 import { ObservedEncodingCache } from '../adapters/keyv/ObservedEncodingCache.ts';
-import { redisKeyv } from '../adapters/keyv/redisKeyv.ts';
+import { clearCacheSealedBefore, redisKeyv } from '../adapters/keyv/redisKeyv.ts';
 import { LruOpenedSessions } from '../adapters/memory/LruOpenedSessions.ts';
 import { MemoryStore } from '../adapters/memory/MemoryStore.ts';
 import { PrometheusMetrics } from '../adapters/metrics/PrometheusMetrics.ts';
@@ -21,7 +21,9 @@ import { observeFailures } from '../adapters/observeFailures.ts';
 import { createRedisClient, type RedisClient, type RedisTarget } from '../adapters/redis/createRedisClient.ts';
 import { RedisStore } from '../adapters/redis/RedisStore.ts';
 import { SharpImageInspector } from '../adapters/SharpImageInspector.ts';
+import { SealMismatchError } from '../adapters/SealMismatchError.ts';
 import { SqliteStore } from '../adapters/sqlite/SqliteStore.ts';
+import { storageSealingOf } from '../domain/sealing.ts';
 import { ClearSession } from '../domain/useCases/ClearSession.ts';
 import { ExpireIdleSessions } from '../domain/useCases/ExpireIdleSessions.ts';
 import { EncodeImage } from '../domain/useCases/EncodeImage.ts';
@@ -32,10 +34,11 @@ import type { EncodingCache } from '../ports/EncodingCache.ts';
 import type { EncodingStore } from '../ports/EncodingStore.ts';
 import type { FaceEncoder } from '../ports/FaceEncoder.ts';
 import type { SessionExpiry } from '../ports/SessionExpiry.ts';
-import type { SessionStore } from '../ports/SessionStore.ts';
+import type { SessionStore, StorageSealing } from '../ports/SessionStore.ts';
 import { queuedBuiltInEncoder } from './builtInEncoder.ts';
 import type { Config } from './config.ts';
 import { makeRateLimiters } from './rateLimiters.ts';
+import { loadSealSecret } from './sealSecret.ts';
 
 /** This process is one of an instance's HTTP workers (WEB_CONCURRENCY > 1). */
 export interface ClusterRole {
@@ -53,18 +56,28 @@ export interface Composed {
   drain(): void;
   /** Closes every adapter: stores, cache, encoder workers. */
   close(): Promise<void>;
+  /** Settles only if the service cannot go on (storage sealed under another secret, found once Redis answered). */
+  readonly failed: Promise<Error>;
 }
 
 const READY_PROBE_REUSE_MS = 2000;
 
-/** The composition root: the only place that knows which adapter fills which port. */
+/**
+ * The composition root: the only place that knows which adapter fills which port. Throws
+ * a ConfigError for a sealing secret it cannot read or create, and a SealMismatchError
+ * for an SQLite file sealed under another secret.
+ */
 export function compose(config: Config, logger: Logger, cluster?: ClusterRole): Composed {
   const metrics = new PrometheusMetrics();
+  const cipher = new NodeCipher(loadSealSecret(config, logger));
   const redisTarget: RedisTarget = config.REDIS_CLUSTER_NODES ? { clusterNodes: config.REDIS_CLUSTER_NODES } : { url: config.REDIS_URL };
   const redis = config.STORAGE === 'redis' ? createRedisClient({ ...redisTarget, logger }) : undefined;
   const idleTtlMs = config.SESSION_TTL_SECONDS === undefined ? undefined : config.SESSION_TTL_SECONDS * 1000;
   const expiry: SessionExpiry = { clock: Date.now, ...(idleTtlMs !== undefined && { idleTtlMs }) };
-  const store = observeFailures(makeStore(config, redis, expiry, logger), (code) => metrics.dependencyFailed('storage', code));
+  const failure = Promise.withResolvers<Error>();
+  const store = observeFailures(makeStore(config, storageSealingOf(cipher), redis, expiry, logger, failure.resolve), (code) =>
+    metrics.dependencyFailed('storage', code),
+  );
   const ownCache = makeCache(config, redisTarget, logger, metrics, idleTtlMs);
   const cache = observeFailures(
     new ObservedEncodingCache(cluster && config.CACHE === 'memory' ? new SharedEncodingCache(ownCache, cluster.primary) : ownCache, (hits, misses) =>
@@ -82,7 +95,7 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
     maxAgeMs: Math.min(OPENED_MAX_AGE_MS, (idleTtlMs ?? Infinity) / 2),
   });
   const opened = cluster ? new SharedOpenedSessions(ownOpened, cluster.primary) : ownOpened;
-  const deps = { sessions: store, encodings: store, cache, cipher: new NodeCipher(), opened, encoder, inspector };
+  const deps = { sessions: store, encodings: store, cache, cipher, opened, encoder, inspector };
 
   const getSummary = new GetSummary(deps);
   let draining = false;
@@ -131,6 +144,7 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
       opened.close();
       await Promise.allSettled([encoder.close(), cache.close(), store.close()]);
     },
+    failed: failure.promise,
   };
 }
 
@@ -142,19 +156,29 @@ const REDIS_CACHE_TTL_MS = 24 * 60 * 60 * 1000;
  */
 const OPENED_MAX_AGE_MS = 60_000;
 
-function makeStore(config: Config, redis: RedisClient | undefined, expiry: SessionExpiry, logger: Logger): SessionStore & EncodingStore {
+function makeStore(
+  config: Config,
+  sealing: StorageSealing,
+  redis: RedisClient | undefined,
+  expiry: SessionExpiry,
+  logger: Logger,
+  fail: (error: Error) => void,
+): SessionStore & EncodingStore {
   switch (config.STORAGE) {
     case 'memory':
       return new MemoryStore(expiry);
     case 'sqlite':
-      return new SqliteStore(config.SQLITE_PATH, expiry); // upgrades the file before it opens
+      return new SqliteStore(config.SQLITE_PATH, sealing, expiry); // checks the secret and upgrades the file before it opens
     case 'redis': {
-      const store = new RedisStore(redis!, config.REDIS_KEY_PREFIX, expiry);
+      const store = new RedisStore(redis!, config.REDIS_KEY_PREFIX, sealing, expiry);
       // Once connected, in the background: the service starts (and reports not ready) while Redis is still down.
       redis!.once('ready', () => {
-        store.deleteVersion1Data().then(
-          (deleted) => deleted > 0 && logger.info({ deleted }, 'deleted the plaintext keys of the layout before sealing'),
-          (error: unknown) => logger.error({ err: error }, 'could not delete the plaintext keys of the layout before sealing; retried at the next start'),
+        store.open().then(
+          (changed) => changed > 0 && logger.info({ keys: changed }, 'upgraded the stored keys to this build: re-keyed under the sealing secret'),
+          (error: unknown) => {
+            if (error instanceof SealMismatchError) fail(error);
+            else logger.error({ err: error }, 'could not check or upgrade storage yet; tried again at the next request');
+          },
         );
       });
       return store;
@@ -169,7 +193,14 @@ function makeCache(config: Config, redisTarget: RedisTarget, logger: Logger, met
       return new KeyvEncodingCache(memoryKeyv(config.CACHE_MAX_ENTRIES), idleTtlMs === undefined ? {} : { ttlMs: idleTtlMs });
     case 'redis': {
       const client = createRedisClient({ ...redisTarget, logger });
-      const keyv = redisKeyv(client, logger, `${config.REDIS_KEY_PREFIX}cache`);
+      const namespace = `${config.REDIS_KEY_PREFIX}cache`;
+      const keyv = redisKeyv(client, logger, namespace);
+      client.once('ready', () => {
+        clearCacheSealedBefore(client, namespace).then(
+          (deleted) => deleted > 0 && logger.info({ deleted }, 'emptied the cache of what builds before the sealing secret cached'),
+          (error: unknown) => logger.error({ err: error }, 'could not empty the cache of what builds before the sealing secret cached; tried again at the next start'),
+        );
+      });
       return new KeyvEncodingCache(keyv, {
         ttlMs: Math.min(REDIS_CACHE_TTL_MS, idleTtlMs ?? Infinity),
         onError: (error) => {

@@ -1,10 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { SEAL_SECRET_BYTES } from '../adapters/crypto/NodeCipher.ts';
 import { checkTrustedAddresses, type TrustedProxies } from '../adapters/http/clientAddress.ts';
+import { SealMismatchError } from '../adapters/SealMismatchError.ts';
 import { missingMallocSettings } from './mallocSettings.ts';
 
 const MiB = 1024 * 1024;
+/** Beside the data folder, not in it: a copy of ./data alone must not carry the secret that opens it. */
+const DEFAULT_SEAL_SECRET_FILE = './secrets/seal.key';
 
 const integer = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 const port = (fallback: number) => integer(fallback, 0).pipe(z.number().max(65535));
@@ -53,6 +57,12 @@ const modelSettings = {
 
 const redisUrl = z.url({ protocol: /^rediss?$/ });
 
+/** The server-held sealing secret as SEAL_SECRET gives it, or as its file holds it (src/app/sealSecret.ts). */
+export const sealSecret = z
+  .base64('must be base64 (openssl rand -base64 32)')
+  .transform((text) => Buffer.from(text, 'base64'))
+  .refine((bytes) => bytes.byteLength >= SEAL_SECRET_BYTES, `must decode to at least ${SEAL_SECRET_BYTES} bytes (openssl rand -base64 32)`);
+
 /** SPEC.md's configuration table, read once at start. */
 const schema = z.object({
   ...modelSettings,
@@ -72,6 +82,10 @@ const schema = z.object({
   /** Namespaces every key, so several deployments can share one Redis. No braces: they set cluster slots. */
   REDIS_KEY_PREFIX: z.string().regex(/^[^{}]*$/).default('faces:'),
   CACHE_MAX_ENTRIES: integer(10_000),
+  /** The sealing secret itself (base64, at least 32 bytes); or unset, and SEAL_SECRET_FILE holds it. */
+  SEAL_SECRET: sealSecret.optional(),
+  /** A file holding the sealing secret in base64, created on first start when missing. Kept apart from the data on purpose. */
+  SEAL_SECRET_FILE: z.string().min(1).optional(),
   /** Set: the HTTP encoder at this URL (the seed's variable). Unset: the built-in encoder. */
   ENCODER_URL: z.url({ protocol: /^https?$/ }).optional(),
   ENCODER_TIMEOUT_MS: integer(10_000),
@@ -100,6 +114,10 @@ const schema = z.object({
     path: ['METRICS_PORT'],
     message: 'must differ from PORT (unset it to serve /metrics on PORT)',
   })
+  .refine((config) => config.SEAL_SECRET === undefined || config.SEAL_SECRET_FILE === undefined, {
+    path: ['SEAL_SECRET_FILE'],
+    message: 'set SEAL_SECRET or SEAL_SECRET_FILE, not both',
+  })
   .refine((config) => config.STORAGE !== 'memory' || (config.WEB_CONCURRENCY ?? 1) === 1, {
     path: ['WEB_CONCURRENCY'],
     message: 'must be 1 with STORAGE=memory: each process would hold sessions of its own',
@@ -108,6 +126,8 @@ const schema = z.object({
     ...config,
     ENCODER_WAIT_BUDGET_MS: config.ENCODER_WAIT_BUDGET_MS ?? config.ENCODER_TIMEOUT_MS,
     WEB_CONCURRENCY: config.WEB_CONCURRENCY ?? (config.STORAGE === 'memory' ? 1 : availableParallelism()),
+    // Read only when SEAL_SECRET is unset.
+    SEAL_SECRET_FILE: config.SEAL_SECRET_FILE ?? DEFAULT_SEAL_SECRET_FILE,
   }));
 
 /**
@@ -144,12 +164,15 @@ export function startupWarnings(env: Env = process.env): string[] {
     : [`glibc malloc settings missing (${missing.join(' ')}): expect RSS ~120 MB higher; npm start and the Docker image set them`];
 }
 
-/** For entry points: a bad configuration prints its message and exits 1, without a stack. */
+/**
+ * For entry points: a bad configuration, or storage sealed under another secret, prints
+ * its message and exits 1, without a stack.
+ */
 export function orExit<T>(load: () => T): T {
   try {
     return load();
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
+    if (!(error instanceof ConfigError || error instanceof SealMismatchError)) throw error;
     console.error(error.message);
     process.exit(1);
   }
@@ -163,8 +186,8 @@ function parse<T extends z.ZodType>(schema: T, env: Env): z.infer<T> {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '');
-      // URLs may carry credentials: name them, never print them.
-      const value = /_(URL|NODES)$/.test(name) ? '' : `=${JSON.stringify(env[name] ?? '')}`;
+      // URLs may carry credentials, and secrets are secret: name them, never print them.
+      const value = /_(URL|NODES|SECRET)$/.test(name) ? '' : `=${JSON.stringify(env[name] ?? '')}`;
       return `  ${name}${value}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

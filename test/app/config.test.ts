@@ -79,6 +79,27 @@ describe('loadConfig', () => {
     expect(captureError(() => loadConfig({ STORAGE: 'memory', WEB_CONCURRENCY: '2' }))).toContain('WEB_CONCURRENCY');
   });
 
+  it('takes the sealing secret from SEAL_SECRET (base64, at least 32 bytes) or, by default, from ./secrets/seal.key', () => {
+    expect(loadConfig({}).SEAL_SECRET).toBeUndefined();
+    expect(loadConfig({}).SEAL_SECRET_FILE).toBe('./secrets/seal.key');
+    expect(loadConfig({ SEAL_SECRET_FILE: '/run/secrets/seal' }).SEAL_SECRET_FILE).toBe('/run/secrets/seal');
+    const secret = Buffer.alloc(32, 9);
+    expect(loadConfig({ SEAL_SECRET: secret.toString('base64') }).SEAL_SECRET).toEqual(secret);
+  });
+
+  it('refuses a sealing secret that is not base64, too short, or given twice, without printing it', () => {
+    const short = Buffer.alloc(31, 9).toString('base64');
+    for (const [env, says] of [
+      [{ SEAL_SECRET: 'not base64 at all!' }, 'base64'],
+      [{ SEAL_SECRET: short }, 'at least 32 bytes'],
+      [{ SEAL_SECRET: Buffer.alloc(32).toString('base64'), SEAL_SECRET_FILE: './seal.key' }, 'not both'],
+    ] as const) {
+      const message = captureError(() => loadConfig(env));
+      expect(message).toContain(says);
+      expect(message).not.toContain(env.SEAL_SECRET);
+    }
+  });
+
   it('gives the encoder service its own port default, 8000', () => {
     expect(loadEncoderServiceConfig({}).PORT).toBe(8000);
   });

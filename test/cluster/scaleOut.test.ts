@@ -7,6 +7,7 @@ import { imageEntryOf } from '../../src/domain/sealing.ts';
 import { makeRateLimiters } from '../../src/app/rateLimiters.ts';
 import { fixture } from '../support/fixtures.ts';
 import { freshPrefix, hasRedisServer } from '../support/redis.ts';
+import { TEST_SEAL_SECRET } from '../support/sealing.ts';
 import { connectedClusterClient, keysByMaster, type RedisCluster, startRedisCluster } from '../support/redisCluster.ts';
 import { newSession, type RunningApp, startApp, upload } from '../support/startApp.ts';
 
@@ -38,8 +39,8 @@ describe.skipIf(!hasRedisServer)('two instances on a real 3-master Redis Cluster
 
   /** Master URL of each key of this session: its own keys, its sealed entries' and their cache entries. */
   async function mastersOf(key: string, hashes: readonly string[]) {
-    const cipher = new NodeCipher();
-    const names = [hashApiKey(key), ...hashes.map((sha256) => imageEntryOf(cipher, sha256).id)];
+    const cipher = new NodeCipher(Buffer.from(TEST_SEAL_SECRET, 'base64'));
+    const names = [hashApiKey(key), ...hashes.map((sha256) => imageEntryOf(cipher, key, sha256).id)];
     const found: { url: string; name: string }[] = [];
     for (const [url, keys] of await keysByMaster(cluster, prefix)) {
       for (const name of keys) if (names.some((part) => name.includes(part))) found.push({ url, name });

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +41,9 @@ function call(method: string, path: string, options: { key?: string; body?: Buff
 const newKey = async () => (JSON.parse((await call('POST', '/session')).body) as { key: string }).key;
 const linesWith = (message: string) => logs.filter((line) => line.msg === message);
 
+const dataDir = mkdtempSync(join(tmpdir(), 'faces-multi-'));
+const secretFile = join(dataDir, 'secrets', 'seal.key');
+
 beforeAll(async () => {
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
@@ -51,7 +54,10 @@ beforeAll(async () => {
       HOST: '127.0.0.1',
       WEB_CONCURRENCY: '2',
       STORAGE: 'sqlite',
-      SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'faces-multi-')), 'faces.db'),
+      SQLITE_PATH: join(dataDir, 'faces.db'),
+      // No secret given: the embedded default, a file the primary creates before it forks.
+      SEAL_SECRET: '',
+      SEAL_SECRET_FILE: secretFile,
       SESSION_TTL_SECONDS: '2',
       RATE_LIMIT_SESSIONS_PER_MINUTE: '8',
       ENCODER_THREADS: '1',
@@ -85,6 +91,19 @@ describe('WEB_CONCURRENCY=2', () => {
     expect(summary.image_encodings).toHaveLength(2);
   });
 
+  it('creates the sealing secret once, in the primary, and every worker seals with it', async () => {
+    const created = linesWith('created a new sealing secret: back this file up apart from the data; without it nothing stored can be opened');
+    expect(created).toHaveLength(1);
+    expect(created[0]).not.toHaveProperty('worker');
+    expect(statSync(secretFile).mode & 0o777).toBe(0o600);
+    // Sealed by whichever worker took the upload, opened by whichever takes each summary.
+    expect((await call('POST', '/encode', { key: drainKey, body: fixture('one-face-soccer.jpg') })).status).toBe(200);
+    for (let i = 0; i < 6; i++) {
+      const summary = JSON.parse((await call('GET', '/summary', { key: drainKey })).body) as { image_encodings: unknown[] };
+      expect(summary.image_encodings).toHaveLength(1);
+    }
+  });
+
   it('shares the rate limits between the workers', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) statuses.push((await call('POST', '/session')).status);
@@ -98,7 +117,7 @@ describe('WEB_CONCURRENCY=2', () => {
     const sample = (series: string) => Number(text.split('\n').find((line) => line.startsWith(`${series} `))?.slice(series.length + 1));
     expect(sample('face_sessions_sessions_started_total')).toBe(8);
     expect(sample('face_sessions_http_request_duration_seconds_count{method="GET",route="/ping",status="200"}')).toBe(12);
-    expect(sample('face_sessions_encode_duration_seconds_count')).toBe(2);
+    expect(sample('face_sessions_encode_duration_seconds_count')).toBe(3);
   });
 
   it('sweeps idle sessions from one worker only', async () => {

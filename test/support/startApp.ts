@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/app/config.ts';
 import { createFaceSessionsClient, type FaceSessionsClient } from '../../src/client/createFaceSessionsClient.ts';
 import { createLogger } from '../../src/app/logger.ts';
 import { checkAnswers } from './checkAnswers.ts';
+import { TEST_SEAL_SECRET } from './sealing.ts';
 
 export interface RunningApp {
   readonly url: string;
@@ -23,7 +24,7 @@ export interface RunningApp {
 /** The real composition root on an ephemeral port, with its logs captured. */
 export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
   // Tests start many sessions from one address; the rate-limit tests set their own limits.
-  const config = loadConfig({ STORAGE: 'memory', RATE_LIMIT_SESSIONS_PER_MINUTE: '0', ...env });
+  const config = loadConfig({ STORAGE: 'memory', RATE_LIMIT_SESSIONS_PER_MINUTE: '0', SEAL_SECRET: TEST_SEAL_SECRET, ...env });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
