@@ -9,7 +9,7 @@ import { CircuitBreakingFaceEncoder } from '../adapters/encoder/CircuitBreakingF
 import { HttpFaceEncoder } from '../adapters/encoder/HttpFaceEncoder.ts';
 import { ObservedFaceEncoder } from '../adapters/encoder/ObservedFaceEncoder.ts';
 import { createApp } from '../adapters/http/createApp.ts';
-import { createMetricsApp, type MetricsText } from '../adapters/http/requestMetrics.ts';
+import { createMetricsApp } from '../adapters/http/requestMetrics.ts';
 import { KeyvEncodingCache } from '../adapters/keyv/KeyvEncodingCache.ts';
 import { memoryKeyv } from '../adapters/keyv/memoryKeyv.ts';
 import { ObservedEncodingCache } from '../adapters/keyv/ObservedEncodingCache.ts';
@@ -47,7 +47,7 @@ export interface ClusterRole {
 
 export interface Composed {
   readonly app: Koa;
-  /** With METRICS_PORT: the app that serves /metrics there (the main app then does not). */
+  /** The app that serves /metrics on METRICS_PORT; undefined in an HTTP worker (its primary serves the instance's). */
   readonly metricsApp: Koa | undefined;
   /** Shutting down: /ready answers 503 and clients are asked to reconnect elsewhere. */
   drain(): void;
@@ -106,8 +106,6 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
     trustedProxies: config.TRUST_PROXY,
     logger,
     observer: metrics,
-    // With several processes, one scrape adds up all of them (the primary does the sum).
-    ...(config.METRICS_PORT === undefined && { metrics: cluster ? instanceMetrics(cluster.primary, metrics) : metrics }),
     limits: {
       sessionImageLimit: config.SESSION_IMAGE_LIMIT,
       maxFaces: config.MAX_FACES,
@@ -121,8 +119,8 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
 
   return {
     app,
-    // With several processes the primary serves METRICS_PORT.
-    metricsApp: config.METRICS_PORT === undefined || cluster ? undefined : createMetricsApp(metrics),
+    // With several processes the primary serves METRICS_PORT, adding up every process.
+    metricsApp: cluster ? undefined : createMetricsApp(metrics),
     drain() {
       draining = true;
     },
@@ -183,21 +181,17 @@ function makeCache(config: Config, redisTarget: RedisTarget, logger: Logger, met
 
 function makeEncoder(config: Config, logger: Logger, metrics: PrometheusMetrics): FaceEncoder {
   if (config.ENCODER_URL === undefined) return queuedBuiltInEncoder(config, logger, metrics);
-  const http = new HttpFaceEncoder({ url: config.ENCODER_URL, timeoutMs: config.ENCODER_TIMEOUT_MS });
+  const http = new HttpFaceEncoder({
+    url: config.ENCODER_URL,
+    timeoutMs: config.ENCODER_TIMEOUT_MS,
+    ...(config.ENCODER_TOKEN !== undefined && { token: config.ENCODER_TOKEN }),
+  });
   // The built-in pool needs no breaker: its one failure mode, a queue past its budget, already fails fast.
   const breaker = new CircuitBreakingFaceEncoder(http, { minimumCalls: 5, failurePercentage: 50, coolDownMs: 10_000, windowMs: 10_000 });
   const observed = new ObservedFaceEncoder(breaker, metrics);
   // A remote encoder queues on its own side; this instance only knows what it has sent.
   metrics.watchEncoder({ queueDepth: () => 0, inFlight: () => observed.inFlight, expectedWaitMs: () => 0 });
   return observed;
-}
-
-/** /metrics from an HTTP worker: the primary adds up every process of the instance. */
-function instanceMetrics(primary: IpcPeer, own: PrometheusMetrics): MetricsText {
-  return {
-    contentType: own.contentType,
-    text: async () => (await primary.ask('metrics', {})).text,
-  };
 }
 
 /** Runs `check` at most once per `ms`; callers in between share its outcome. */

@@ -14,6 +14,7 @@ import { entryPoints } from '../support/spawnService.ts';
 // counts, the metrics sum) and two HTTP workers on one port.
 let child: ChildProcess;
 let url: string;
+let metricsUrl: string;
 const logs: Record<string, unknown>[] = [];
 /** A session for the last test, started before the rate-limit test uses up the minute. */
 let drainKey: string;
@@ -42,13 +43,15 @@ const newKey = async () => (JSON.parse((await call('POST', '/session')).body) as
 const linesWith = (message: string) => logs.filter((line) => line.msg === message);
 
 beforeAll(async () => {
-  const port = await freePort();
+  const [port, metricsPort] = [await freePort(), await freePort()];
   url = `http://127.0.0.1:${port}`;
+  metricsUrl = `http://127.0.0.1:${metricsPort}`;
   child = spawn(process.execPath, [entryPoints.api], {
     env: {
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
+      METRICS_PORT: String(metricsPort),
       WEB_CONCURRENCY: '2',
       STORAGE: 'sqlite',
       SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'faces-multi-')), 'faces.db'),
@@ -93,8 +96,9 @@ describe('WEB_CONCURRENCY=2', () => {
     expect(statuses.at(-1)).toBe(429);
   });
 
-  it('answers one /metrics scrape for the whole instance: every worker and the engine', async () => {
-    const text = (await call('GET', '/metrics')).body;
+  it('answers one /metrics scrape for the whole instance on METRICS_PORT: every worker and the engine', async () => {
+    expect((await call('GET', '/metrics')).status).toBe(404);
+    const text = await (await fetch(`${metricsUrl}/metrics`)).text();
     const sample = (series: string) => Number(text.split('\n').find((line) => line.startsWith(`${series} `))?.slice(series.length + 1));
     expect(sample('face_sessions_sessions_started_total')).toBe(8);
     expect(sample('face_sessions_http_request_duration_seconds_count{method="GET",route="/ping",status="200"}')).toBe(12);

@@ -27,6 +27,18 @@ describe('rate limits', () => {
     expect((await fetch(`${url}/ping`)).status).toBe(200);
   });
 
+  it('counts an IPv6 /64 as one client, and an IPv4-mapped address as its IPv4 address', async () => {
+    const { url } = await app({ RATE_LIMIT_SESSIONS_PER_MINUTE: '2', TRUST_PROXY: 'loopback' });
+    const from = (address: string) => fetch(`${url}/session`, { method: 'POST', headers: { 'x-forwarded-for': address } });
+    expect((await from('2001:db8:1:2::1')).status).toBe(201);
+    expect((await from('2001:db8:1:2:ffff::42')).status).toBe(201);
+    await expectRateLimited(await from('2001:db8:1:2:9::9'));
+    expect((await from('2001:db8:1:3::1')).status).toBe(201);
+    expect((await from('::ffff:198.51.100.1')).status).toBe(201);
+    expect((await from('198.51.100.1')).status).toBe(201);
+    await expectRateLimited(await from('::ffff:198.51.100.1'));
+  });
+
   it('limits requests per key, and one key\'s limit does not touch another\'s', async () => {
     const { url } = await app({ RATE_LIMIT_REQUESTS_PER_MINUTE: '5' });
     const [busy, calm] = [await newSession(url), await newSession(url)];

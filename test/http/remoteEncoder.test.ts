@@ -7,21 +7,24 @@ import { fixture, hasSeedImages, seedImage } from '../support/fixtures.ts';
 import { entryPoints, type Spawned, spawnService, stopService } from '../support/spawnService.ts';
 import { newSession, type RunningApp, startApp, upload } from '../support/startApp.ts';
 
+const TOKEN = 'a-token-for-the-encoder-tests';
 let service: Spawned;
 let encoder: HttpFaceEncoder;
 beforeAll(async () => {
-  service = await spawnService(entryPoints.encoder, { ENCODER_THREADS: '1' });
-  encoder = new HttpFaceEncoder({ url: `${service.url}/v1/selfie`, timeoutMs: 20_000 });
+  // HOST left unset: the encoder service picks its own default.
+  service = await spawnService(entryPoints.encoder, { ENCODER_THREADS: '1', HOST: '', ENCODER_TOKEN: TOKEN });
+  encoder = new HttpFaceEncoder({ url: `${service.url}/v1/selfie`, timeoutMs: 20_000, token: TOKEN });
 });
 afterAll(async () => {
   await encoder?.close();
   expect(await stopService(service.child)).toBe(0);
 });
 
-function postFile(bytes: Uint8Array | undefined): Promise<Response> {
+/** Posts like the API does, with the token unless `token` is null. */
+function postFile(bytes: Uint8Array | undefined, token: string | null = TOKEN): Promise<Response> {
   const form = new FormData();
   if (bytes) form.append('file', new Blob([bytes]), 'photo');
-  return fetch(`${service.url}/v1/selfie`, { method: 'POST', body: form });
+  return fetch(`${service.url}/v1/selfie`, { method: 'POST', body: form, headers: token === null ? {} : { authorization: `Bearer ${token}` } });
 }
 
 describe('npm run encoder keeps the original encoder contract', () => {
@@ -52,6 +55,22 @@ describe('npm run encoder keeps the original encoder contract', () => {
   });
 });
 
+describe('npm run encoder is not open to anyone', () => {
+  it('listens on loopback unless HOST says otherwise', () => {
+    expect(service.listening).toMatchObject({ host: '127.0.0.1', token: true });
+  });
+
+  it('answers 401 problem+json to an upload without ENCODER_TOKEN, or with another', async () => {
+    for (const token of [null, 'not-the-token-at-all', `${TOKEN}x`]) {
+      const response = await postFile(fixture('one-face-soccer.jpg'), token);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect(response.headers.get('www-authenticate')).toBe('Bearer');
+      expect(await response.json()).toMatchObject({ status: 401, code: 'unauthorized' });
+    }
+  });
+});
+
 describe('HttpFaceEncoder against the real encoder service', () => {
   it('gives exactly the encodings the in-process encoder gives for the same photo', async () => {
     const local = builtInEncoder({ threads: 1 });
@@ -78,7 +97,7 @@ describe('HttpFaceEncoder against the real encoder service', () => {
 describe('the API with ENCODER_URL', () => {
   let app: RunningApp;
   beforeAll(async () => {
-    app = await startApp({ ENCODER_URL: `${service.url}/v1/selfie` });
+    app = await startApp({ ENCODER_URL: `${service.url}/v1/selfie`, ENCODER_TOKEN: TOKEN });
   });
   afterAll(async () => {
     await app.close();

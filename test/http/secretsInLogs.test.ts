@@ -9,6 +9,7 @@ import { newSession, startApp, upload } from '../support/startApp.ts';
 // got's options (the URL with its password, the headers, the first bytes of the body).
 const PASSWORD = 'hunter2-in-the-url';
 const QUERY_TOKEN = 'query-token-in-the-url';
+const ENCODER_TOKEN = 'encoder-token-sent-as-bearer';
 const photo = fixture('one-face-soccer.jpg');
 
 /** An encoder answering every POST with `reply`; its URL carries a user, a password and a query token. */
@@ -46,7 +47,7 @@ describe('the log of an API whose encoder fails', () => {
     ['keeps answering 503', async () => track(await encoderThat((r) => r.writeHead(503).end()))],
   ])('holds no password, token, image byte or API key when the encoder %s', async (_, portOf) => {
     const port = await portOf();
-    const app = await startApp({ ENCODER_URL: secretUrl(port), ENCODER_TIMEOUT_MS: '300', LOG_LEVEL: 'debug' });
+    const app = await startApp({ ENCODER_URL: secretUrl(port), ENCODER_TOKEN, ENCODER_TIMEOUT_MS: '300' });
     let key: string;
     try {
       key = await newSession(app.url);
@@ -61,7 +62,7 @@ describe('the log of an API whose encoder fails', () => {
     // The failure was logged, with its cause: there is something to search.
     expect(log).toMatch(/"msg":"request failed"/);
     const basicAuth = Buffer.from(`face:${PASSWORD}`).toString('base64');
-    for (const secret of [PASSWORD, basicAuth, QUERY_TOKEN, key]) expect(log).not.toContain(secret);
+    for (const secret of [PASSWORD, basicAuth, QUERY_TOKEN, ENCODER_TOKEN, key]) expect(log).not.toContain(secret);
     expect(log).not.toMatch(/"(options|request|response|headers|body|timings)":/);
     // The JPEG's first bytes, as a Buffer, an array or base64 would show them.
     expect(log).not.toMatch(/255,216,255|\/9j\/|ffd8ff/i);

@@ -9,8 +9,8 @@ import { createLogger } from '../../src/app/logger.ts';
 
 export interface RunningApp {
   readonly url: string;
-  /** With METRICS_PORT set: where /metrics is served instead (an ephemeral port). */
-  readonly metricsUrl: string | undefined;
+  /** Where /metrics is served (its own server, on an ephemeral port, as METRICS_PORT=0 would). */
+  readonly metricsUrl: string;
   /** Every log line the app wrote, as raw JSON text. */
   readonly logs: string[];
   /** What SIGTERM does first: /ready goes 503. */
@@ -31,16 +31,16 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
   });
   const composed = compose(config, createLogger('info', sink));
   const server = await listen(composed.app);
-  const metricsServer = composed.metricsApp && (await listen(composed.metricsApp));
+  const metricsServer = await listen(composed.metricsApp!);
   const url = urlOf(server);
   await storageAnswers(url);
   return {
     url,
-    metricsUrl: metricsServer && urlOf(metricsServer),
+    metricsUrl: urlOf(metricsServer),
     logs,
     drain: () => composed.drain(),
     async close() {
-      await Promise.all([server, metricsServer].map((open) => open && new Promise((resolve) => open.close(resolve))));
+      await Promise.all([server, metricsServer].map((open) => new Promise((resolve) => open.close(resolve))));
       await composed.close();
     },
   };

@@ -6,8 +6,6 @@ export interface Requests {
   /** Worker to primary: the primary hosts the one face engine. */
   encode: { ask: { image: Uint8Array }; answer: { faces: Face[] } };
   ping: { ask: Record<string, never>; answer: Record<string, never> };
-  /** Worker to primary: the whole instance's metrics, as Prometheus text. */
-  metrics: { ask: Record<string, never>; answer: { contentType: string; text: string } };
   /** Primary to worker: its registry, as prom-client's JSON, for the primary to add up. */
   metricsJson: { ask: Record<string, never>; answer: { metrics: object[] } };
 }

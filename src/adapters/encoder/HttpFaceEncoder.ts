@@ -17,6 +17,8 @@ export interface HttpFaceEncoderOptions {
   readonly retryBaseDelayMs?: number;
   /** A 503's Retry-After longer than this is not waited for but passed on to the client; default 1000. */
   readonly maxRetryAfterMs?: number;
+  /** Sent as `Authorization: Bearer <token>` (the encoder service's ENCODER_TOKEN). */
+  readonly token?: string;
 }
 
 const responseSchema = z.array(z.array(z.number()).length(ENCODING_LENGTH));
@@ -39,6 +41,7 @@ export class HttpFaceEncoder implements FaceEncoder {
     const baseDelay = options.retryBaseDelayMs ?? 100;
     this.#got = got.extend({
       agent: this.#agents,
+      ...(options.token !== undefined && { headers: { authorization: `Bearer ${options.token}` } }),
       timeout: { request: options.timeoutMs },
       // Statuses are mapped below, after got has retried the 503s.
       throwHttpErrors: false,

@@ -15,7 +15,7 @@ import { personPage } from './personPage.ts';
 import { rateLimit, type RateLimiters } from './rateLimit.ts';
 import { problemDetails, sendProblem } from './problem.ts';
 import { requestLog } from './requestLog.ts';
-import { type MetricsText, type RequestObserver, requestMetrics, serveMetrics } from './requestMetrics.ts';
+import { type RequestObserver, requestMetrics } from './requestMetrics.ts';
 import { uploadReceiver } from './receiveUpload.ts';
 import { apiKeyHeaders } from './schemas.ts';
 import { securityHeaders } from './securityHeaders.ts';
@@ -37,8 +37,6 @@ export interface HttpAppDeps {
   readonly logger: Logger;
   readonly limits: { sessionImageLimit: number; maxFaces: number; maxUploadBytes: number };
   readonly observer: RequestObserver;
-  /** Set: GET /metrics on this app. Unset: metrics are served elsewhere (METRICS_PORT). */
-  readonly metrics?: MetricsText;
 }
 
 const READY_CHECK_TIMEOUT_MS = 2000;
@@ -106,8 +104,6 @@ export function createApp(deps: HttpAppDeps): Koa {
   router.get('/openapi.json', (ctx) => {
     ctx.body = openApi;
   });
-
-  if (deps.metrics) router.get('/metrics', serveMetrics(deps.metrics));
 
   app.use(requestMetrics(deps.observer));
   app.use(requestLog(deps.logger));

@@ -3,6 +3,7 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import { isFailure, type FailureCode } from '../../domain/Failure.ts';
 import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
+import { requireBearerToken } from './bearerToken.ts';
 import { uploadReceiver } from './receiveUpload.ts';
 import { requestLog } from './requestLog.ts';
 
@@ -11,13 +12,16 @@ export interface EncoderAppDeps {
   readonly maxFaces: number;
   readonly maxUploadBytes: number;
   readonly logger: Logger;
+  /** Set: POST /v1/selfie answers only requests that carry it as a bearer token (ENCODER_TOKEN). */
+  readonly token?: string;
 }
 
 /**
  * The original "Veriff-compatible" encoder's contract over any FaceEncoder (SPEC.md):
  * POST /v1/selfie with a multipart `file` answers 200 `[[128 numbers], ...]`, `[]` for
  * no face, 400 `{"detail"}` above maxFaces, 422 without a file. Errors keep the
- * original's `{"detail": ...}` body rather than problem+json, so its clients parse them.
+ * original's `{"detail": ...}` body rather than problem+json, so its clients parse them;
+ * the one status the original never gave, 401 for a missing ENCODER_TOKEN, is problem+json.
  */
 export function createEncoderApp(deps: EncoderAppDeps): Koa {
   const app = new Koa();
@@ -28,7 +32,8 @@ export function createEncoderApp(deps: EncoderAppDeps): Koa {
     ctx.body = { status: 'ok' };
   });
 
-  router.post('/v1/selfie', async (ctx) => {
+  const tokenCheck = deps.token === undefined ? [] : [requireBearerToken(deps.token)];
+  router.post('/v1/selfie', ...tokenCheck, async (ctx) => {
     const image = await receiveUpload(ctx);
     if (!image) return reply(ctx, 422, 'A non-empty multipart part named "file" is required.');
     const faces = await deps.encoder.encode(image);
