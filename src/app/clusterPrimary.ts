@@ -44,7 +44,7 @@ export function runPrimary(config: Config, logger: Logger): void {
     const worker = cluster.fork({ FACE_SESSIONS_SWEEPER: String(sweeps) });
     if (sweeps) sweeper = worker;
     const peer = new IpcPeer(worker)
-      .handle('encode', async ({ image }) => ({ faces: await encoderOrFail().encode(image) }))
+      .handle('encode', async ({ image, owner }, signal) => ({ faces: await encoderOrFail().encode(image, { signal, ...(owner !== undefined && { owner }) }) }))
       .handle('ping', async () => (await encoderOrFail().ping(), {}));
     // What one worker dropped from memory, the others drop too.
     peer.onNotice((notice) => {

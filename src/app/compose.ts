@@ -22,6 +22,8 @@ import { createRedisClient, type RedisClient, type RedisTarget } from '../adapte
 import { RedisStore } from '../adapters/redis/RedisStore.ts';
 import { SharpImageInspector } from '../adapters/SharpImageInspector.ts';
 import { SqliteStore } from '../adapters/sqlite/SqliteStore.ts';
+import { LimitsEncodeBudget } from '../adapters/limits/LimitsEncodeBudget.ts';
+import { Authenticate } from '../domain/useCases/Authenticate.ts';
 import { ClearSession } from '../domain/useCases/ClearSession.ts';
 import { ExpireIdleSessions } from '../domain/useCases/ExpireIdleSessions.ts';
 import { EncodeImage } from '../domain/useCases/EncodeImage.ts';
@@ -35,7 +37,7 @@ import type { SessionExpiry } from '../ports/SessionExpiry.ts';
 import type { SessionStore } from '../ports/SessionStore.ts';
 import { queuedBuiltInEncoder } from './builtInEncoder.ts';
 import type { Config } from './config.ts';
-import { makeRateLimiters } from './rateLimiters.ts';
+import { makeLimits } from './rateLimiters.ts';
 
 /** This process is one of an instance's HTTP workers (WEB_CONCURRENCY > 1). */
 export interface ClusterRole {
@@ -83,13 +85,32 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
   });
   const opened = cluster ? new SharedOpenedSessions(ownOpened, cluster.primary) : ownOpened;
   const deps = { sessions: store, encodings: store, cache, cipher: new NodeCipher(), opened, encoder, inspector };
+  const limits = makeLimits(
+    {
+      sessionsPerMinute: config.RATE_LIMIT_SESSIONS_PER_MINUTE,
+      requestsPerMinute: config.RATE_LIMIT_REQUESTS_PER_MINUTE,
+      unauthorizedPerMinute: config.RATE_LIMIT_UNAUTHORIZED_PER_MINUTE,
+      encodesPerSessionPerHour: config.RATE_LIMIT_ENCODES_PER_SESSION_PER_HOUR,
+      encodesPerAddressPerHour: config.RATE_LIMIT_ENCODES_PER_ADDRESS_PER_HOUR,
+    },
+    redis ? { redis, keyPrefix: config.REDIS_KEY_PREFIX } : cluster ? 'primary process' : 'this process',
+    {
+      refused: (limit) => metrics.rateLimited(limit),
+      countedLocally: (limit, error) => {
+        metrics.rateLimitCountedLocally(limit);
+        logger.warn({ err: error, limit }, 'rate limit counted by this process alone: the shared count did not answer');
+      },
+    },
+  );
+  const budget = new LimitsEncodeBudget({ perSession: limits.encodesPerSession, perAddress: limits.encodesPerAddress });
 
   const getSummary = new GetSummary(deps);
   let draining = false;
   const app = createApp({
     isDraining: () => draining,
+    authenticate: new Authenticate({ sessions: store }),
     startSession: new StartSession({ sessions: store, generateKey: randomUUID }),
-    encodeImage: new EncodeImage({ ...deps, sessionImageLimit: config.SESSION_IMAGE_LIMIT, maxFaces: config.MAX_FACES }),
+    encodeImage: new EncodeImage({ ...deps, budget, sessionImageLimit: config.SESSION_IMAGE_LIMIT, maxFaces: config.MAX_FACES }),
     getSummary,
     verifySession: new VerifySession({ summary: getSummary, threshold: config.MATCH_THRESHOLD }),
     clearSession: new ClearSession(deps),
@@ -99,10 +120,7 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
       // A remote encoder is probed over the network: don't let frequent /ready polls multiply that.
       encoder: reuseOutcomeFor(READY_PROBE_REUSE_MS, () => encoder.ping()),
     },
-    rateLimiters: makeRateLimiters(
-      { sessionsPerMinute: config.RATE_LIMIT_SESSIONS_PER_MINUTE, requestsPerMinute: config.RATE_LIMIT_REQUESTS_PER_MINUTE },
-      redis ? { redis, keyPrefix: config.REDIS_KEY_PREFIX } : cluster ? 'primary process' : 'this process',
-    ),
+    rateLimits: limits,
     trustedProxies: config.TRUST_PROXY,
     logger,
     observer: metrics,

@@ -11,7 +11,7 @@ import { StartSession } from '../../src/domain/useCases/StartSession.ts';
 import type { EncodingCache } from '../../src/ports/EncodingCache.ts';
 import type { FaceEncoder } from '../../src/ports/FaceEncoder.ts';
 import type { SessionExpiry } from '../../src/ports/SessionExpiry.ts';
-import { fakeImage, PrefixImageInspector } from '../support/ScriptedFaceEncoder.ts';
+import { fakeImage, PrefixImageInspector, ScriptedBudget } from '../support/ScriptedFaceEncoder.ts';
 import type { Store } from './sessionStoreContract.ts';
 
 /** Bytes as someone holding a copy of the storage would read them. */
@@ -124,7 +124,7 @@ function useCases(subject: AtRestSubject) {
   return {
     opened,
     start: new StartSession({ sessions: subject.store, generateKey: () => crypto.randomUUID() }),
-    encode: new EncodeImage({ ...deps, sessionImageLimit: 5, maxFaces: 5 }),
+    encode: new EncodeImage({ ...deps, budget: new ScriptedBudget(), sessionImageLimit: 5, maxFaces: 5 }),
     summary: new GetSummary(deps),
     clear: new ClearSession(deps),
     expire: new ExpireIdleSessions(deps),

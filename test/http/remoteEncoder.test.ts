@@ -150,6 +150,37 @@ describe('the API in front of a failing encoder', () => {
     }
   });
 
+  it('hangs up on the encoder when its own client hangs up, and sends whose upload it is', async () => {
+    const seen: { owner: string | undefined; gaveUp: boolean }[] = [];
+    const server = http.createServer((request, response) => {
+      if (request.method !== 'POST') return response.end();
+      const call = { owner: request.headers['x-encode-owner'] as string | undefined, gaveUp: false };
+      seen.push(call);
+      request.resume();
+      // Never answers; notes when the API drops the call.
+      response.on('close', () => (call.gaveUp = !response.writableFinished));
+    });
+    server.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const api = await startApp({ ENCODER_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/selfie`, ENCODER_TIMEOUT_MS: '30000' });
+    try {
+      const client = new AbortController();
+      const form = new FormData();
+      form.append('file', new Blob([fixture('one-face-soccer.jpg')]), 'photo.jpg');
+      const sent = fetch(`${api.url}/encode`, { method: 'POST', body: form, headers: { key: await newSession(api.url) }, signal: client.signal });
+      await until(() => seen.length === 1);
+      client.abort();
+      await expect(sent).rejects.toThrow();
+      // Long before the 30 s timeout.
+      await until(() => seen[0]!.gaveUp);
+      expect(seen[0]!.owner).toMatch(/^[\w-]{43}$/);
+    } finally {
+      await api.close();
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   it('never calls the encoder for a file that does not decode', async () => {
     const encoderStub = await faultyEncoder((r) => r.writeHead(200).end('[]'));
     const api = await startApp({ ENCODER_URL: encoderStub.url });
@@ -168,3 +199,11 @@ describe('the API in front of a failing encoder', () => {
     }
   });
 });
+
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -20,8 +20,15 @@ export interface RunningApp {
 
 /** The real composition root on an ephemeral port, with its logs captured. */
 export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
-  // Tests start many sessions from one address; the rate-limit tests set their own limits.
-  const config = loadConfig({ STORAGE: 'memory', RATE_LIMIT_SESSIONS_PER_MINUTE: '0', ...env });
+  // Tests start many sessions, send many bad keys and encode many photos from one address;
+  // the tests of those limits set their own.
+  const perAddressLimitsOff = {
+    RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
+    RATE_LIMIT_UNAUTHORIZED_PER_MINUTE: '0',
+    RATE_LIMIT_ENCODES_PER_SESSION_PER_HOUR: '0',
+    RATE_LIMIT_ENCODES_PER_ADDRESS_PER_HOUR: '0',
+  };
+  const config = loadConfig({ STORAGE: 'memory', ...perAddressLimitsOff, ...env });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {

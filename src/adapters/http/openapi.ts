@@ -45,7 +45,7 @@ export function openApiDocument(limits: { sessionImageLimit: number; maxFaces: n
           summary: 'Clear the session: its images and encodings go, the key stays valid',
           security: [{ key: [] }, { bearer: [] }],
           parameters: keyHeader,
-          responses: { '204': { description: 'Cleared' }, ...errors([401, 'unauthorized']) },
+          responses: { '204': { description: 'Cleared' }, ...errors([401, 'unauthorized'], [429, 'rate_limited']) },
         },
       },
       '/encode': {
@@ -85,7 +85,7 @@ export function openApiDocument(limits: { sessionImageLimit: number; maxFaces: n
             'Computed from the stored encodings (no re-encoding). Faces rated low for recognition are excluded and listed; an image left with no face to compare makes same_person null.',
           security: [{ key: [] }, { bearer: [] }],
           parameters: keyHeader,
-          responses: { '200': { description: 'Identities, distances and the verdict', content: json('Verification') }, ...errors([401, 'unauthorized']) },
+          responses: { '200': { description: 'Identities, distances and the verdict', content: json('Verification') }, ...errors([401, 'unauthorized'], [429, 'rate_limited']) },
         },
       },
       '/summary': {
@@ -93,7 +93,7 @@ export function openApiDocument(limits: { sessionImageLimit: number; maxFaces: n
           summary: 'Every encoding in the session, in upload order',
           security: [{ key: [] }, { bearer: [] }],
           parameters: keyHeader,
-          responses: { '200': { description: 'Summary', content: json('Summary') }, ...errors([401, 'unauthorized']) },
+          responses: { '200': { description: 'Summary', content: json('Summary') }, ...errors([401, 'unauthorized'], [429, 'rate_limited']) },
         },
       },
     },

@@ -5,6 +5,7 @@ import { hashApiKey, sha256Hex } from '../hashing.ts';
 import type { ImageEncodings } from '../ImageEncodings.ts';
 import { type ImageEntry, imageEntryOf, openImage, sealImage, sealLink, sessionKeyOf } from '../sealing.ts';
 import type { Cipher } from '../../ports/Cipher.ts';
+import type { EncodeBudget } from '../../ports/EncodeBudget.ts';
 import type { EncodingCache } from '../../ports/EncodingCache.ts';
 import type { EncodingStore } from '../../ports/EncodingStore.ts';
 import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
@@ -20,8 +21,16 @@ export interface EncodeImageDeps {
   readonly opened: OpenedSessions;
   readonly inspector: ImageInspector;
   readonly encoder: FaceEncoder;
+  readonly budget: EncodeBudget;
   readonly sessionImageLimit: number;
   readonly maxFaces: number;
+}
+
+/** Who asks for an encode: the session, the client (an opaque name from the driver), and whether it still waits for the answer. */
+interface Requester {
+  readonly keyHash: string;
+  readonly caller: string | undefined;
+  readonly signal: AbortSignal | undefined;
 }
 
 interface Encodings {
@@ -37,7 +46,10 @@ interface Encodings {
  * without calling the encoder; bytes already in this session return the same result
  * without taking a second slot (from what this process already opened for the session,
  * when it has). Nothing is stored unless the image has between one and `maxFaces` faces,
- * and nothing is stored unsealed.
+ * and nothing is stored unsealed. Each run of the encoder, whatever it finds, is spent
+ * from the session's and the caller's encode budgets first; answers given without the
+ * encoder cost nothing. A request whose client has gone (`signal` aborted) is dropped
+ * from the encoder's queue, and rejects with the signal's reason.
  */
 export class EncodeImage {
   readonly #deps: EncodeImageDeps;
@@ -46,7 +58,7 @@ export class EncodeImage {
     this.#deps = deps;
   }
 
-  async execute(input: { key: string | undefined; image: Uint8Array }): Promise<ImageEncodings> {
+  async execute(input: { key: string | undefined; image: Uint8Array; caller?: string; signal?: AbortSignal }): Promise<ImageEncodings> {
     const { sessions, cipher, sessionImageLimit } = this.#deps;
     const key = wellFormedKey(input.key);
     const keyHash = hashApiKey(key);
@@ -68,7 +80,8 @@ export class EncodeImage {
     // addImage below is what actually enforces the limit under concurrency.
     if (held.length >= sessionImageLimit && !holds) throw sessionFull(sessionImageLimit);
 
-    const { image, sealed, stored } = await this.#encodingsOf(entry, input.image);
+    const requester = { keyHash, caller: input.caller, signal: input.signal };
+    const { image, sealed, stored } = await this.#encodingsOf(entry, input.image, requester);
     const link = sealLink(cipher, sessionKeyOf(cipher, key), keyHash, entry);
     switch (await sessions.addImage(keyHash, link, sealed, sessionImageLimit)) {
       case 'added':
@@ -82,11 +95,14 @@ export class EncodeImage {
     }
   }
 
-  async #encodingsOf(entry: ImageEntry, bytes: Uint8Array): Promise<Encodings> {
+  async #encodingsOf(entry: ImageEntry, bytes: Uint8Array, requester: Requester): Promise<Encodings> {
     const stored = await this.#stored(entry);
     if (stored) return stored;
     await this.#deps.inspector.inspect(bytes);
-    const faces = await this.#deps.encoder.encode(bytes);
+    const { keyHash, caller, signal } = requester;
+    signal?.throwIfAborted();
+    await this.#deps.budget.spend({ session: keyHash, caller });
+    const faces = await this.#deps.encoder.encode(bytes, { ...(signal && { signal }), owner: keyHash });
     checkFaceCount(faces, this.#deps.maxFaces);
     const image = { sha256: entry.sha256, faces };
     return { image, sealed: sealImage(this.#deps.cipher, entry, image), stored: false };
