@@ -1,19 +1,27 @@
 import type { Context } from 'koa';
 
 /**
- * Aborts when the client's connection closes before its answer was sent: nobody is left
- * to read it, so work still queued for the request can be dropped.
+ * nginx's "client closed request": what the log and the metrics show for a request
+ * whose client left before its answer. Nobody reads it, and it is not the service's failure.
  */
-export function whileClientWaits(ctx: Context): AbortSignal {
+const CLIENT_CLOSED_REQUEST = 499;
+
+/**
+ * Runs `work` with a signal that aborts when the client's connection closes before its
+ * answer was sent, so work still queued for the request can be dropped. If the client
+ * has gone by the time `work` settles, whatever the outcome, the request is answered 499
+ * and this resolves to undefined.
+ */
+export async function whileClientWaits<T>(ctx: Context, work: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
   const controller = new AbortController();
   ctx.res.once('close', () => {
     if (!ctx.res.writableFinished) controller.abort(new Error('The client closed the connection before its answer.'));
   });
-  return controller.signal;
+  try {
+    return await work(controller.signal);
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+    ctx.status = CLIENT_CLOSED_REQUEST;
+    return undefined;
+  }
 }
-
-/**
- * The status logged for a request whose client left first (nginx's 499, "client closed
- * request"): no answer reaches anyone, and it was not the service's failure.
- */
-export const CLIENT_CLOSED_REQUEST = 499;

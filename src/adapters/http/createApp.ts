@@ -11,7 +11,7 @@ import type { VerifySession } from '../../domain/useCases/VerifySession.ts';
 import { hashApiKey, isWellFormedKey } from '../../domain/hashing.ts';
 import type { Limit } from '../limits/Limit.ts';
 import { clientAddressOf, type TrustedProxies } from './clientAddress.ts';
-import { CLIENT_CLOSED_REQUEST, whileClientWaits } from './clientGone.ts';
+import { whileClientWaits } from './clientGone.ts';
 import { limitFailedAuthentication } from './failedAuthentication.ts';
 import { imageJsonMemo, summaryJsonMemo } from './imageJson.ts';
 import { openApiDocument } from './openapi.ts';
@@ -104,15 +104,9 @@ export function createApp(deps: HttpAppDeps): Koa {
     await deps.authenticate.execute({ key: apiKey(ctx) });
     const image = await receiveUpload(ctx);
     if (!image) throw new Failure('missing_file', 'Send the image as multipart/form-data in a part named "file".');
-    const signal = whileClientWaits(ctx);
-    let encoded;
-    try {
-      encoded = await deps.encodeImage.execute({ key: apiKey(ctx), image, caller: clientAddress(ctx.req), signal });
-    } catch (error) {
-      if (!signal.aborted) throw error;
-      ctx.status = CLIENT_CLOSED_REQUEST;
-      return;
-    }
+    const caller = clientAddress(ctx.req);
+    const encoded = await whileClientWaits(ctx, (signal) => deps.encodeImage.execute({ key: apiKey(ctx), image, caller, signal }));
+    if (!encoded) return;
     ctx.type = 'application/json';
     ctx.body = imageJson(encoded);
   });

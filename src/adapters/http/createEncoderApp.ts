@@ -5,7 +5,7 @@ import { isFailure, type FailureCode } from '../../domain/Failure.ts';
 import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
 import { OWNER_HEADER } from '../encoder/HttpFaceEncoder.ts';
 import { requireBearerToken } from './bearerToken.ts';
-import { CLIENT_CLOSED_REQUEST, whileClientWaits } from './clientGone.ts';
+import { whileClientWaits } from './clientGone.ts';
 import { uploadReceiver } from './receiveUpload.ts';
 import { requestLog } from './requestLog.ts';
 
@@ -38,17 +38,10 @@ export function createEncoderApp(deps: EncoderAppDeps): Koa {
   router.post('/v1/selfie', ...tokenCheck, async (ctx) => {
     const image = await receiveUpload(ctx);
     if (!image) return reply(ctx, 422, 'A non-empty multipart part named "file" is required.');
-    const signal = whileClientWaits(ctx);
     const owner = ctx.get(OWNER_HEADER);
-    let faces;
-    try {
-      faces = await deps.encoder.encode(image, { signal, ...(OWNER.test(owner) && { owner }) });
-    } catch (error) {
-      // The API gave up on this call (its own client left): nobody reads the answer.
-      if (!signal.aborted) throw error;
-      ctx.status = CLIENT_CLOSED_REQUEST;
-      return;
-    }
+    // The API gives up on a call when its own client leaves: the upload leaves the queue.
+    const faces = await whileClientWaits(ctx, (signal) => deps.encoder.encode(image, { signal, ...(OWNER.test(owner) && { owner }) }));
+    if (!faces) return;
     if (faces.length > deps.maxFaces) return reply(ctx, 400, `More than ${deps.maxFaces} faces in the image.`);
     ctx.body = faces.map((face) => face.encoding);
   });
