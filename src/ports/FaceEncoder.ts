@@ -3,8 +3,9 @@ import type { Face } from '../domain/ImageEncodings.ts';
 export interface EncodeOptions {
   /**
    * Aborted when nobody waits for the answer any more (the client hung up). An encode
-   * still queued is dropped, one running is stopped where the encoder can do so safely,
-   * and the call rejects with the signal's reason.
+   * still queued is dropped and the call rejects with the signal's reason; one already
+   * running is cancelled where that is safe (a remote call), or finishes (the built-in
+   * engine, which cannot be stopped mid-run).
    */
   readonly signal?: AbortSignal;
   /** Whose upload this is (the session's key hash): one owner's uploads must not hold back another's. */
