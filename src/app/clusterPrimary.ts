@@ -49,9 +49,8 @@ export function runPrimary(config: Config, logger: Logger): void {
     const worker = cluster.fork({ FACE_SESSIONS_SWEEPER: String(sweeps) });
     if (sweeps) sweeper = worker;
     const peer = new IpcPeer(worker)
-      .handle('encode', async ({ image }) => ({ faces: await encoderOrFail().encode(image) }))
-      .handle('ping', async () => (await encoderOrFail().ping(), {}))
-      .handle('metrics', instanceMetrics);
+      .handle('encode', async ({ image, owner }, signal) => ({ faces: await encoderOrFail().encode(image, { signal, ...(owner !== undefined && { owner }) }) }))
+      .handle('ping', async () => (await encoderOrFail().ping(), {}));
     // What one worker dropped from memory, the others drop too.
     peer.onNotice((notice) => {
       for (const [other, otherPeer] of peers) if (other !== worker) otherPeer.tell(notice);
@@ -87,14 +86,14 @@ export function runPrimary(config: Config, logger: Logger): void {
   for (let i = 0; i < config.WEB_CONCURRENCY; i++) fork();
   logger.info({ workers: config.WEB_CONCURRENCY, port: config.PORT }, 'face-sessions primary: HTTP workers starting');
 
-  const metricsServer =
-    config.METRICS_PORT === undefined
-      ? undefined
-      : createHttpServer(createMetricsApp({ contentType: metrics.contentType, text: async () => (await instanceMetrics()).text })).listen(
-          config.METRICS_PORT,
-          config.HOST,
-          () => logger.info({ port: (metricsServer!.address() as AddressInfo).port }, 'metrics of every process listening'),
-        );
+  const metricsApp = createMetricsApp({ contentType: metrics.contentType, text: async () => (await instanceMetrics()).text });
+  const metricsServer = createHttpServer(metricsApp).listen(config.METRICS_PORT, config.METRICS_HOST, () =>
+    logger.info({ port: (metricsServer.address() as AddressInfo).port, host: config.METRICS_HOST }, 'metrics of every process listening'),
+  );
+  metricsServer.once('error', (error: NodeJS.ErrnoException) => {
+    logger.fatal({ code: error.code, address: `${config.METRICS_HOST}:${config.METRICS_PORT}` }, 'cannot listen');
+    void stop(1);
+  });
 
   const stop = async (exitCode: 0 | 1) => {
     if (stopping) return;
@@ -110,7 +109,7 @@ export function runPrimary(config: Config, logger: Logger): void {
     }, config.SHUTDOWN_GRACE_MS + STOP_MARGIN_MS);
     await Promise.all(exited);
     clearTimeout(killer);
-    metricsServer?.close();
+    metricsServer.close();
     await encoder?.close();
     logger.info('stopped');
     process.exit(exitCode);

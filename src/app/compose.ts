@@ -9,7 +9,7 @@ import { CircuitBreakingFaceEncoder } from '../adapters/encoder/CircuitBreakingF
 import { HttpFaceEncoder } from '../adapters/encoder/HttpFaceEncoder.ts';
 import { ObservedFaceEncoder } from '../adapters/encoder/ObservedFaceEncoder.ts';
 import { createApp } from '../adapters/http/createApp.ts';
-import { createMetricsApp, type MetricsText } from '../adapters/http/requestMetrics.ts';
+import { createMetricsApp } from '../adapters/http/requestMetrics.ts';
 import { KeyvEncodingCache } from '../adapters/keyv/KeyvEncodingCache.ts';
 import { memoryKeyv } from '../adapters/keyv/memoryKeyv.ts';
 import { ObservedEncodingCache } from '../adapters/keyv/ObservedEncodingCache.ts';
@@ -23,7 +23,9 @@ import { RedisStore } from '../adapters/redis/RedisStore.ts';
 import { SharpImageInspector } from '../adapters/SharpImageInspector.ts';
 import { SealMismatchError } from '../adapters/SealMismatchError.ts';
 import { SqliteStore } from '../adapters/sqlite/SqliteStore.ts';
+import { LimitsEncodeBudget } from '../adapters/limits/LimitsEncodeBudget.ts';
 import { storageSealingOf } from '../domain/sealing.ts';
+import { Authenticate } from '../domain/useCases/Authenticate.ts';
 import { ClearSession } from '../domain/useCases/ClearSession.ts';
 import { ExpireIdleSessions } from '../domain/useCases/ExpireIdleSessions.ts';
 import { EncodeImage } from '../domain/useCases/EncodeImage.ts';
@@ -37,7 +39,7 @@ import type { SessionExpiry } from '../ports/SessionExpiry.ts';
 import type { SessionStore, StorageSealing } from '../ports/SessionStore.ts';
 import { queuedBuiltInEncoder } from './builtInEncoder.ts';
 import type { Config } from './config.ts';
-import { makeRateLimiters } from './rateLimiters.ts';
+import { makeLimits } from './rateLimiters.ts';
 import { loadSealSecret } from './sealSecret.ts';
 
 /** This process is one of an instance's HTTP workers (WEB_CONCURRENCY > 1). */
@@ -50,7 +52,7 @@ export interface ClusterRole {
 
 export interface Composed {
   readonly app: Koa;
-  /** With METRICS_PORT: the app that serves /metrics there (the main app then does not). */
+  /** The app that serves /metrics on METRICS_PORT; undefined in an HTTP worker (its primary serves the instance's). */
   readonly metricsApp: Koa | undefined;
   /** Shutting down: /ready answers 503 and clients are asked to reconnect elsewhere. */
   drain(): void;
@@ -96,13 +98,32 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
   });
   const opened = cluster ? new SharedOpenedSessions(ownOpened, cluster.primary) : ownOpened;
   const deps = { sessions: store, encodings: store, cache, cipher, opened, encoder, inspector };
+  const limits = makeLimits(
+    {
+      sessionsPerMinute: config.RATE_LIMIT_SESSIONS_PER_MINUTE,
+      requestsPerMinute: config.RATE_LIMIT_REQUESTS_PER_MINUTE,
+      unauthorizedPerMinute: config.RATE_LIMIT_UNAUTHORIZED_PER_MINUTE,
+      encodesPerSessionPerHour: config.RATE_LIMIT_ENCODES_PER_SESSION_PER_HOUR,
+      encodesPerAddressPerHour: config.RATE_LIMIT_ENCODES_PER_ADDRESS_PER_HOUR,
+    },
+    redis ? { redis, keyPrefix: config.REDIS_KEY_PREFIX } : cluster ? 'primary process' : 'this process',
+    {
+      refused: (limit) => metrics.rateLimited(limit),
+      countedLocally: (limit, error) => {
+        metrics.rateLimitCountedLocally(limit);
+        logger.warn({ err: error, limit }, 'rate limit counted by this process alone: the shared count did not answer');
+      },
+    },
+  );
+  const budget = new LimitsEncodeBudget({ perSession: limits.encodesPerSession, perAddress: limits.encodesPerAddress });
 
   const getSummary = new GetSummary(deps);
   let draining = false;
   const app = createApp({
     isDraining: () => draining,
+    authenticate: new Authenticate({ sessions: store }),
     startSession: new StartSession({ sessions: store, generateKey: randomUUID }),
-    encodeImage: new EncodeImage({ ...deps, sessionImageLimit: config.SESSION_IMAGE_LIMIT, maxFaces: config.MAX_FACES }),
+    encodeImage: new EncodeImage({ ...deps, budget, sessionImageLimit: config.SESSION_IMAGE_LIMIT, maxFaces: config.MAX_FACES }),
     getSummary,
     verifySession: new VerifySession({ summary: getSummary, threshold: config.MATCH_THRESHOLD }),
     clearSession: new ClearSession(deps),
@@ -112,15 +133,10 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
       // A remote encoder is probed over the network: don't let frequent /ready polls multiply that.
       encoder: reuseOutcomeFor(READY_PROBE_REUSE_MS, () => encoder.ping()),
     },
-    rateLimiters: makeRateLimiters(
-      { sessionsPerMinute: config.RATE_LIMIT_SESSIONS_PER_MINUTE, requestsPerMinute: config.RATE_LIMIT_REQUESTS_PER_MINUTE },
-      redis ? { redis, keyPrefix: config.REDIS_KEY_PREFIX } : cluster ? 'primary process' : 'this process',
-    ),
+    rateLimits: limits,
     trustedProxies: config.TRUST_PROXY,
     logger,
     observer: metrics,
-    // With several processes, one scrape adds up all of them (the primary does the sum).
-    ...(config.METRICS_PORT === undefined && { metrics: cluster ? instanceMetrics(cluster.primary, metrics) : metrics }),
     limits: {
       sessionImageLimit: config.SESSION_IMAGE_LIMIT,
       maxFaces: config.MAX_FACES,
@@ -134,8 +150,8 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
 
   return {
     app,
-    // With several processes the primary serves METRICS_PORT.
-    metricsApp: config.METRICS_PORT === undefined || cluster ? undefined : createMetricsApp(metrics),
+    // With several processes the primary serves METRICS_PORT, adding up every process.
+    metricsApp: cluster ? undefined : createMetricsApp(metrics),
     drain() {
       draining = true;
     },
@@ -214,21 +230,17 @@ function makeCache(config: Config, redisTarget: RedisTarget, logger: Logger, met
 
 function makeEncoder(config: Config, logger: Logger, metrics: PrometheusMetrics): FaceEncoder {
   if (config.ENCODER_URL === undefined) return queuedBuiltInEncoder(config, logger, metrics);
-  const http = new HttpFaceEncoder({ url: config.ENCODER_URL, timeoutMs: config.ENCODER_TIMEOUT_MS });
+  const http = new HttpFaceEncoder({
+    url: config.ENCODER_URL,
+    timeoutMs: config.ENCODER_TIMEOUT_MS,
+    ...(config.ENCODER_TOKEN !== undefined && { token: config.ENCODER_TOKEN }),
+  });
   // The built-in pool needs no breaker: its one failure mode, a queue past its budget, already fails fast.
   const breaker = new CircuitBreakingFaceEncoder(http, { minimumCalls: 5, failurePercentage: 50, coolDownMs: 10_000, windowMs: 10_000 });
   const observed = new ObservedFaceEncoder(breaker, metrics);
   // A remote encoder queues on its own side; this instance only knows what it has sent.
   metrics.watchEncoder({ queueDepth: () => 0, inFlight: () => observed.inFlight, expectedWaitMs: () => 0 });
   return observed;
-}
-
-/** /metrics from an HTTP worker: the primary adds up every process of the instance. */
-function instanceMetrics(primary: IpcPeer, own: PrometheusMetrics): MetricsText {
-  return {
-    contentType: own.contentType,
-    text: async () => (await primary.ask('metrics', {})).text,
-  };
 }
 
 /** Runs `check` at most once per `ms`; callers in between share its outcome. */

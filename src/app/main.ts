@@ -33,13 +33,14 @@ if (config.WEB_CONCURRENCY > 1 && cluster.isPrimary) {
     );
   });
 
-  const metricsServer = service.metricsApp && createHttpServer(service.metricsApp).listen(config.METRICS_PORT, config.HOST, () => {
-    logger.info({ port: config.METRICS_PORT, host: config.HOST }, 'metrics listening');
+  const metricsServer = service.metricsApp && createHttpServer(service.metricsApp).listen(config.METRICS_PORT, config.METRICS_HOST, () => {
+    logger.info({ port: (metricsServer!.address() as AddressInfo).port, host: config.METRICS_HOST }, 'metrics listening');
   });
 
   for (const listener of [server, metricsServer]) {
     listener?.once('error', (error: NodeJS.ErrnoException) => {
-      logger.fatal({ code: error.code, address: `${config.HOST}:${listener === server ? config.PORT : config.METRICS_PORT}` }, 'cannot listen');
+      const address = listener === server ? `${config.HOST}:${config.PORT}` : `${config.METRICS_HOST}:${config.METRICS_PORT}`;
+      logger.fatal({ code: error.code, address }, 'cannot listen');
       process.exit(1);
     });
   }

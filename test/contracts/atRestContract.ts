@@ -12,7 +12,7 @@ import type { EncodingCache } from '../../src/ports/EncodingCache.ts';
 import type { FaceEncoder } from '../../src/ports/FaceEncoder.ts';
 import type { SessionExpiry } from '../../src/ports/SessionExpiry.ts';
 import type { StorageSealing } from '../../src/ports/SessionStore.ts';
-import { fakeImage, PrefixImageInspector } from '../support/ScriptedFaceEncoder.ts';
+import { fakeImage, PrefixImageInspector, ScriptedBudget } from '../support/ScriptedFaceEncoder.ts';
 import { freshSealing } from '../support/sealing.ts';
 import { type Loot, plunder } from '../support/thief.ts';
 import type { Store } from './sessionStoreContract.ts';
@@ -152,7 +152,7 @@ function useCases(subject: AtRestSubject, cipher: Cipher) {
   return {
     opened,
     start: new StartSession({ sessions: subject.store, generateKey: () => crypto.randomUUID() }),
-    encode: new EncodeImage({ ...deps, sessionImageLimit: 5, maxFaces: 5 }),
+    encode: new EncodeImage({ ...deps, budget: new ScriptedBudget(), sessionImageLimit: 5, maxFaces: 5 }),
     summary: new GetSummary(deps),
     clear: new ClearSession(deps),
     expire: new ExpireIdleSessions(deps),

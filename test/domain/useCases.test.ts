@@ -15,7 +15,7 @@ import type { SessionExpiry } from '../../src/ports/SessionExpiry.ts';
 import { hashApiKey, sha256Hex } from '../../src/domain/hashing.ts';
 import { imageEntryOf, storageSealingOf } from '../../src/domain/sealing.ts';
 import type { Cipher } from '../../src/ports/Cipher.ts';
-import { fakeImage, PrefixImageInspector, ScriptedFaceEncoder } from '../support/ScriptedFaceEncoder.ts';
+import { fakeImage, PrefixImageInspector, ScriptedBudget, ScriptedFaceEncoder } from '../support/ScriptedFaceEncoder.ts';
 import { v2Bytes, v2Data, v2EntryIdOf, v2Images, v2Keys } from '../support/sealedV2.ts';
 
 /** The real cipher, counting what it is asked to do. */
@@ -51,8 +51,10 @@ function build(expiry?: SessionExpiry) {
   const cipher = new CountingCipher();
   const opened = new LruOpenedSessions({ maxSessions: 10, maxAgeMs: 60_000 });
   const deps = { sessions: store, encodings: store, cache, cipher, opened, encoder, inspector: new PrefixImageInspector() };
+  const budget = new ScriptedBudget();
   return {
     store,
+    budget,
     cache,
     lookups,
     encoder,
@@ -61,7 +63,7 @@ function build(expiry?: SessionExpiry) {
     /** Where storage keeps a session's sealed entry of an image. */
     entryIdOf: (key: string, image: Uint8Array) => imageEntryOf(cipher, key, sha256Hex(image)).id,
     start: new StartSession({ sessions: store, generateKey: randomUUID }),
-    encode: new EncodeImage({ ...deps, sessionImageLimit: 5, maxFaces: 5 }),
+    encode: new EncodeImage({ ...deps, budget, sessionImageLimit: 5, maxFaces: 5 }),
     summary: new GetSummary(deps),
     clear: new ClearSession(deps),
     expire: new ExpireIdleSessions(deps),
@@ -190,6 +192,41 @@ describe('use cases', () => {
     expect(await app.summary.execute({ key })).toEqual([]);
     for (const n of [1, 2, 3, 4, 5]) await app.encode.execute({ key, image: fakeImage(`ok${n}`) });
     expect(await app.summary.execute({ key })).toHaveLength(5);
+  });
+
+  it('spends one encode from the session and the caller for every encoder run, whatever it finds, and none for a retry', async () => {
+    const caller = '203.0.113.7';
+    await app.encode.execute({ key, image: fakeImage('ok'), caller });
+    await expect(app.encode.execute({ key, image: fakeImage('nobody', 0), caller })).rejects.toMatchObject({ code: 'no_face' });
+    await expect(app.encode.execute({ key, image: fakeImage('crowd', 6), caller })).rejects.toMatchObject({ code: 'too_many_faces' });
+    // The same empty photo again runs the encoder again: it was never stored.
+    await expect(app.encode.execute({ key, image: fakeImage('nobody', 0), caller })).rejects.toMatchObject({ code: 'no_face' });
+    // A retry of what the session holds is answered without the encoder, and costs nothing.
+    await app.encode.execute({ key, image: fakeImage('ok'), caller });
+    // Refused from its header: it never reached the encoder.
+    await expect(app.encode.execute({ key, image: new TextEncoder().encode('not an image'), caller })).rejects.toMatchObject({ code: 'invalid_image' });
+    expect(app.encoder.calls).toBe(4);
+    expect(app.budget.spent).toEqual(Array(4).fill({ session: hashApiKey(key), caller }));
+  });
+
+  it('refuses an upload once its budget is spent, before the encoder runs and without taking a slot', async () => {
+    app.budget.allowed = 1;
+    await app.encode.execute({ key, image: fakeImage('first') });
+    await expect(app.encode.execute({ key, image: fakeImage('second') })).rejects.toMatchObject({ code: 'rate_limited', retryAfterSeconds: 60 });
+    expect(app.encoder.calls).toBe(1);
+    expect(await app.summary.execute({ key })).toHaveLength(1);
+    expect((await app.encode.execute({ key, image: fakeImage('first') })).faces).toHaveLength(1);
+  });
+
+  it('tells the encoder whose upload it is and passes the client\'s signal; a client already gone costs nothing', async () => {
+    const client = new AbortController();
+    await app.encode.execute({ key, image: fakeImage('watched'), signal: client.signal });
+    expect(app.encoder.options).toEqual({ signal: client.signal, owner: hashApiKey(key) });
+    client.abort(new Error('the client hung up'));
+    await expect(app.encode.execute({ key, image: fakeImage('too late'), signal: client.signal })).rejects.toThrow('the client hung up');
+    expect(app.encoder.calls).toBe(1);
+    expect(app.budget.spent).toHaveLength(1);
+    expect(await app.summary.execute({ key })).toHaveLength(1);
   });
 
   it('does not call the encoder for a full session', async () => {

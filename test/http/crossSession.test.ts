@@ -20,9 +20,9 @@ afterAll(async () => {
   await app.close();
 });
 
-/** What a client can read of the service's work: the metrics an upload moves. */
+/** The metrics an upload moves (the review read them on the public port; they now have a port of their own). */
 async function counters(): Promise<Record<string, number>> {
-  const text = await (await fetch(`${app.url}/metrics`)).text();
+  const text = await (await fetch(`${app.metricsUrl}/metrics`)).text();
   const names = ['face_sessions_encode_duration_seconds_count', 'face_sessions_cache_hits_total', 'face_sessions_cache_misses_total', 'face_sessions_faces_per_image_count'];
   return Object.fromEntries(names.map((name) => [name, Number(/^(\S+) (\S+)$/m.exec(text.split('\n').find((line) => line.startsWith(`${name} `)) ?? '')?.[2] ?? NaN)]));
 }

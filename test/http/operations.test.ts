@@ -35,7 +35,7 @@ describe('one instance under a burst, and what /metrics says about it', () => {
     expect((await fetch(`${app.url}/summary`, { headers: { key } })).status).toBe(200);
     expect((await fetch(`${app.url}/summary/${key}`, { headers: { key } })).status).toBe(404);
 
-    const response = await fetch(`${app.url}/metrics`);
+    const response = await fetch(`${app.metricsUrl}/metrics`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
@@ -63,8 +63,8 @@ describe('one instance under a burst, and what /metrics says about it', () => {
 });
 
 describe('METRICS_PORT', () => {
-  it('moves /metrics to a server of its own that serves nothing else', async () => {
-    const app = await startApp({ METRICS_PORT: '9464' });
+  it('serves /metrics only on a server of its own, which serves nothing else', async () => {
+    const app = await startApp();
     try {
       expect((await fetch(`${app.url}/metrics`)).status).toBe(404);
       const metrics = await fetch(`${app.metricsUrl}/metrics`);

@@ -7,7 +7,7 @@ import { GetSummary } from '../../src/domain/useCases/GetSummary.ts';
 import type { Cipher } from '../../src/ports/Cipher.ts';
 import type { EncodingStore } from '../../src/ports/EncodingStore.ts';
 import type { SessionStore } from '../../src/ports/SessionStore.ts';
-import { PrefixImageInspector, ScriptedFaceEncoder } from './ScriptedFaceEncoder.ts';
+import { PrefixImageInspector, ScriptedBudget, ScriptedFaceEncoder } from './ScriptedFaceEncoder.ts';
 
 /** The real use cases over a real store, with the scripted encoder (it counts its calls). */
 export function useCasesOver(store: SessionStore & EncodingStore, cipher: Cipher) {
@@ -21,5 +21,5 @@ export function useCasesOver(store: SessionStore & EncodingStore, cipher: Cipher
     encoder,
     inspector: new PrefixImageInspector(),
   };
-  return { encoder, summary: new GetSummary(deps), encode: new EncodeImage({ ...deps, sessionImageLimit: 5, maxFaces: 5 }), clear: new ClearSession(deps) };
+  return { encoder, summary: new GetSummary(deps), encode: new EncodeImage({ ...deps, budget: new ScriptedBudget(), sessionImageLimit: 5, maxFaces: 5 }), clear: new ClearSession(deps) };
 }

@@ -182,9 +182,15 @@ export class RedisStore implements SessionStore, EncodingStore {
     return reply;
   }
 
+  /**
+   * Best effort: the session's own key, written by the script, is what decides whether it
+   * is idle; the index only lets the sweep find candidates. So while the index's master is
+   * down (on a cluster it is one key on one master) sessions keep working: a missed write
+   * leaves an older score, and the sweep re-checks such a session and keeps it.
+   */
   async #indexUse(keyHash: string, now: number): Promise<void> {
     if (this.#expiry.idleTtlMs === undefined) return;
-    await this.#guard(() => this.#redis.zAdd(this.#useIndexKey(), { score: now, value: keyHash }, { GT: true }));
+    await this.#guard(() => this.#redis.zAdd(this.#useIndexKey(), { score: now, value: keyHash }, { GT: true })).catch(() => undefined);
   }
 
   async #releaseAll(unlinked: readonly string[]): Promise<string[]> {

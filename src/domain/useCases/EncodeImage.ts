@@ -5,6 +5,7 @@ import { hashApiKey, sha256Hex } from '../hashing.ts';
 import type { ImageEncodings } from '../ImageEncodings.ts';
 import { heldV2EntryOf, type ImageEntry, imageEntryOf, openImage, sealImage, sealLink, sessionKeyOf } from '../sealing.ts';
 import type { Cipher } from '../../ports/Cipher.ts';
+import type { EncodeBudget } from '../../ports/EncodeBudget.ts';
 import type { EncodingCache } from '../../ports/EncodingCache.ts';
 import type { EncodingStore } from '../../ports/EncodingStore.ts';
 import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
@@ -20,8 +21,16 @@ export interface EncodeImageDeps {
   readonly opened: OpenedSessions;
   readonly inspector: ImageInspector;
   readonly encoder: FaceEncoder;
+  readonly budget: EncodeBudget;
   readonly sessionImageLimit: number;
   readonly maxFaces: number;
+}
+
+/** Who asks for an encode: the session, the client (an opaque name from the driver), and whether it still waits for the answer. */
+interface Requester {
+  readonly keyHash: string;
+  readonly caller: string | undefined;
+  readonly signal: AbortSignal | undefined;
 }
 
 /**
@@ -30,7 +39,10 @@ export interface EncodeImageDeps {
  * already opened for the session, when it has). Everything else is encoded: what other
  * sessions hold is never looked at, so nothing a client sees depends on them. Nothing is
  * stored unless the image has between one and `maxFaces` faces, and nothing is stored
- * unsealed.
+ * unsealed. Each run of the encoder, whatever it finds, is spent from the session's and
+ * the caller's encode budgets first; answers given without the encoder cost nothing. A
+ * request whose client has gone (`signal` aborted) is dropped from the encoder's queue,
+ * and rejects with the signal's reason.
  */
 export class EncodeImage {
   readonly #deps: EncodeImageDeps;
@@ -39,7 +51,7 @@ export class EncodeImage {
     this.#deps = deps;
   }
 
-  async execute(input: { key: string | undefined; image: Uint8Array }): Promise<ImageEncodings> {
+  async execute(input: { key: string | undefined; image: Uint8Array; caller?: string; signal?: AbortSignal }): Promise<ImageEncodings> {
     const { sessions, cipher, sessionImageLimit } = this.#deps;
     const key = wellFormedKey(input.key);
     const keyHash = hashApiKey(key);
@@ -62,7 +74,7 @@ export class EncodeImage {
     // addImage below is what actually enforces the limit under concurrency.
     if (held.length >= sessionImageLimit && !heldEntry) throw sessionFull(sessionImageLimit);
 
-    const image = await this.#encode(sha256, input.image);
+    const image = await this.#encode(sha256, input.image, { keyHash, caller: input.caller, signal: input.signal });
     const link = sealLink(cipher, sessionKeyOf(cipher, key, keyHash), entry);
     switch (await sessions.addImage(keyHash, link, sealImage(cipher, entry, image), sessionImageLimit)) {
       case 'added':
@@ -76,9 +88,12 @@ export class EncodeImage {
     }
   }
 
-  async #encode(sha256: string, bytes: Uint8Array): Promise<ImageEncodings> {
+  async #encode(sha256: string, bytes: Uint8Array, requester: Requester): Promise<ImageEncodings> {
     await this.#deps.inspector.inspect(bytes);
-    const faces = await this.#deps.encoder.encode(bytes);
+    const { keyHash, caller, signal } = requester;
+    signal?.throwIfAborted();
+    await this.#deps.budget.spend({ session: keyHash, caller });
+    const faces = await this.#deps.encoder.encode(bytes, { ...(signal && { signal }), owner: keyHash });
     checkFaceCount(faces, this.#deps.maxFaces);
     return { sha256, faces };
   }
