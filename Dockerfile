@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# Build: docker build -t face-sessions .      (podman: podman build --format docker ..., or the HEALTHCHECK is dropped)
-# Run:   docker run -p 8001:8001 -v face-data:/app/data face-sessions
+# Build: docker build -t face-sessions .   (podman: podman build --format docker ..., or it drops the HEALTHCHECK)
+# Run:   docker run -p 8001:8001 -v face-data:/app/data -v face-secrets:/app/secrets face-sessions
+#        (the sealing secret is created in /app/secrets on first start: keep it, and back it up apart from face-data)
 
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
@@ -34,9 +35,9 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY src ./src
 RUN node src/app/prepareModels.ts \
- && mkdir -p /app/data && chown node:node /app/data
+ && mkdir -p /app/data /app/secrets && chown node:node /app/data /app/secrets && chmod 700 /app/secrets
 USER node
-VOLUME ["/app/data"]
+VOLUME ["/app/data", "/app/secrets"]
 EXPOSE 8001
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/ping').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]

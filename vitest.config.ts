@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     fileParallelism: false,
+    // Every service a test starts, in process or spawned, gets this sealing secret rather
+    // than creating ./secrets/seal.key in the working tree; tests of the file unset it.
+    env: { SEAL_SECRET: 'dGVzdHMgb25seTogYSBzZWFsaW5nIHNlY3JldCBvZiAzMiBieXRlcyE=' },
   },
 });

@@ -111,39 +111,42 @@ const summary = await load('GET /summary (5 images, 15 faces)', '/summary', { he
 await load('POST /session', '/session', { method: 'POST' });
 await load('POST /encode, dedup hit', '/encode', { method: 'POST', headers: { key: dedupKey, 'content-type': dedup.contentType }, body: dedup.body });
 
+/**
+ * Uploads every image, as many in flight as the pool runs (two per worker) and as many
+ * again waiting, `perSession` images to a session; adds a row of images/s and latencies.
+ */
+async function uploadAll(name: string, images: readonly Buffer[], perSession: number): Promise<void> {
+  peakMemory = memoryMiB();
+  const latencies: number[] = [];
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: workers * 4 }, async () => {
+      let key = await newKey();
+      let held = 0;
+      while (next < images.length) {
+        const image = images[next++]!;
+        if (held === perSession) [key, held] = [await newKey(), 0];
+        const t = performance.now();
+        const status = await upload(key, image);
+        latencies.push(performance.now() - t);
+        if (status !== 200) throw new Error(`${name} answered ${status}`);
+        held += 1;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => `${Math.round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]!)} ms`;
+  rows.push({ name, throughput: `${(images.length / seconds).toFixed(1)} images/s`, p50: pct(0.5), p99: pct(0.99), memory: `${Math.round(peakMemory)} MiB` });
+}
+
+progress('the dedup photo into 40 new sessions');
+// What a session gets for bytes another session holds: its own encode (they are never shared).
+await uploadAll('POST /encode, the same photo into 40 new sessions', Array.from({ length: 40 }, () => dedupImage), 1);
+
 progress('cold encodes');
-// Cold encodes: distinct photos, as many in flight as the pool runs (two per worker) and as many again waiting.
-const coldImages = await oneFaceJpegs(80);
-peakMemory = memoryMiB();
-const coldLatencies: number[] = [];
-const coldStarted = performance.now();
-const inFlight = workers * 4;
-let next = 0;
-await Promise.all(
-  Array.from({ length: inFlight }, async () => {
-    let key = await newKey();
-    let held = 0;
-    while (next < coldImages.length) {
-      const image = coldImages[next++]!;
-      if (held === 5) [key, held] = [await newKey(), 0];
-      const t = performance.now();
-      const status = await upload(key, image);
-      coldLatencies.push(performance.now() - t);
-      if (status !== 200) throw new Error(`cold encode answered ${status}`);
-      held += 1;
-    }
-  }),
-);
-const coldSeconds = (performance.now() - coldStarted) / 1000;
-coldLatencies.sort((a, b) => a - b);
-const pct = (p: number) => `${Math.round(coldLatencies[Math.min(coldLatencies.length - 1, Math.floor(coldLatencies.length * p))]!)} ms`;
-rows.push({
-  name: `POST /encode, cold (512x512 one face, ${workers} worker(s) x ${encoderConfig.ENCODER_INTRA_OP_THREADS} threads)`,
-  throughput: `${(coldImages.length / coldSeconds).toFixed(1)} images/s`,
-  p50: pct(0.5),
-  p99: pct(0.99),
-  memory: `${Math.round(peakMemory)} MiB`,
-});
+await uploadAll(`POST /encode, cold (512x512 one face, ${workers} worker(s) x ${encoderConfig.ENCODER_INTRA_OP_THREADS} threads)`, await oneFaceJpegs(80), 5);
 
 progress('the 6000x4000 photo');
 const seedLarge = new URL('../../shared/fixtures/seed-images/large-6000x4000-no-face.jpg', import.meta.url);

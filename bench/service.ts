@@ -1,6 +1,8 @@
 // The service as the benches run it: its own process, a free port, no rate limits.
 import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { mallocSettings } from '../src/app/mallocSettings.ts';
 
@@ -14,19 +16,32 @@ export interface RunningService {
 export async function startService(env: Record<string, string>, stdio: StdioOptions = 'ignore'): Promise<RunningService> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  // A sealing secret of its own, created at its first start as the embedded default is, and gone with it.
+  const secrets = mkdtempSync(join(tmpdir(), 'faces-bench-secret-'));
   const child = spawn(process.execPath, ['src/app/main.ts'], {
     env: {
       ...process.env,
       ...mallocSettings,
       PORT: String(port),
       HOST: '127.0.0.1',
+      METRICS_PORT: '0',
       RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
       RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
+      SEAL_SECRET: '',
+      SEAL_SECRET_FILE: join(secrets, 'seal.key'),
+      RATE_LIMIT_UNAUTHORIZED_PER_MINUTE: '0',
+      RATE_LIMIT_ENCODES_PER_SESSION_PER_HOUR: '0',
+      RATE_LIMIT_ENCODES_PER_ADDRESS_PER_HOUR: '0',
       ...env,
     },
     stdio,
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      rmSync(secrets, { recursive: true, force: true });
+      resolve();
+    }),
+  );
   while ((await fetch(`${url}/ready`).catch(() => undefined))?.status !== 200) {
     if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode} before it was ready`);
     await new Promise((r) => setTimeout(r, 200));

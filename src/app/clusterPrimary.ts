@@ -7,12 +7,17 @@ import { IpcPeer } from '../adapters/cluster/IpcPeer.ts';
 import { createHttpServer } from '../adapters/http/httpServer.ts';
 import { createMetricsApp } from '../adapters/http/requestMetrics.ts';
 import { PrometheusMetrics } from '../adapters/metrics/PrometheusMetrics.ts';
+import { NodeCipher } from '../adapters/crypto/NodeCipher.ts';
 import { SqliteStore } from '../adapters/sqlite/SqliteStore.ts';
+import { storageSealingOf } from '../domain/sealing.ts';
 import { queuedBuiltInEncoder } from './builtInEncoder.ts';
 import type { Config } from './config.ts';
+import { loadSealSecret } from './sealSecret.ts';
 
 /** Beyond the grace period, how long the primary waits for a worker before it is killed. */
 const STOP_MARGIN_MS = 5000;
+/** A worker's exit code for "this instance cannot run as configured" (sysexits' EX_CONFIG): another would fail the same way. */
+export const EXIT_CANNOT_RUN = 78;
 
 /**
  * The primary process of an instance with WEB_CONCURRENCY HTTP workers: it serves no
@@ -44,9 +49,8 @@ export function runPrimary(config: Config, logger: Logger): void {
     const worker = cluster.fork({ FACE_SESSIONS_SWEEPER: String(sweeps) });
     if (sweeps) sweeper = worker;
     const peer = new IpcPeer(worker)
-      .handle('encode', async ({ image }) => ({ faces: await encoderOrFail().encode(image) }))
-      .handle('ping', async () => (await encoderOrFail().ping(), {}))
-      .handle('metrics', instanceMetrics);
+      .handle('encode', async ({ image, owner }, signal) => ({ faces: await encoderOrFail().encode(image, { signal, ...(owner !== undefined && { owner }) }) }))
+      .handle('ping', async () => (await encoderOrFail().ping(), {}));
     // What one worker dropped from memory, the others drop too.
     peer.onNotice((notice) => {
       for (const [other, otherPeer] of peers) if (other !== worker) otherPeer.tell(notice);
@@ -65,8 +69,8 @@ export function runPrimary(config: Config, logger: Logger): void {
     peers.delete(worker);
     if (worker === sweeper) sweeper = undefined;
     if (stopping) return;
-    if (!serving.delete(worker)) {
-      // It never listened (a port in use, a bad file): another would fail the same way.
+    if (!serving.delete(worker) || code === EXIT_CANNOT_RUN) {
+      // It never listened (a port in use, a bad file), or found it cannot run: another would fail the same way.
       logger.fatal({ pid: worker.process.pid, code, signal }, 'an HTTP worker failed to start; stopping the instance');
       void stop(1);
       return;
@@ -75,19 +79,21 @@ export function runPrimary(config: Config, logger: Logger): void {
     fork();
   });
 
-  // Schema changes (and the upgrade of an old file) run once, here, before workers open it.
-  if (config.STORAGE === 'sqlite') void new SqliteStore(config.SQLITE_PATH).close();
+  // The sealing secret is created (when missing) once, here, so every worker reads the same; and schema
+  // changes (the upgrade of an old file, the check that it was sealed under this secret) run before they open it.
+  const sealing = storageSealingOf(new NodeCipher(loadSealSecret(config, logger)));
+  if (config.STORAGE === 'sqlite') void new SqliteStore(config.SQLITE_PATH, sealing).close();
   for (let i = 0; i < config.WEB_CONCURRENCY; i++) fork();
   logger.info({ workers: config.WEB_CONCURRENCY, port: config.PORT }, 'face-sessions primary: HTTP workers starting');
 
-  const metricsServer =
-    config.METRICS_PORT === undefined
-      ? undefined
-      : createHttpServer(createMetricsApp({ contentType: metrics.contentType, text: async () => (await instanceMetrics()).text })).listen(
-          config.METRICS_PORT,
-          config.HOST,
-          () => logger.info({ port: (metricsServer!.address() as AddressInfo).port }, 'metrics of every process listening'),
-        );
+  const metricsApp = createMetricsApp({ contentType: metrics.contentType, text: async () => (await instanceMetrics()).text });
+  const metricsServer = createHttpServer(metricsApp).listen(config.METRICS_PORT, config.METRICS_HOST, () =>
+    logger.info({ port: (metricsServer.address() as AddressInfo).port, host: config.METRICS_HOST }, 'metrics of every process listening'),
+  );
+  metricsServer.once('error', (error: NodeJS.ErrnoException) => {
+    logger.fatal({ code: error.code, address: `${config.METRICS_HOST}:${config.METRICS_PORT}` }, 'cannot listen');
+    void stop(1);
+  });
 
   const stop = async (exitCode: 0 | 1) => {
     if (stopping) return;
@@ -103,7 +109,7 @@ export function runPrimary(config: Config, logger: Logger): void {
     }, config.SHUTDOWN_GRACE_MS + STOP_MARGIN_MS);
     await Promise.all(exited);
     clearTimeout(killer);
-    metricsServer?.close();
+    metricsServer.close();
     await encoder?.close();
     logger.info('stopped');
     process.exit(exitCode);

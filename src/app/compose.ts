@@ -9,11 +9,11 @@ import { CircuitBreakingFaceEncoder } from '../adapters/encoder/CircuitBreakingF
 import { HttpFaceEncoder } from '../adapters/encoder/HttpFaceEncoder.ts';
 import { ObservedFaceEncoder } from '../adapters/encoder/ObservedFaceEncoder.ts';
 import { createApp } from '../adapters/http/createApp.ts';
-import { createMetricsApp, type MetricsText } from '../adapters/http/requestMetrics.ts';
+import { createMetricsApp } from '../adapters/http/requestMetrics.ts';
 import { KeyvEncodingCache } from '../adapters/keyv/KeyvEncodingCache.ts';
 import { memoryKeyv } from '../adapters/keyv/memoryKeyv.ts';
 import { ObservedEncodingCache } from '../adapters/keyv/ObservedEncodingCache.ts';
-import { redisKeyv } from '../adapters/keyv/redisKeyv.ts';
+import { clearCacheSealedBefore, redisKeyv } from '../adapters/keyv/redisKeyv.ts';
 import { LruOpenedSessions } from '../adapters/memory/LruOpenedSessions.ts';
 import { MemoryStore } from '../adapters/memory/MemoryStore.ts';
 import { PrometheusMetrics } from '../adapters/metrics/PrometheusMetrics.ts';
@@ -21,7 +21,11 @@ import { observeFailures } from '../adapters/observeFailures.ts';
 import { createRedisClient, type RedisClient, type RedisTarget } from '../adapters/redis/createRedisClient.ts';
 import { RedisStore } from '../adapters/redis/RedisStore.ts';
 import { SharpImageInspector } from '../adapters/SharpImageInspector.ts';
+import { SealMismatchError } from '../adapters/SealMismatchError.ts';
 import { SqliteStore } from '../adapters/sqlite/SqliteStore.ts';
+import { LimitsEncodeBudget } from '../adapters/limits/LimitsEncodeBudget.ts';
+import { storageSealingOf } from '../domain/sealing.ts';
+import { Authenticate } from '../domain/useCases/Authenticate.ts';
 import { ClearSession } from '../domain/useCases/ClearSession.ts';
 import { ExpireIdleSessions } from '../domain/useCases/ExpireIdleSessions.ts';
 import { EncodeImage } from '../domain/useCases/EncodeImage.ts';
@@ -32,10 +36,11 @@ import type { EncodingCache } from '../ports/EncodingCache.ts';
 import type { EncodingStore } from '../ports/EncodingStore.ts';
 import type { FaceEncoder } from '../ports/FaceEncoder.ts';
 import type { SessionExpiry } from '../ports/SessionExpiry.ts';
-import type { SessionStore } from '../ports/SessionStore.ts';
+import type { SessionStore, StorageSealing } from '../ports/SessionStore.ts';
 import { queuedBuiltInEncoder } from './builtInEncoder.ts';
 import type { Config } from './config.ts';
-import { makeRateLimiters } from './rateLimiters.ts';
+import { makeLimits } from './rateLimiters.ts';
+import { loadSealSecret } from './sealSecret.ts';
 
 /** This process is one of an instance's HTTP workers (WEB_CONCURRENCY > 1). */
 export interface ClusterRole {
@@ -47,24 +52,34 @@ export interface ClusterRole {
 
 export interface Composed {
   readonly app: Koa;
-  /** With METRICS_PORT: the app that serves /metrics there (the main app then does not). */
+  /** The app that serves /metrics on METRICS_PORT; undefined in an HTTP worker (its primary serves the instance's). */
   readonly metricsApp: Koa | undefined;
   /** Shutting down: /ready answers 503 and clients are asked to reconnect elsewhere. */
   drain(): void;
   /** Closes every adapter: stores, cache, encoder workers. */
   close(): Promise<void>;
+  /** Settles only if the service cannot go on (storage sealed under another secret, found once Redis answered). */
+  readonly failed: Promise<Error>;
 }
 
 const READY_PROBE_REUSE_MS = 2000;
 
-/** The composition root: the only place that knows which adapter fills which port. */
+/**
+ * The composition root: the only place that knows which adapter fills which port. Throws
+ * a ConfigError for a sealing secret it cannot read or create, and a SealMismatchError
+ * for an SQLite file sealed under another secret.
+ */
 export function compose(config: Config, logger: Logger, cluster?: ClusterRole): Composed {
   const metrics = new PrometheusMetrics();
+  const cipher = new NodeCipher(loadSealSecret(config, logger));
   const redisTarget: RedisTarget = config.REDIS_CLUSTER_NODES ? { clusterNodes: config.REDIS_CLUSTER_NODES } : { url: config.REDIS_URL };
   const redis = config.STORAGE === 'redis' ? createRedisClient({ ...redisTarget, logger }) : undefined;
   const idleTtlMs = config.SESSION_TTL_SECONDS === undefined ? undefined : config.SESSION_TTL_SECONDS * 1000;
   const expiry: SessionExpiry = { clock: Date.now, ...(idleTtlMs !== undefined && { idleTtlMs }) };
-  const store = observeFailures(makeStore(config, redis, expiry, logger), (code) => metrics.dependencyFailed('storage', code));
+  const failure = Promise.withResolvers<Error>();
+  const store = observeFailures(makeStore(config, storageSealingOf(cipher), redis, expiry, logger, failure.resolve), (code) =>
+    metrics.dependencyFailed('storage', code),
+  );
   const ownCache = makeCache(config, redisTarget, logger, metrics, idleTtlMs);
   const cache = observeFailures(
     new ObservedEncodingCache(cluster && config.CACHE === 'memory' ? new SharedEncodingCache(ownCache, cluster.primary) : ownCache, (hits, misses) =>
@@ -82,14 +97,33 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
     maxAgeMs: Math.min(OPENED_MAX_AGE_MS, (idleTtlMs ?? Infinity) / 2),
   });
   const opened = cluster ? new SharedOpenedSessions(ownOpened, cluster.primary) : ownOpened;
-  const deps = { sessions: store, encodings: store, cache, cipher: new NodeCipher(), opened, encoder, inspector };
+  const deps = { sessions: store, encodings: store, cache, cipher, opened, encoder, inspector };
+  const limits = makeLimits(
+    {
+      sessionsPerMinute: config.RATE_LIMIT_SESSIONS_PER_MINUTE,
+      requestsPerMinute: config.RATE_LIMIT_REQUESTS_PER_MINUTE,
+      unauthorizedPerMinute: config.RATE_LIMIT_UNAUTHORIZED_PER_MINUTE,
+      encodesPerSessionPerHour: config.RATE_LIMIT_ENCODES_PER_SESSION_PER_HOUR,
+      encodesPerAddressPerHour: config.RATE_LIMIT_ENCODES_PER_ADDRESS_PER_HOUR,
+    },
+    redis ? { redis, keyPrefix: config.REDIS_KEY_PREFIX } : cluster ? 'primary process' : 'this process',
+    {
+      refused: (limit) => metrics.rateLimited(limit),
+      countedLocally: (limit, error) => {
+        metrics.rateLimitCountedLocally(limit);
+        logger.warn({ err: error, limit }, 'rate limit counted by this process alone: the shared count did not answer');
+      },
+    },
+  );
+  const budget = new LimitsEncodeBudget({ perSession: limits.encodesPerSession, perAddress: limits.encodesPerAddress });
 
   const getSummary = new GetSummary(deps);
   let draining = false;
   const app = createApp({
     isDraining: () => draining,
+    authenticate: new Authenticate({ sessions: store }),
     startSession: new StartSession({ sessions: store, generateKey: randomUUID }),
-    encodeImage: new EncodeImage({ ...deps, sessionImageLimit: config.SESSION_IMAGE_LIMIT, maxFaces: config.MAX_FACES }),
+    encodeImage: new EncodeImage({ ...deps, budget, sessionImageLimit: config.SESSION_IMAGE_LIMIT, maxFaces: config.MAX_FACES }),
     getSummary,
     verifySession: new VerifySession({ summary: getSummary, threshold: config.MATCH_THRESHOLD }),
     clearSession: new ClearSession(deps),
@@ -99,15 +133,10 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
       // A remote encoder is probed over the network: don't let frequent /ready polls multiply that.
       encoder: reuseOutcomeFor(READY_PROBE_REUSE_MS, () => encoder.ping()),
     },
-    rateLimiters: makeRateLimiters(
-      { sessionsPerMinute: config.RATE_LIMIT_SESSIONS_PER_MINUTE, requestsPerMinute: config.RATE_LIMIT_REQUESTS_PER_MINUTE },
-      redis ? { redis, keyPrefix: config.REDIS_KEY_PREFIX } : cluster ? 'primary process' : 'this process',
-    ),
+    rateLimits: limits,
     trustedProxies: config.TRUST_PROXY,
     logger,
     observer: metrics,
-    // With several processes, one scrape adds up all of them (the primary does the sum).
-    ...(config.METRICS_PORT === undefined && { metrics: cluster ? instanceMetrics(cluster.primary, metrics) : metrics }),
     limits: {
       sessionImageLimit: config.SESSION_IMAGE_LIMIT,
       maxFaces: config.MAX_FACES,
@@ -121,8 +150,8 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
 
   return {
     app,
-    // With several processes the primary serves METRICS_PORT.
-    metricsApp: config.METRICS_PORT === undefined || cluster ? undefined : createMetricsApp(metrics),
+    // With several processes the primary serves METRICS_PORT, adding up every process.
+    metricsApp: cluster ? undefined : createMetricsApp(metrics),
     drain() {
       draining = true;
     },
@@ -131,6 +160,7 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
       opened.close();
       await Promise.allSettled([encoder.close(), cache.close(), store.close()]);
     },
+    failed: failure.promise,
   };
 }
 
@@ -142,19 +172,29 @@ const REDIS_CACHE_TTL_MS = 24 * 60 * 60 * 1000;
  */
 const OPENED_MAX_AGE_MS = 60_000;
 
-function makeStore(config: Config, redis: RedisClient | undefined, expiry: SessionExpiry, logger: Logger): SessionStore & EncodingStore {
+function makeStore(
+  config: Config,
+  sealing: StorageSealing,
+  redis: RedisClient | undefined,
+  expiry: SessionExpiry,
+  logger: Logger,
+  fail: (error: Error) => void,
+): SessionStore & EncodingStore {
   switch (config.STORAGE) {
     case 'memory':
       return new MemoryStore(expiry);
     case 'sqlite':
-      return new SqliteStore(config.SQLITE_PATH, expiry); // upgrades the file before it opens
+      return new SqliteStore(config.SQLITE_PATH, sealing, expiry); // checks the secret and upgrades the file before it opens
     case 'redis': {
-      const store = new RedisStore(redis!, config.REDIS_KEY_PREFIX, expiry);
+      const store = new RedisStore(redis!, config.REDIS_KEY_PREFIX, sealing, expiry);
       // Once connected, in the background: the service starts (and reports not ready) while Redis is still down.
       redis!.once('ready', () => {
-        store.deleteVersion1Data().then(
-          (deleted) => deleted > 0 && logger.info({ deleted }, 'deleted the plaintext keys of the layout before sealing'),
-          (error: unknown) => logger.error({ err: error }, 'could not delete the plaintext keys of the layout before sealing; retried at the next start'),
+        store.open().then(
+          (changed) => changed > 0 && logger.info({ keys: changed }, 'upgraded the stored keys to this build: re-keyed under the sealing secret'),
+          (error: unknown) => {
+            if (error instanceof SealMismatchError) fail(error);
+            else logger.error({ err: error }, 'could not check or upgrade storage yet; tried again at the next request');
+          },
         );
       });
       return store;
@@ -169,7 +209,14 @@ function makeCache(config: Config, redisTarget: RedisTarget, logger: Logger, met
       return new KeyvEncodingCache(memoryKeyv(config.CACHE_MAX_ENTRIES), idleTtlMs === undefined ? {} : { ttlMs: idleTtlMs });
     case 'redis': {
       const client = createRedisClient({ ...redisTarget, logger });
-      const keyv = redisKeyv(client, logger, `${config.REDIS_KEY_PREFIX}cache`);
+      const namespace = `${config.REDIS_KEY_PREFIX}cache`;
+      const keyv = redisKeyv(client, logger, namespace);
+      client.once('ready', () => {
+        clearCacheSealedBefore(client, namespace).then(
+          (deleted) => deleted > 0 && logger.info({ deleted }, 'emptied the cache of what builds before the sealing secret cached'),
+          (error: unknown) => logger.error({ err: error }, 'could not empty the cache of what builds before the sealing secret cached; tried again at the next start'),
+        );
+      });
       return new KeyvEncodingCache(keyv, {
         ttlMs: Math.min(REDIS_CACHE_TTL_MS, idleTtlMs ?? Infinity),
         onError: (error) => {
@@ -183,21 +230,17 @@ function makeCache(config: Config, redisTarget: RedisTarget, logger: Logger, met
 
 function makeEncoder(config: Config, logger: Logger, metrics: PrometheusMetrics): FaceEncoder {
   if (config.ENCODER_URL === undefined) return queuedBuiltInEncoder(config, logger, metrics);
-  const http = new HttpFaceEncoder({ url: config.ENCODER_URL, timeoutMs: config.ENCODER_TIMEOUT_MS });
+  const http = new HttpFaceEncoder({
+    url: config.ENCODER_URL,
+    timeoutMs: config.ENCODER_TIMEOUT_MS,
+    ...(config.ENCODER_TOKEN !== undefined && { token: config.ENCODER_TOKEN }),
+  });
   // The built-in pool needs no breaker: its one failure mode, a queue past its budget, already fails fast.
   const breaker = new CircuitBreakingFaceEncoder(http, { minimumCalls: 5, failurePercentage: 50, coolDownMs: 10_000, windowMs: 10_000 });
   const observed = new ObservedFaceEncoder(breaker, metrics);
   // A remote encoder queues on its own side; this instance only knows what it has sent.
   metrics.watchEncoder({ queueDepth: () => 0, inFlight: () => observed.inFlight, expectedWaitMs: () => 0 });
   return observed;
-}
-
-/** /metrics from an HTTP worker: the primary adds up every process of the instance. */
-function instanceMetrics(primary: IpcPeer, own: PrometheusMetrics): MetricsText {
-  return {
-    contentType: own.contentType,
-    text: async () => (await primary.ask('metrics', {})).text,
-  };
 }
 
 /** Runs `check` at most once per `ms`; callers in between share its outcome. */

@@ -1,10 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { SEAL_SECRET_BYTES } from '../adapters/crypto/NodeCipher.ts';
 import { checkTrustedAddresses, type TrustedProxies } from '../adapters/http/clientAddress.ts';
+import { SealMismatchError } from '../adapters/SealMismatchError.ts';
 import { missingMallocSettings } from './mallocSettings.ts';
 
 const MiB = 1024 * 1024;
+/** Beside the data folder, not in it: a copy of ./data alone must not carry the secret that opens it. */
+const DEFAULT_SEAL_SECRET_FILE = './secrets/seal.key';
 
 const integer = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 const port = (fallback: number) => integer(fallback, 0).pipe(z.number().max(65535));
@@ -32,7 +36,6 @@ const trustedProxies = z
 
 /** What the API and the standalone encoder service both run: the built-in model and its limits. */
 const modelSettings = {
-  HOST: z.string().min(1).default('0.0.0.0'),
   /**
    * Encoder worker threads. Each holds its own copy of the networks (~130 MB), so one
    * worker whose network runs use every core is the default: measured, a second one
@@ -49,16 +52,30 @@ const modelSettings = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** On SIGTERM, how long in-flight requests get to finish before connections are cut. */
   SHUTDOWN_GRACE_MS: integer(20_000, 0),
+  /**
+   * Set: the encoder service answers only requests with `Authorization: Bearer <token>`,
+   * and the API sends it to ENCODER_URL. Long enough that guessing it is hopeless.
+   */
+  ENCODER_TOKEN: z.string().min(16, 'must be at least 16 characters (openssl rand -hex 32 makes one)').optional(),
 };
 
 const redisUrl = z.url({ protocol: /^rediss?$/ });
+
+/** The server-held sealing secret as SEAL_SECRET gives it, or as its file holds it (src/app/sealSecret.ts). */
+export const sealSecret = z
+  .base64('must be base64 (openssl rand -base64 32)')
+  .transform((text) => Buffer.from(text, 'base64'))
+  .refine((bytes) => bytes.byteLength >= SEAL_SECRET_BYTES, `must decode to at least ${SEAL_SECRET_BYTES} bytes (openssl rand -base64 32)`);
 
 /** SPEC.md's configuration table, read once at start. */
 const schema = z.object({
   ...modelSettings,
   PORT: port(8001),
-  /** Set: /metrics is served only on this port, on a server of its own. Unset: on PORT. */
-  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** /metrics is served here, by a server of its own, never on PORT (0: any free port, logged). */
+  METRICS_PORT: port(9464),
+  /** Loopback by default: metrics say how busy the encoder is, which is for operators only. */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   STORAGE: z.enum(['memory', 'sqlite', 'redis']).default('sqlite'),
   SQLITE_PATH: z.string().min(1).default('./data/faces.db'),
   CACHE: z.enum(['memory', 'redis']).default('memory'),
@@ -72,6 +89,10 @@ const schema = z.object({
   /** Namespaces every key, so several deployments can share one Redis. No braces: they set cluster slots. */
   REDIS_KEY_PREFIX: z.string().regex(/^[^{}]*$/).default('faces:'),
   CACHE_MAX_ENTRIES: integer(10_000),
+  /** The sealing secret itself (base64, at least 32 bytes); or unset, and SEAL_SECRET_FILE holds it. */
+  SEAL_SECRET: sealSecret.optional(),
+  /** A file holding the sealing secret in base64, created on first start when missing. Kept apart from the data on purpose. */
+  SEAL_SECRET_FILE: z.string().min(1).optional(),
   /** Set: the HTTP encoder at this URL (the seed's variable). Unset: the built-in encoder. */
   ENCODER_URL: z.url({ protocol: /^https?$/ }).optional(),
   ENCODER_TIMEOUT_MS: integer(10_000),
@@ -80,12 +101,18 @@ const schema = z.object({
   SESSION_IMAGE_LIMIT: integer(5),
   /** Faces nearer than this (Euclidean, in face-api's encoding space) are the same person. */
   MATCH_THRESHOLD: z.coerce.number().gt(0).max(2).default(0.6),
-  /** Set: sessions unused this long are deleted with their data. Unset: sessions live until cleared. */
-  SESSION_TTL_SECONDS: z.coerce.number().int().min(1).optional(),
+  /** Sessions unused this long are deleted with their data (a day, as Azure's faceId); 0: they live until cleared. */
+  SESSION_TTL_SECONDS: integer(24 * 60 * 60, 0).transform((seconds) => (seconds === 0 ? undefined : seconds)),
   /** Sessions one client address may start per minute; 0 turns the limit off. */
   RATE_LIMIT_SESSIONS_PER_MINUTE: integer(30, 0),
   /** Requests one API key may make per minute; 0 turns the limit off. */
   RATE_LIMIT_REQUESTS_PER_MINUTE: integer(300, 0),
+  /** Requests with a missing or unknown key one client address may make per minute; past it, its keyed requests get 429. 0: off. */
+  RATE_LIMIT_UNAUTHORIZED_PER_MINUTE: integer(30, 0),
+  /** Encoder runs (any outcome) one session may cause per hour; 0: off. */
+  RATE_LIMIT_ENCODES_PER_SESSION_PER_HOUR: integer(30, 0),
+  /** Encoder runs (any outcome) one client address may cause per hour; 0: off. */
+  RATE_LIMIT_ENCODES_PER_ADDRESS_PER_HOUR: integer(120, 0),
   /**
    * Which proxies' X-Forwarded-For to believe: "false" (none), a count of proxies in
    * front (1 behind one nginx), or their addresses and CIDR ranges, comma-separated.
@@ -96,9 +123,13 @@ const schema = z.object({
   /** Set by the primary process for the one HTTP worker that sweeps idle sessions; not for operators. */
   FACE_SESSIONS_SWEEPER: z.stringbool().default(false),
 })
-  .refine((config) => config.METRICS_PORT === undefined || config.METRICS_PORT !== config.PORT, {
+  .refine((config) => config.METRICS_PORT === 0 || config.METRICS_PORT !== config.PORT, {
     path: ['METRICS_PORT'],
-    message: 'must differ from PORT (unset it to serve /metrics on PORT)',
+    message: 'must differ from PORT: /metrics has a server of its own',
+  })
+  .refine((config) => config.SEAL_SECRET === undefined || config.SEAL_SECRET_FILE === undefined, {
+    path: ['SEAL_SECRET_FILE'],
+    message: 'set SEAL_SECRET or SEAL_SECRET_FILE, not both',
   })
   .refine((config) => config.STORAGE !== 'memory' || (config.WEB_CONCURRENCY ?? 1) === 1, {
     path: ['WEB_CONCURRENCY'],
@@ -108,6 +139,8 @@ const schema = z.object({
     ...config,
     ENCODER_WAIT_BUDGET_MS: config.ENCODER_WAIT_BUDGET_MS ?? config.ENCODER_TIMEOUT_MS,
     WEB_CONCURRENCY: config.WEB_CONCURRENCY ?? (config.STORAGE === 'memory' ? 1 : availableParallelism()),
+    // Read only when SEAL_SECRET is unset.
+    SEAL_SECRET_FILE: config.SEAL_SECRET_FILE ?? DEFAULT_SEAL_SECRET_FILE,
   }));
 
 /**
@@ -115,7 +148,13 @@ const schema = z.object({
  * wait budget defaults to the API's default ENCODER_TIMEOUT_MS, the longest an API
  * waits for it unless told otherwise.
  */
-const encoderServiceSchema = z.object({ ...modelSettings, PORT: port(8000), ENCODER_WAIT_BUDGET_MS: integer(10_000, 0) });
+const encoderServiceSchema = z.object({
+  ...modelSettings,
+  PORT: port(8000),
+  /** Loopback unless told otherwise: the API calls it, nobody else should. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  ENCODER_WAIT_BUDGET_MS: integer(10_000, 0),
+});
 
 export type Config = z.infer<typeof schema>;
 export type EncoderServiceConfig = z.infer<typeof encoderServiceSchema>;
@@ -144,12 +183,15 @@ export function startupWarnings(env: Env = process.env): string[] {
     : [`glibc malloc settings missing (${missing.join(' ')}): expect RSS ~120 MB higher; npm start and the Docker image set them`];
 }
 
-/** For entry points: a bad configuration prints its message and exits 1, without a stack. */
+/**
+ * For entry points: a bad configuration, or storage sealed under another secret, prints
+ * its message and exits 1, without a stack.
+ */
 export function orExit<T>(load: () => T): T {
   try {
     return load();
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
+    if (!(error instanceof ConfigError || error instanceof SealMismatchError)) throw error;
     console.error(error.message);
     process.exit(1);
   }
@@ -163,8 +205,8 @@ function parse<T extends z.ZodType>(schema: T, env: Env): z.infer<T> {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '');
-      // URLs may carry credentials: name them, never print them.
-      const value = /_(URL|NODES)$/.test(name) ? '' : `=${JSON.stringify(env[name] ?? '')}`;
+      // URLs may carry credentials, and secrets and tokens are secret: name them, never print them.
+      const value = /_(URL|NODES|SECRET|TOKEN)$/.test(name) ? '' : `=${JSON.stringify(env[name] ?? '')}`;
       return `  ${name}${value}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

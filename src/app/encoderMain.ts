@@ -12,10 +12,16 @@ const config = orExit(loadEncoderServiceConfig);
 const logger = createLogger(config.LOG_LEVEL);
 for (const warning of startupWarnings()) logger.warn(warning);
 const encoder = queuedBuiltInEncoder(config, logger);
-const app = createEncoderApp({ encoder, maxFaces: config.MAX_FACES, maxUploadBytes: config.MAX_UPLOAD_BYTES, logger });
+const app = createEncoderApp({
+  encoder,
+  maxFaces: config.MAX_FACES,
+  maxUploadBytes: config.MAX_UPLOAD_BYTES,
+  logger,
+  ...(config.ENCODER_TOKEN !== undefined && { token: config.ENCODER_TOKEN }),
+});
 const server = createHttpServer(app).listen(config.PORT, config.HOST, () => {
   const { port } = server.address() as AddressInfo;
-  logger.info({ port, host: config.HOST, threads: config.ENCODER_THREADS }, 'face encoder listening');
+  logger.info({ port, host: config.HOST, threads: config.ENCODER_THREADS, token: config.ENCODER_TOKEN !== undefined }, 'face encoder listening');
 });
 
 // The encoder service has no readiness state to flip: draining is stopping to accept.

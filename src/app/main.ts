@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { IpcPeer } from '../adapters/cluster/IpcPeer.ts';
 import { createHttpServer } from '../adapters/http/httpServer.ts';
-import { runPrimary } from './clusterPrimary.ts';
+import { EXIT_CANNOT_RUN, runPrimary } from './clusterPrimary.ts';
 import { compose } from './compose.ts';
 import { loadConfig, orExit, startupWarnings } from './config.ts';
 import { exitGracefullyOnSignals } from './gracefulShutdown.ts';
@@ -14,12 +14,17 @@ const logger = cluster.isWorker ? createLogger(config.LOG_LEVEL).child({ worker:
 
 if (config.WEB_CONCURRENCY > 1 && cluster.isPrimary) {
   for (const warning of startupWarnings()) logger.warn(warning);
-  runPrimary(config, logger);
+  orExit(() => runPrimary(config, logger));
 } else {
   // One process alone, or one of the primary's HTTP workers (they share the port).
   const role = cluster.isWorker ? { primary: IpcPeer.toPrimary(), sweeps: config.FACE_SESSIONS_SWEEPER } : undefined;
   if (!role) for (const warning of startupWarnings()) logger.warn(warning);
-  const service = compose(config, logger, role);
+  const service = orExit(() => compose(config, logger, role));
+  void service.failed.then((error) => {
+    logger.fatal(error.message);
+    // A worker says so to its primary, which then stops the instance rather than start another.
+    process.exit(role ? EXIT_CANNOT_RUN : 1);
+  });
   const server = createHttpServer(service.app).listen(config.PORT, config.HOST, () => {
     const { port } = server.address() as AddressInfo;
     logger.info(
@@ -28,13 +33,14 @@ if (config.WEB_CONCURRENCY > 1 && cluster.isPrimary) {
     );
   });
 
-  const metricsServer = service.metricsApp && createHttpServer(service.metricsApp).listen(config.METRICS_PORT, config.HOST, () => {
-    logger.info({ port: config.METRICS_PORT, host: config.HOST }, 'metrics listening');
+  const metricsServer = service.metricsApp && createHttpServer(service.metricsApp).listen(config.METRICS_PORT, config.METRICS_HOST, () => {
+    logger.info({ port: (metricsServer!.address() as AddressInfo).port, host: config.METRICS_HOST }, 'metrics listening');
   });
 
   for (const listener of [server, metricsServer]) {
     listener?.once('error', (error: NodeJS.ErrnoException) => {
-      logger.fatal({ code: error.code, address: `${config.HOST}:${listener === server ? config.PORT : config.METRICS_PORT}` }, 'cannot listen');
+      const address = listener === server ? `${config.HOST}:${config.PORT}` : `${config.METRICS_HOST}:${config.METRICS_PORT}`;
+      logger.fatal({ code: error.code, address }, 'cannot listen');
       process.exit(1);
     });
   }

@@ -1,32 +1,73 @@
 import { RateLimiterCluster, RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { RateLimiters } from '../adapters/http/rateLimit.ts';
+import { Limit, type LimitObserver } from '../adapters/limits/Limit.ts';
 import type { RedisClient } from '../adapters/redis/createRedisClient.ts';
 
 /** Where the counts live: Redis, the instance's primary process, or this process. */
 export type RateLimitStore = { readonly redis: RedisClient; readonly keyPrefix: string } | 'primary process' | 'this process';
 
+/** Points per period; 0 turns a limit off. */
+export interface LimitSettings {
+  readonly sessionsPerMinute: number;
+  readonly requestsPerMinute: number;
+  readonly unauthorizedPerMinute: number;
+  readonly encodesPerSessionPerHour: number;
+  readonly encodesPerAddressPerHour: number;
+}
+
+/** Every limit of the service; absent when turned off. */
+export interface Limits {
+  readonly sessionsPerAddress?: Limit;
+  readonly requestsPerKey?: Limit;
+  readonly unauthorizedPerAddress?: Limit;
+  readonly encodesPerSession?: Limit;
+  readonly encodesPerAddress?: Limit;
+}
+
+const MINUTE = 60;
+const HOUR = 60 * MINUTE;
+
 /**
- * Per-minute limits, shared by every instance through Redis when storage is Redis
- * (falling back to per-process counting while Redis is down); otherwise shared by the
- * instance's HTTP processes through its primary (rate-limiter-flexible's cluster
- * limiter), or counted in memory by the one process. A limit of 0 turns it off.
+ * The service's limits, shared by every instance through Redis when storage is Redis;
+ * otherwise shared by the instance's HTTP processes through its primary
+ * (rate-limiter-flexible's cluster limiter), or counted in memory by the one process.
+ * When the shared count does not answer, each process counts alone (see Limit).
  */
-export function makeRateLimiters(limits: { sessionsPerMinute: number; requestsPerMinute: number }, store: RateLimitStore): RateLimiters {
-  const limiter = (name: string, points: number): RateLimiterAbstract | undefined => {
+export function makeLimits(settings: LimitSettings, store: RateLimitStore, observer: LimitObserver): Limits {
+  const limit = (name: string, points: number, durationSeconds: number, detail: string): Limit | undefined => {
     if (points === 0) return undefined;
     const redis = typeof store === 'object' ? store : undefined;
-    const options = { points, duration: 60, keyPrefix: `${redis?.keyPrefix ?? ''}rl:${name}` };
-    if (store === 'primary process') return new RateLimiterCluster({ ...options, timeoutMs: 1000 });
-    if (!redis) return new RateLimiterMemory(options);
-    return new RateLimiterRedis({
-      ...options,
-      storeClient: redis.redis,
-      useRedisPackage: true,
-      rejectIfRedisNotReady: true,
-      insuranceLimiter: new RateLimiterMemory(options),
-    });
+    const options = { points, duration: durationSeconds, keyPrefix: `${redis?.keyPrefix ?? ''}rl:${name}` };
+    return new Limit({ name, points, durationSeconds, detail }, sharedCount(store, options), observer);
   };
-  const sessionsPerAddress = limiter('sessions', limits.sessionsPerMinute);
-  const requestsPerKey = limiter('requests', limits.requestsPerMinute);
-  return { ...(sessionsPerAddress && { sessionsPerAddress }), ...(requestsPerKey && { requestsPerKey }) };
+  const tooMany = 'Too many requests; slow down and retry after the time in Retry-After.';
+  const limits = {
+    sessionsPerAddress: limit('sessions_per_address', settings.sessionsPerMinute, MINUTE, tooMany),
+    requestsPerKey: limit('requests_per_key', settings.requestsPerMinute, MINUTE, tooMany),
+    unauthorizedPerAddress: limit(
+      'unauthorized_per_address',
+      settings.unauthorizedPerMinute,
+      MINUTE,
+      'Too many requests without a valid key from your address; retry after the time in Retry-After.',
+    ),
+    encodesPerSession: limit(
+      'encodes_per_session',
+      settings.encodesPerSessionPerHour,
+      HOUR,
+      'This session has used the face encoder as often as an hour allows; retry after the time in Retry-After.',
+    ),
+    encodesPerAddress: limit(
+      'encodes_per_address',
+      settings.encodesPerAddressPerHour,
+      HOUR,
+      'Your address has used the face encoder as often as an hour allows; retry after the time in Retry-After.',
+    ),
+  };
+  return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined)) as Limits;
+}
+
+function sharedCount(store: RateLimitStore, options: { points: number; duration: number; keyPrefix: string }): RateLimiterAbstract {
+  if (store === 'primary process') return new RateLimiterCluster({ ...options, timeoutMs: 1000 });
+  if (store === 'this process') return new RateLimiterMemory(options);
+  // Fails at once while Redis is not connected, so Limit counts in this process instead of waiting.
+  return new RateLimiterRedis({ ...options, storeClient: store.redis, useRedisPackage: true, rejectIfRedisNotReady: true });
 }

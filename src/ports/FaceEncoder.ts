@@ -1,5 +1,17 @@
 import type { Face } from '../domain/ImageEncodings.ts';
 
+export interface EncodeOptions {
+  /**
+   * Aborted when nobody waits for the answer any more (the client hung up). An encode
+   * still queued is dropped and the call rejects with the signal's reason; one already
+   * running is cancelled where that is safe (a remote call), or finishes (the built-in
+   * engine, which cannot be stopped mid-run).
+   */
+  readonly signal?: AbortSignal;
+  /** Whose upload this is (the session's key hash): one owner's uploads must not hold back another's. */
+  readonly owner?: string;
+}
+
 /**
  * Finds every face in an image and returns one 128-number encoding per face, `[]`
  * when there is none. Encoding is a pure function of the bytes, so calls may be
@@ -8,7 +20,7 @@ import type { Face } from '../domain/ImageEncodings.ts';
  * encoder_bad_response.
  */
 export interface FaceEncoder {
-  encode(image: Uint8Array): Promise<Face[]>;
+  encode(image: Uint8Array, options?: EncodeOptions): Promise<Face[]>;
   /** Cheap check that the encoder can take work; throws when it cannot. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -38,10 +38,26 @@ export interface SessionStore {
 
 /** One image of a session, as storage keeps it. */
 export interface ImageLink {
-  /** Where the image's sealed entry is stored; derived from the image, it tells nothing about it. */
+  /** Where the image's sealed entry is stored; derived with the server-held secret, it tells nothing about the image. */
   readonly entryId: string;
   /** What opens that entry, sealed under the session's key. */
   readonly sealedSecret: Uint8Array;
 }
 
 export type AddImageOutcome = 'added' | 'duplicate' | 'full' | 'no_session';
+
+/**
+ * What a persistent store needs of the server-held secret (src/domain/sealing.ts makes
+ * it): a check that it is the secret the storage was sealed under, and the upgrade of
+ * what was sealed before there was one (schema 2), which it re-keys without opening.
+ */
+export interface StorageSealing {
+  /** Only this secret gives it, and it tells nothing about it: stored on first use, and another secret is refused. */
+  readonly check: string;
+  /** The id a schema-2 entry is kept under from now on. */
+  v2EntryId(v2Id: string): string;
+  /** A schema-2 sealed entry, sealed again under the secret for its new id. */
+  upgradeV2Entry(v2Id: string, sealedEntry: Uint8Array): Uint8Array;
+  /** A schema-2 link of session `keyHash`, re-keyed the same way. */
+  upgradeV2Link(keyHash: string, link: ImageLink): ImageLink;
+}

@@ -14,6 +14,10 @@ atRestContract('memory', async (expiry) => {
     cache: new KeyvEncodingCache(memoryKeyv(100)),
     // What the store holds, every string and byte of it, as a heap dump would show it.
     raw: [{ name: "the store's maps", read: async () => serialize(contents), forgetsDeleted: true }],
+    steal: async () => ({
+      text: [...contents.sessions].flatMap(([keyHash, session]) => [keyHash, ...session.links.map((link) => link.entryId)]).concat([...contents.entries.keys()]).join('\n'),
+      values: [...[...contents.sessions.values()].flatMap((session) => session.links.map((link) => Buffer.from(link.sealedSecret))), ...[...contents.entries.values()].map((sealed) => Buffer.from(sealed))],
+    }),
     close: async () => {},
   };
 });

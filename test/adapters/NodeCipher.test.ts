@@ -1,22 +1,37 @@
-import { createDecipheriv } from 'node:crypto';
+import { createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { NodeCipher } from '../../src/adapters/crypto/NodeCipher.ts';
 
-const cipher = new NodeCipher();
-const key = cipher.derive('some high-entropy secret', 'test purpose');
+const serverSecret = randomBytes(32);
+const cipher = new NodeCipher(serverSecret);
+const key = cipher.derive('some input', 'test purpose');
 const plaintext = Buffer.from('{"faces":[{"encoding":[0.1,0.2]}]}');
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 describe('NodeCipher', () => {
-  it('derives with HKDF-SHA256 (RFC 5869 test case 3: no salt, no info)', () => {
+  it('derives unkeyed with HKDF-SHA256 as before the server-held secret (RFC 5869 test case 3: no salt, no info)', () => {
     const ikm = '\x0b'.repeat(22);
     // The first 32 of the RFC's 42 output bytes.
-    expect(Buffer.from(cipher.derive(ikm, '')).toString('hex')).toBe('8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d');
+    expect(hex(cipher.deriveUnkeyed(ikm, ''))).toBe('8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d');
   });
 
-  it('derives a different key for every purpose and every secret', () => {
-    const keys = [cipher.derive('a', 'one'), cipher.derive('a', 'two'), cipher.derive('b', 'one')].map((k) => Buffer.from(k).toString('hex'));
-    expect(new Set(keys).size).toBe(3);
+  it('derives keyed as HKDF-SHA256 with the server-held secret as key material and "purpose NUL input" as info (RFC 5869, recomputed from HMAC)', () => {
+    const prk = createHmac('sha256', Buffer.alloc(32)).update(serverSecret).digest(); // extract, with the RFC's default salt
+    const okm = createHmac('sha256', prk).update(Buffer.from('purpose\0input\x01')).digest(); // expand, T(1)
+    expect(hex(cipher.derive('input', 'purpose'))).toBe(okm.toString('hex'));
+  });
+
+  it('derives a different key for every purpose, every input and every server-held secret', () => {
+    const other = new NodeCipher(randomBytes(32));
+    const keys = [cipher.derive('a', 'one'), cipher.derive('a', 'two'), cipher.derive('b', 'one'), other.derive('a', 'one'), cipher.deriveUnkeyed('a', 'one')].map(hex);
+    expect(new Set(keys).size).toBe(5);
     expect(cipher.derive('a', 'one')).toEqual(cipher.derive('a', 'one'));
+    // The purpose and input are separated: moving a character from one to the other changes the key.
+    expect(hex(cipher.derive('b', 'a'))).not.toBe(hex(cipher.derive('', 'a\0b')));
+  });
+
+  it('refuses a server-held secret shorter than 32 bytes', () => {
+    expect(() => new NodeCipher(randomBytes(31))).toThrow('at least 32 bytes');
   });
 
   it('seals as AES-256-GCM: nonce, ciphertext, tag, readable by any standard implementation', () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -6,31 +6,64 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KeyvEncodingCache } from '../../src/adapters/keyv/KeyvEncodingCache.ts';
 import { memoryKeyv } from '../../src/adapters/keyv/memoryKeyv.ts';
+import { SealMismatchError } from '../../src/adapters/SealMismatchError.ts';
 import { SqliteStore } from '../../src/adapters/sqlite/SqliteStore.ts';
 import { SCHEMA_VERSION } from '../../src/adapters/sqlite/sqliteSchema.ts';
 import { hashApiKey, sha256Hex } from '../../src/domain/hashing.ts';
 import { atRestContract } from '../contracts/atRestContract.ts';
 import { sessionStoreContract } from '../contracts/sessionStoreContract.ts';
+import { copyV2Database, v2Bytes, v2Data, v2Images, v2Keys } from '../support/sealedV2.ts';
+import { freshSealing } from '../support/sealing.ts';
 import { writeV1Database } from '../support/sqliteV1.ts';
+import { type Loot, plunder } from '../support/thief.ts';
+import { useCasesOver } from '../support/useCasesOver.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'faces-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 const freshFile = () => join(dir, `store-${files++}.db`);
 
-sessionStoreContract('sqlite', (expiry) => new SqliteStore(freshFile(), expiry));
+const { secret, cipher, sealing } = freshSealing();
+sessionStoreContract('sqlite', (expiry) => new SqliteStore(freshFile(), sealing, expiry));
 
 /** The database file with its WAL and shared-memory index, as a copy of the data folder would hold them. */
 const fileBytes = (path: string) =>
   Buffer.concat(['', '-wal', '-shm'].map((suffix) => (existsSync(path + suffix) ? readFileSync(path + suffix) : Buffer.alloc(0))));
 
-atRestContract('sqlite', async (expiry) => {
+function versionOf(path: string) {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.pragma('user_version', { simple: true });
+  } finally {
+    db.close();
+  }
+}
+
+/** The file with its WAL and index copied elsewhere, and every table of the copy read out with SQLite. */
+function stealFile(path: string): Loot {
+  const copy = join(mkdtempSync(join(dir, 'stolen-')), 'faces.db');
+  for (const suffix of ['', '-wal', '-shm']) if (existsSync(path + suffix)) copyFileSync(path + suffix, copy + suffix);
+  const db = new Database(copy);
+  const text: string[] = [];
+  const values: Buffer[] = [];
+  for (const table of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]) {
+    for (const row of db.prepare(`SELECT * FROM "${table}"`).raw().all() as unknown[][]) {
+      for (const cell of row) if (cell instanceof Buffer) values.push(cell);
+      else text.push(String(cell));
+    }
+  }
+  db.close();
+  return { text: text.join('\n'), values };
+}
+
+atRestContract('sqlite', async (expiry, sealing) => {
   const path = freshFile();
-  const store = new SqliteStore(path, expiry);
+  const store = new SqliteStore(path, sealing, expiry);
   return {
     store,
     cache: new KeyvEncodingCache(memoryKeyv(100)),
     raw: [{ name: 'the SQLite file, WAL and index', read: async () => fileBytes(path), forgetsDeleted: true }],
+    steal: async () => stealFile(path),
     close: () => store.close(),
   };
 });
@@ -40,12 +73,12 @@ describe('SqliteStore on a real file', () => {
 
   it('keeps everything across a close and reopen', async () => {
     const path = freshFile();
-    const first = new SqliteStore(path);
+    const first = new SqliteStore(path, sealing);
     await first.createSession('session');
     await first.addImage('session', link(1), Buffer.from('sealed 1'), 5);
     await first.close();
 
-    const reopened = new SqliteStore(path);
+    const reopened = new SqliteStore(path, sealing);
     expect(await reopened.listImages('session')).toEqual([link(1)]);
     expect(await reopened.findEntries(['entry-1'])).toEqual([Buffer.from('sealed 1')]);
     await reopened.close();
@@ -53,7 +86,7 @@ describe('SqliteStore on a real file', () => {
 
   it('never lets writers in separate threads put more than the limit in one session', async () => {
     const path = freshFile();
-    const setup = new SqliteStore(path);
+    const setup = new SqliteStore(path, sealing);
     await setup.createSession('shared');
     await setup.close();
 
@@ -61,7 +94,7 @@ describe('SqliteStore on a real file', () => {
     const runWriter = (writer: number) =>
       new Promise<string[]>((resolve, reject) => {
         const worker = new Worker(new URL('../support/sqliteWriter.ts', import.meta.url), {
-          workerData: { path, writer, attempts: 10 },
+          workerData: { path, secret, writer, attempts: 10 },
         });
         worker.once('message', resolve);
         worker.once('error', reject);
@@ -70,7 +103,7 @@ describe('SqliteStore on a real file', () => {
     expect(outcomes.filter((o) => o === 'added')).toHaveLength(5);
     expect(outcomes.filter((o) => o === 'full')).toHaveLength(25);
 
-    const check = new SqliteStore(path);
+    const check = new SqliteStore(path, sealing);
     expect(await check.listImages('shared')).toHaveLength(5);
     await check.close();
   });
@@ -81,14 +114,6 @@ describe('a file made before schema versions (version 1: encodings in plain JSON
     sha256: sha256Hex(`image ${seed}`),
     faces: [{ encoding: Array.from({ length: 128 }, (_, i) => Math.fround(Math.sin(seed * 1000 + i))), box: { x: 1, y: 2, width: 3, height: 4 } }],
   });
-  const versionOf = (path: string) => {
-    const db = new Database(path, { readonly: true });
-    try {
-      return db.pragma('user_version', { simple: true });
-    } finally {
-      db.close();
-    }
-  };
 
   it('is upgraded: its plaintext goes from every page of the file, its sessions and their keys stay, and it works on', async () => {
     const path = freshFile();
@@ -103,7 +128,7 @@ describe('a file made before schema versions (version 1: encodings in plain JSON
     expect(numbers.slice(256).filter((n) => before.includes(n)).length).toBeGreaterThan(120);
     expect(versionOf(path)).toBe(0);
 
-    const store = new SqliteStore(path);
+    const store = new SqliteStore(path, sealing);
     const after = fileBytes(path);
     expect(numbers.filter((n) => after.includes(n))).toEqual([]);
     expect(images.filter((image) => after.includes(image.sha256))).toEqual([]);
@@ -114,17 +139,82 @@ describe('a file made before schema versions (version 1: encodings in plain JSON
     const link = { entryId: 'entry', sealedSecret: Buffer.from('sealed secret') };
     expect(await store.addImage(live, link, Buffer.from('sealed entry'), 5)).toBe('added');
     await store.close();
-    const reopened = new SqliteStore(path);
+    const reopened = new SqliteStore(path, sealing);
     expect(await reopened.listImages(live)).toEqual([link]);
     await reopened.close();
   });
 
   it('refuses a file from a newer build, naming both versions', async () => {
     const path = freshFile();
-    await new SqliteStore(path).close();
+    await new SqliteStore(path, sealing).close();
     const db = new Database(path);
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
-    expect(() => new SqliteStore(path)).toThrow(`schema version ${SCHEMA_VERSION + 1}; this build reads up to ${SCHEMA_VERSION}`);
+    expect(() => new SqliteStore(path, sealing)).toThrow(`schema version ${SCHEMA_VERSION + 1}; this build reads up to ${SCHEMA_VERSION}`);
+  });
+});
+
+describe('the server-held secret', () => {
+  it('is checked: a file sealed under another secret is refused and left as it was', async () => {
+    const path = freshFile();
+    const first = new SqliteStore(path, sealing);
+    await first.createSession('session');
+    await first.close();
+    expect(() => new SqliteStore(path, freshSealing().sealing)).toThrow(SealMismatchError);
+    const again = new SqliteStore(path, sealing);
+    expect(await again.listImages('session')).toEqual([]);
+    await again.close();
+  });
+});
+
+describe('a file sealed before the server-held secret (schema 2, by that build)', () => {
+  const { a, b, cleared } = v2Keys;
+  const sha256s = [v2Images.one, v2Images.both, v2Images.other, v2Images.gone].map((image) => image.sha256);
+  const v2File = () => {
+    const path = freshFile();
+    copyV2Database(path);
+    return path;
+  };
+  it('opens to a copy and a photo, as the security review found', () => {
+    expect(plunder(stealFile(v2File()), { sha256s })).toEqual(
+      expect.arrayContaining(['found the schema-2 id of photo 0', "opened value 0 as photo 0's schema-2 entry"]),
+    );
+  });
+
+  it('is upgraded when opened: each session opens its faces with its key, retries are answered from storage, and clears delete what no session holds', async () => {
+    const path = v2File();
+    await new SqliteStore(path, sealing).close();
+    expect(versionOf(path)).toBe(SCHEMA_VERSION);
+    const store = new SqliteStore(path, sealing); // a second open finds nothing to do
+    const app = useCasesOver(store, cipher);
+    expect(await app.summary.execute({ key: a })).toEqual([v2Images.one, v2Images.both]);
+    expect(await app.summary.execute({ key: b })).toEqual([v2Images.both, v2Images.other]);
+    expect(await app.summary.execute({ key: cleared })).toEqual([]);
+    expect(await app.encode.execute({ key: b, image: v2Bytes.other })).toEqual(v2Images.other);
+    expect(app.encoder.calls).toBe(0);
+
+    await app.clear.execute({ key: a });
+    expect(await app.summary.execute({ key: b })).toEqual([v2Images.both, v2Images.other]);
+    await app.clear.execute({ key: b });
+    expect(stealFile(path).values).toEqual([]);
+    await store.close();
+  });
+
+  it('keeps no old id or seal in the file, and a copy of it with the photos and the API keys opens nothing without the secret', async () => {
+    const path = v2File();
+    await new SqliteStore(path, sealing).close();
+    const raw = fileBytes(path);
+    expect(v2Data.entryIds.filter((id) => raw.includes(id) || raw.includes(Buffer.from(id, 'hex')))).toEqual([]);
+    const oldSeals = [...v2Data.entryIds.map((id) => v2Data.entry(id)), ...[a, b].flatMap((key) => v2Data.links(key).map((link) => link.sealedSecret))];
+    expect(oldSeals.filter((sealed) => raw.includes(sealed.subarray(0, 24)) || raw.includes(sealed.subarray(-24)))).toEqual([]);
+
+    const loot = stealFile(path);
+    expect(plunder(loot, { sha256s, apiKeys: [a, b, cleared] })).toEqual([]);
+    // With the secret, a photo still finds and opens its upgraded entry (no API key was at hand to
+    // bind it to), until its sessions clear: ARCHITECTURE.md's threat model says so. The keys add the links.
+    const withSecret = plunder(loot, { sha256s, secret });
+    expect(withSecret.filter((what) => what.startsWith('found'))).toEqual([0, 1, 2].map((photo) => `found the upgraded schema-2 id of photo ${photo}`));
+    expect(withSecret.every((what) => what.includes('upgraded schema-2'))).toBe(true);
+    expect(plunder(loot, { sha256s, apiKeys: [a, b], secret }).some((what) => what.endsWith('as a link with API key 1'))).toBe(true);
   });
 });

@@ -41,6 +41,36 @@ describe('IpcPeer', () => {
     await expect(new IpcPeer(worker).ask('ping', {})).rejects.toThrow('undefined is not a function');
   });
 
+  it('tells the other side to drop a request the asker gave up on, and the owner of an encode', async () => {
+    const [worker, primary] = channel();
+    const seen: { owner?: string; aborted?: unknown }[] = [];
+    new IpcPeer(primary).handle('encode', async ({ owner }, signal) => {
+      const call: (typeof seen)[number] = owner === undefined ? {} : { owner };
+      seen.push(call);
+      await new Promise((resolve) => signal.addEventListener('abort', resolve));
+      call.aborted = signal.reason;
+      return { faces: [] };
+    });
+    const caller = new AbortController();
+    const asked = new IpcPeer(worker).ask('encode', { image: Uint8Array.of(1), owner: 'session' }, caller.signal);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    caller.abort(new Error('the client hung up'));
+    await expect(asked).rejects.toThrow('the client hung up');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(seen).toEqual([{ owner: 'session', aborted: expect.any(Error) }]);
+  });
+
+  it('drops what a gone process asked for', async () => {
+    const [worker, primary] = channel();
+    const primaryPeer = new IpcPeer(primary);
+    let dropped = false;
+    primaryPeer.handle('ping', (_, signal) => new Promise((resolve) => signal.addEventListener('abort', () => ((dropped = true), resolve({})))));
+    void new IpcPeer(worker).ask('ping', {}).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    primaryPeer.abandon();
+    expect(dropped).toBe(true);
+  });
+
   it('leaves messages that are not its own to the libraries sharing the channel', async () => {
     const [worker, primary] = channel();
     new IpcPeer(primary).handle('ping', async () => ({}));

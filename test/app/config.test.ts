@@ -67,9 +67,43 @@ describe('loadConfig', () => {
     expect(loadEncoderServiceConfig({}).ENCODER_WAIT_BUDGET_MS).toBe(10_000);
   });
 
-  it('refuses a METRICS_PORT that is the API port', () => {
-    expect(loadConfig({ METRICS_PORT: '9464' }).METRICS_PORT).toBe(9464);
+  it('serves /metrics on a port of its own, on loopback, and refuses a METRICS_PORT that is the API port', () => {
+    expect(loadConfig({})).toMatchObject({ METRICS_PORT: 9464, METRICS_HOST: '127.0.0.1' });
+    expect(loadConfig({ METRICS_PORT: '9100', METRICS_HOST: '0.0.0.0' })).toMatchObject({ METRICS_PORT: 9100, METRICS_HOST: '0.0.0.0' });
     expect(captureError(() => loadConfig({ PORT: '9000', METRICS_PORT: '9000' }))).toContain('METRICS_PORT');
+    // Both on any free port (tests, several instances on one host) is fine.
+    expect(loadConfig({ PORT: '0', METRICS_PORT: '0' }).METRICS_PORT).toBe(0);
+  });
+
+  it('expires idle sessions after a day unless SESSION_TTL_SECONDS says otherwise; 0 keeps them until cleared', () => {
+    expect(loadConfig({}).SESSION_TTL_SECONDS).toBe(86_400);
+    expect(loadConfig({ SESSION_TTL_SECONDS: '600' }).SESSION_TTL_SECONDS).toBe(600);
+    expect(loadConfig({ SESSION_TTL_SECONDS: '0' }).SESSION_TTL_SECONDS).toBeUndefined();
+  });
+
+  it('runs the encoder service on loopback unless HOST is set; the API on every interface', () => {
+    expect(loadEncoderServiceConfig({}).HOST).toBe('127.0.0.1');
+    expect(loadEncoderServiceConfig({ HOST: '0.0.0.0' }).HOST).toBe('0.0.0.0');
+    expect(loadConfig({}).HOST).toBe('0.0.0.0');
+  });
+
+  it('takes an ENCODER_TOKEN long enough to be a secret, and never prints one it refuses', () => {
+    expect(loadConfig({}).ENCODER_TOKEN).toBeUndefined();
+    expect(loadEncoderServiceConfig({ ENCODER_TOKEN: 'a'.repeat(32) }).ENCODER_TOKEN).toBe('a'.repeat(32));
+    for (const load of [loadConfig, loadEncoderServiceConfig]) {
+      const message = captureError(() => load({ ENCODER_TOKEN: 'tooshort' }));
+      expect(message).toContain('ENCODER_TOKEN');
+      expect(message).not.toContain('tooshort');
+    }
+  });
+
+  it('budgets encodes per session and per address, and failed authentications per address; 0 turns each off', () => {
+    expect(loadConfig({})).toMatchObject({
+      RATE_LIMIT_UNAUTHORIZED_PER_MINUTE: 30,
+      RATE_LIMIT_ENCODES_PER_SESSION_PER_HOUR: 30,
+      RATE_LIMIT_ENCODES_PER_ADDRESS_PER_HOUR: 120,
+    });
+    expect(loadConfig({ RATE_LIMIT_ENCODES_PER_SESSION_PER_HOUR: '0' }).RATE_LIMIT_ENCODES_PER_SESSION_PER_HOUR).toBe(0);
   });
 
   it('serves HTTP from one process per core, but from one alone on memory storage', () => {
@@ -77,6 +111,27 @@ describe('loadConfig', () => {
     expect(loadConfig({ STORAGE: 'sqlite', WEB_CONCURRENCY: '3' }).WEB_CONCURRENCY).toBe(3);
     expect(loadConfig({ STORAGE: 'memory' }).WEB_CONCURRENCY).toBe(1);
     expect(captureError(() => loadConfig({ STORAGE: 'memory', WEB_CONCURRENCY: '2' }))).toContain('WEB_CONCURRENCY');
+  });
+
+  it('takes the sealing secret from SEAL_SECRET (base64, at least 32 bytes) or, by default, from ./secrets/seal.key', () => {
+    expect(loadConfig({}).SEAL_SECRET).toBeUndefined();
+    expect(loadConfig({}).SEAL_SECRET_FILE).toBe('./secrets/seal.key');
+    expect(loadConfig({ SEAL_SECRET_FILE: '/run/secrets/seal' }).SEAL_SECRET_FILE).toBe('/run/secrets/seal');
+    const secret = Buffer.alloc(32, 9);
+    expect(loadConfig({ SEAL_SECRET: secret.toString('base64') }).SEAL_SECRET).toEqual(secret);
+  });
+
+  it('refuses a sealing secret that is not base64, too short, or given twice, without printing it', () => {
+    const short = Buffer.alloc(31, 9).toString('base64');
+    for (const [env, says] of [
+      [{ SEAL_SECRET: 'not base64 at all!' }, 'base64'],
+      [{ SEAL_SECRET: short }, 'at least 32 bytes'],
+      [{ SEAL_SECRET: Buffer.alloc(32).toString('base64'), SEAL_SECRET_FILE: './seal.key' }, 'not both'],
+    ] as const) {
+      const message = captureError(() => loadConfig(env));
+      expect(message).toContain(says);
+      expect(message).not.toContain(env.SEAL_SECRET);
+    }
   });
 
   it('gives the encoder service its own port default, 8000', () => {

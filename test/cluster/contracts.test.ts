@@ -1,12 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyvEncodingCache } from '../../src/adapters/keyv/KeyvEncodingCache.ts';
-import { redisKeyv } from '../../src/adapters/keyv/redisKeyv.ts';
+import { clearCacheSealedBefore, redisKeyv } from '../../src/adapters/keyv/redisKeyv.ts';
 import { createRedisClient } from '../../src/adapters/redis/createRedisClient.ts';
 import { RedisStore } from '../../src/adapters/redis/RedisStore.ts';
 import { encodingCacheContract } from '../contracts/encodingCacheContract.ts';
 import { sessionStoreContract } from '../contracts/sessionStoreContract.ts';
 import { freshPrefix, hasRedisServer, quietLogger } from '../support/redis.ts';
-import { connectedClusterClient, type RedisCluster, startRedisCluster } from '../support/redisCluster.ts';
+import { connectedClusterClient, keysByMaster, type RedisCluster, startRedisCluster } from '../support/redisCluster.ts';
+import { v2Images, v2Keys, writeVersion2Layout } from '../support/sealedV2.ts';
+import { freshSealing } from '../support/sealing.ts';
+import { useCasesOver } from '../support/useCasesOver.ts';
+
+const { cipher, sealing } = freshSealing();
 
 // One private 3-master cluster for both suites; every test gets fresh key prefixes.
 let cluster: RedisCluster | undefined;
@@ -19,7 +24,7 @@ afterAll(async () => {
 
 sessionStoreContract(
   'redis cluster',
-  async (expiry) => new RedisStore(await connectedClusterClient(cluster!), freshPrefix(), expiry),
+  async (expiry) => new RedisStore(await connectedClusterClient(cluster!), freshPrefix(), sealing, expiry),
   { skip: !hasRedisServer },
 );
 
@@ -29,11 +34,49 @@ encodingCacheContract(
   { skip: !hasRedisServer },
 );
 
+describe.skipIf(!hasRedisServer)('keys sealed before the server-held secret (layout 2, by that build), on a cluster', () => {
+  it('are upgraded on every master: each session opens its faces with its key, and nothing is left under the old names', async () => {
+    const prefix = freshPrefix();
+    const client = await connectedClusterClient(cluster!);
+    try {
+      await writeVersion2Layout(client, prefix);
+      const spread = await keysByMaster(cluster!, prefix);
+      expect([...spread.values()].filter((keys) => keys.some((name) => name.endsWith(':sealed'))).length).toBeGreaterThan(1);
+      const store = new RedisStore(client, prefix, sealing);
+      expect(await store.open()).toBe(4 + 6);
+      const app = useCasesOver(store, cipher);
+      expect(await app.summary.execute({ key: v2Keys.a })).toEqual([v2Images.one, v2Images.both]);
+      expect(await app.summary.execute({ key: v2Keys.b })).toEqual([v2Images.both, v2Images.other]);
+      const left = [...(await keysByMaster(cluster!, prefix)).values()].flat();
+      expect(left.filter((name) => /:sealed$|:links$/.test(name))).toEqual([]);
+    } finally {
+      client.destroy();
+    }
+  });
+});
+
+describe.skipIf(!hasRedisServer)('a cache filled before the server-held secret, on a cluster', () => {
+  it('is emptied on every master', async () => {
+    const prefix = freshPrefix();
+    const client = await connectedClusterClient(cluster!);
+    try {
+      const cache = new KeyvEncodingCache(redisKeyv(client, quietLogger, `${prefix}cache`));
+      const ids = Array.from({ length: 12 }, (_, n) => `old entry ${n}`);
+      for (const id of ids) await cache.set(id, Buffer.from('sealed before'));
+      expect([...(await keysByMaster(cluster!, prefix)).values()].filter((keys) => keys.length > 0).length).toBeGreaterThan(1);
+      expect(await clearCacheSealedBefore(client, `${prefix}cache`)).toBe(12);
+      expect(await cache.getMany(ids)).toEqual(ids.map(() => null));
+    } finally {
+      client.destroy();
+    }
+  });
+});
+
 describe.skipIf(!hasRedisServer)('a cluster client started while no seed answers', () => {
   it('keeps discovering in the background and serves once the cluster is up', async () => {
     await Promise.all(cluster!.urls.map((_, index) => cluster!.stop(index)));
     const client = createRedisClient({ clusterNodes: cluster!.urls, logger: quietLogger });
-    const store = new RedisStore(client, freshPrefix());
+    const store = new RedisStore(client, freshPrefix(), sealing);
     try {
       await expect(store.ping()).rejects.toMatchObject({ code: 'storage_unavailable' });
       // node-redis gives up on a cluster whose seeds all refused (it is no longer open);

@@ -1,10 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { NodeCipher } from '../../src/adapters/crypto/NodeCipher.ts';
 import { LruOpenedSessions } from '../../src/adapters/memory/LruOpenedSessions.ts';
 import { MemoryStore } from '../../src/adapters/memory/MemoryStore.ts';
 import { KeyvEncodingCache } from '../../src/adapters/keyv/KeyvEncodingCache.ts';
 import { memoryKeyv } from '../../src/adapters/keyv/memoryKeyv.ts';
+import { ObservedEncodingCache } from '../../src/adapters/keyv/ObservedEncodingCache.ts';
 import { ClearSession } from '../../src/domain/useCases/ClearSession.ts';
 import { EncodeImage } from '../../src/domain/useCases/EncodeImage.ts';
 import { GetSummary } from '../../src/domain/useCases/GetSummary.ts';
@@ -12,17 +13,22 @@ import { StartSession } from '../../src/domain/useCases/StartSession.ts';
 import { ExpireIdleSessions } from '../../src/domain/useCases/ExpireIdleSessions.ts';
 import type { SessionExpiry } from '../../src/ports/SessionExpiry.ts';
 import { hashApiKey, sha256Hex } from '../../src/domain/hashing.ts';
-import { imageEntryOf } from '../../src/domain/sealing.ts';
+import { imageEntryOf, storageSealingOf } from '../../src/domain/sealing.ts';
 import type { Cipher } from '../../src/ports/Cipher.ts';
-import { fakeImage, PrefixImageInspector, ScriptedFaceEncoder } from '../support/ScriptedFaceEncoder.ts';
+import { fakeImage, PrefixImageInspector, ScriptedBudget, ScriptedFaceEncoder } from '../support/ScriptedFaceEncoder.ts';
+import { v2Bytes, v2Data, v2EntryIdOf, v2Images, v2Keys } from '../support/sealedV2.ts';
 
 /** The real cipher, counting what it is asked to do. */
 class CountingCipher implements Cipher {
-  readonly #cipher = new NodeCipher();
+  readonly #cipher = new NodeCipher(randomBytes(32));
   calls = 0;
-  derive(secret: string, purpose: string) {
+  derive(input: string, purpose: string) {
     this.calls += 1;
-    return this.#cipher.derive(secret, purpose);
+    return this.#cipher.derive(input, purpose);
+  }
+  deriveUnkeyed(secret: string, purpose: string) {
+    this.calls += 1;
+    return this.#cipher.deriveUnkeyed(secret, purpose);
   }
   seal(key: Uint8Array, plaintext: Uint8Array, context: string) {
     this.calls += 1;
@@ -36,21 +42,28 @@ class CountingCipher implements Cipher {
 
 function build(expiry?: SessionExpiry) {
   const store = new MemoryStore(expiry);
-  const cache = new KeyvEncodingCache(memoryKeyv(100));
+  const lookups = { hits: 0, misses: 0 };
+  const cache = new ObservedEncodingCache(new KeyvEncodingCache(memoryKeyv(100)), (hits, misses) => {
+    lookups.hits += hits;
+    lookups.misses += misses;
+  });
   const encoder = new ScriptedFaceEncoder();
   const cipher = new CountingCipher();
   const opened = new LruOpenedSessions({ maxSessions: 10, maxAgeMs: 60_000 });
   const deps = { sessions: store, encodings: store, cache, cipher, opened, encoder, inspector: new PrefixImageInspector() };
+  const budget = new ScriptedBudget();
   return {
     store,
+    budget,
     cache,
+    lookups,
     encoder,
     cipher,
     opened,
-    /** Where storage keeps an image's sealed entry. */
-    entryIdOf: (image: Uint8Array) => imageEntryOf(cipher, sha256Hex(image)).id,
+    /** Where storage keeps a session's sealed entry of an image. */
+    entryIdOf: (key: string, image: Uint8Array) => imageEntryOf(cipher, key, sha256Hex(image)).id,
     start: new StartSession({ sessions: store, generateKey: randomUUID }),
-    encode: new EncodeImage({ ...deps, sessionImageLimit: 5, maxFaces: 5 }),
+    encode: new EncodeImage({ ...deps, budget, sessionImageLimit: 5, maxFaces: 5 }),
     summary: new GetSummary(deps),
     clear: new ClearSession(deps),
     expire: new ExpireIdleSessions(deps),
@@ -129,13 +142,36 @@ describe('use cases', () => {
     expect(await app.encode.execute({ key, image: fakeImage('img5') })).toEqual(fifth);
   });
 
-  it('encodes bytes once across sessions and answers later uploads from storage', async () => {
+  it('encodes bytes another session holds again, into an entry of this session\'s own', async () => {
     const other = await app.start.execute();
     const first = await app.encode.execute({ key, image: fakeImage('shared', 2) });
     const second = await app.encode.execute({ key: other.key, image: fakeImage('shared', 2) });
     expect(second).toEqual(first);
-    expect(second.faces).toHaveLength(2);
-    expect(app.encoder.calls).toBe(1);
+    expect(app.encoder.calls).toBe(2);
+    const [mine, theirs] = [app.entryIdOf(key, fakeImage('shared', 2)), app.entryIdOf(other.key, fakeImage('shared', 2))];
+    expect(mine).not.toBe(theirs);
+    expect((await app.store.findEntries([mine, theirs])).every((entry) => entry !== null)).toBe(true);
+  });
+
+  it('does the very same work for an upload whether or not another session holds the same bytes', async () => {
+    // Two services alike but for one thing: in the first, another session uploaded these bytes before.
+    const worlds = [app, build()];
+    await app.encode.execute({ key, image: fakeImage('probe', 2) });
+    const seen = [];
+    for (const world of worlds) {
+      const prober = await world.start.execute();
+      const before = { encodes: world.encoder.calls, lookups: { ...world.lookups }, cipher: world.cipher.calls };
+      const answer = await world.encode.execute({ key: prober.key, image: fakeImage('probe', 2) });
+      seen.push({
+        answer,
+        encodes: world.encoder.calls - before.encodes,
+        hits: world.lookups.hits - before.lookups.hits,
+        misses: world.lookups.misses - before.lookups.misses,
+        cipher: world.cipher.calls - before.cipher,
+      });
+    }
+    expect(seen[0]).toEqual(seen[1]);
+    expect(seen[0]).toMatchObject({ encodes: 1, hits: 0 });
   });
 
   it('treats bytes that differ by one byte as different images', async () => {
@@ -158,6 +194,41 @@ describe('use cases', () => {
     expect(await app.summary.execute({ key })).toHaveLength(5);
   });
 
+  it('spends one encode from the session and the caller for every encoder run, whatever it finds, and none for a retry', async () => {
+    const caller = '203.0.113.7';
+    await app.encode.execute({ key, image: fakeImage('ok'), caller });
+    await expect(app.encode.execute({ key, image: fakeImage('nobody', 0), caller })).rejects.toMatchObject({ code: 'no_face' });
+    await expect(app.encode.execute({ key, image: fakeImage('crowd', 6), caller })).rejects.toMatchObject({ code: 'too_many_faces' });
+    // The same empty photo again runs the encoder again: it was never stored.
+    await expect(app.encode.execute({ key, image: fakeImage('nobody', 0), caller })).rejects.toMatchObject({ code: 'no_face' });
+    // A retry of what the session holds is answered without the encoder, and costs nothing.
+    await app.encode.execute({ key, image: fakeImage('ok'), caller });
+    // Refused from its header: it never reached the encoder.
+    await expect(app.encode.execute({ key, image: new TextEncoder().encode('not an image'), caller })).rejects.toMatchObject({ code: 'invalid_image' });
+    expect(app.encoder.calls).toBe(4);
+    expect(app.budget.spent).toEqual(Array(4).fill({ session: hashApiKey(key), caller }));
+  });
+
+  it('refuses an upload once its budget is spent, before the encoder runs and without taking a slot', async () => {
+    app.budget.allowed = 1;
+    await app.encode.execute({ key, image: fakeImage('first') });
+    await expect(app.encode.execute({ key, image: fakeImage('second') })).rejects.toMatchObject({ code: 'rate_limited', retryAfterSeconds: 60 });
+    expect(app.encoder.calls).toBe(1);
+    expect(await app.summary.execute({ key })).toHaveLength(1);
+    expect((await app.encode.execute({ key, image: fakeImage('first') })).faces).toHaveLength(1);
+  });
+
+  it('tells the encoder whose upload it is and passes the client\'s signal; a client already gone costs nothing', async () => {
+    const client = new AbortController();
+    await app.encode.execute({ key, image: fakeImage('watched'), signal: client.signal });
+    expect(app.encoder.options).toEqual({ signal: client.signal, owner: hashApiKey(key) });
+    client.abort(new Error('the client hung up'));
+    await expect(app.encode.execute({ key, image: fakeImage('too late'), signal: client.signal })).rejects.toThrow('the client hung up');
+    expect(app.encoder.calls).toBe(1);
+    expect(app.budget.spent).toHaveLength(1);
+    expect(await app.summary.execute({ key })).toHaveLength(1);
+  });
+
   it('does not call the encoder for a full session', async () => {
     for (const n of [1, 2, 3, 4, 5]) await app.encode.execute({ key, image: fakeImage(`img${n}`) });
     await expect(app.encode.execute({ key, image: fakeImage('late') })).rejects.toMatchObject({ code: 'session_full' });
@@ -172,19 +243,19 @@ describe('use cases', () => {
     expect(await app.summary.execute({ key })).toHaveLength(1);
   });
 
-  it('clear deletes entries no other session references, from storage and cache, and forgets what it opened', async () => {
+  it('clear deletes the session\'s entries, from storage and cache, even of bytes another session holds, and forgets what it opened', async () => {
     const other = await app.start.execute();
-    const shared = await app.encode.execute({ key, image: fakeImage('shared') });
+    const same = await app.encode.execute({ key, image: fakeImage('same') });
     await app.encode.execute({ key, image: fakeImage('own') });
-    await app.encode.execute({ key: other.key, image: fakeImage('shared') });
+    await app.encode.execute({ key: other.key, image: fakeImage('same') });
     await app.summary.execute({ key }); // fills the cache
     expect(app.opened.get(hashApiKey(key))).toBeDefined();
     await app.clear.execute({ key });
-    const [sharedId, ownId] = [app.entryIdOf(fakeImage('shared')), app.entryIdOf(fakeImage('own'))];
-    expect((await app.store.findEntries([sharedId, ownId])).map((entry) => entry !== null)).toEqual([true, false]);
-    expect(await app.cache.getMany([ownId])).toEqual([null]);
+    const mine = [app.entryIdOf(key, fakeImage('same')), app.entryIdOf(key, fakeImage('own'))];
+    expect(await app.store.findEntries(mine)).toEqual([null, null]);
+    expect(await app.cache.getMany(mine)).toEqual([null, null]);
     expect(app.opened.get(hashApiKey(key))).toBeUndefined();
-    expect(await app.summary.execute({ key: other.key })).toEqual([shared]);
+    expect(await app.summary.execute({ key: other.key })).toEqual([same]);
   });
 
   it('gives a session read with another session\'s key nothing, even with that session\'s links copied into it', async () => {
@@ -244,9 +315,45 @@ describe('idle sessions', () => {
 
     now += 60_000;
     expect(await app.expire.execute()).toBe(1);
-    expect(await app.store.findEntries([app.entryIdOf(fakeImage('mine'))])).toEqual([null]);
-    expect(await app.cache.getMany([app.entryIdOf(fakeImage('mine'))])).toEqual([null]);
+    expect(await app.store.findEntries([app.entryIdOf(key, fakeImage('mine'))])).toEqual([null]);
+    expect(await app.cache.getMany([app.entryIdOf(key, fakeImage('mine'))])).toEqual([null]);
     await expect(app.summary.execute({ key })).rejects.toMatchObject({ code: 'unauthorized' });
   });
 });
 
+
+describe('sessions sealed before the server-held secret, after the storage upgrade', () => {
+  it('open with their keys, answer retries from storage, and keep a shared entry until the last of them clears', async () => {
+    const app = build();
+    const { a, b } = v2Keys;
+    // What the upgrade makes of that build's data (SqliteStore and RedisStore do it to their own).
+    const sealing = storageSealingOf(app.cipher);
+    for (const apiKey of [a, b]) {
+      await app.store.createSession(hashApiKey(apiKey));
+      for (const link of v2Data.links(apiKey)) {
+        const upgraded = sealing.upgradeV2Link(hashApiKey(apiKey), link);
+        await app.store.addImage(hashApiKey(apiKey), upgraded, sealing.upgradeV2Entry(link.entryId, v2Data.entry(link.entryId)), 5);
+      }
+    }
+
+    expect(await app.summary.execute({ key: a })).toEqual([v2Images.one, v2Images.both]);
+    expect(await app.summary.execute({ key: b })).toEqual([v2Images.both, v2Images.other]);
+    app.opened.delete(hashApiKey(a)); // a retry in another process: opened from storage
+    expect(await app.encode.execute({ key: a, image: v2Bytes.one })).toEqual(v2Images.one);
+    expect(await app.encode.execute({ key: a, image: v2Bytes.one })).toEqual(v2Images.one);
+    expect(app.encoder.calls).toBe(0);
+    expect(await app.store.listImages(hashApiKey(a))).toHaveLength(2);
+
+    const [oneId, bothId] = [v2Images.one, v2Images.both].map((image) => sealing.v2EntryId(v2EntryIdOf(image.sha256)));
+    await app.clear.execute({ key: a });
+    expect(await app.store.findEntries([oneId!, bothId!])).toEqual([null, expect.anything()]);
+    expect(await app.summary.execute({ key: b })).toEqual([v2Images.both, v2Images.other]);
+    await app.clear.execute({ key: b });
+    expect(await app.store.findEntries([bothId!])).toEqual([null]);
+
+    // From now on the same bytes make an entry of the session's own.
+    expect(await app.encode.execute({ key: a, image: v2Bytes.both })).toEqual(v2Images.both);
+    expect(app.encoder.calls).toBe(1);
+    expect((await app.store.listImages(hashApiKey(a)))!.map((link) => link.entryId)).toEqual([app.entryIdOf(a, v2Bytes.both)]);
+  });
+});

@@ -161,7 +161,7 @@ describe('encoding real photos with the built-in model', () => {
     expect((await encode(faces, variants[4]!)).response.status).toBe(200);
   });
 
-  it('answers the same bytes again with the same result and no second slot, also across sessions', async () => {
+  it('answers the same bytes again with the same result and no second slot; another session gets the same result too', async () => {
     const first = (await encode(faces, soccer)).data;
     const again = await encode(faces, soccer);
     expect(again.response.status).toBe(200);

@@ -42,6 +42,11 @@ describe.skipIf(!hasNginx || !hasRedis)('behind nginx', () => {
     expect(await startSession('127.0.0.3')).toBe(201);
   });
 
+  it('refuses /metrics, whatever the instances behind it serve', async () => {
+    for (const path of ['/metrics', '/metrics?x=1', '/metrics/']) expect((await fetch(`${nginx.url}${path}`)).status).toBe(403);
+    expect((await fetch(`${nginx.url}/ping`)).status).toBe(200);
+  });
+
   it('does not let a client escape its limit by forging X-Forwarded-For', async () => {
     for (let i = 0; i < 3; i++) await startSession('127.0.0.4', { 'X-Forwarded-For': `198.51.100.${i}` });
     expect(await startSession('127.0.0.4', { 'X-Forwarded-For': '198.51.100.99' })).toBe(429);

@@ -7,21 +7,24 @@ import { fixture, hasSeedImages, seedImage } from '../support/fixtures.ts';
 import { entryPoints, type Spawned, spawnService, stopService } from '../support/spawnService.ts';
 import { newSession, type RunningApp, startApp, upload } from '../support/startApp.ts';
 
+const TOKEN = 'a-token-for-the-encoder-tests';
 let service: Spawned;
 let encoder: HttpFaceEncoder;
 beforeAll(async () => {
-  service = await spawnService(entryPoints.encoder, { ENCODER_THREADS: '1' });
-  encoder = new HttpFaceEncoder({ url: `${service.url}/v1/selfie`, timeoutMs: 20_000 });
+  // HOST left unset: the encoder service picks its own default.
+  service = await spawnService(entryPoints.encoder, { ENCODER_THREADS: '1', HOST: '', ENCODER_TOKEN: TOKEN });
+  encoder = new HttpFaceEncoder({ url: `${service.url}/v1/selfie`, timeoutMs: 20_000, token: TOKEN });
 });
 afterAll(async () => {
   await encoder?.close();
   expect(await stopService(service.child)).toBe(0);
 });
 
-function postFile(bytes: Uint8Array | undefined): Promise<Response> {
+/** Posts like the API does, with the token unless `token` is null. */
+function postFile(bytes: Uint8Array | undefined, token: string | null = TOKEN): Promise<Response> {
   const form = new FormData();
   if (bytes) form.append('file', new Blob([bytes]), 'photo');
-  return fetch(`${service.url}/v1/selfie`, { method: 'POST', body: form });
+  return fetch(`${service.url}/v1/selfie`, { method: 'POST', body: form, headers: token === null ? {} : { authorization: `Bearer ${token}` } });
 }
 
 describe('npm run encoder keeps the original encoder contract', () => {
@@ -52,6 +55,22 @@ describe('npm run encoder keeps the original encoder contract', () => {
   });
 });
 
+describe('npm run encoder is not open to anyone', () => {
+  it('listens on loopback unless HOST says otherwise', () => {
+    expect(service.listening).toMatchObject({ host: '127.0.0.1', token: true });
+  });
+
+  it('answers 401 problem+json to an upload without ENCODER_TOKEN, or with another', async () => {
+    for (const token of [null, 'not-the-token-at-all', `${TOKEN}x`]) {
+      const response = await postFile(fixture('one-face-soccer.jpg'), token);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect(response.headers.get('www-authenticate')).toBe('Bearer');
+      expect(await response.json()).toMatchObject({ status: 401, code: 'unauthorized' });
+    }
+  });
+});
+
 describe('HttpFaceEncoder against the real encoder service', () => {
   it('gives exactly the encodings the in-process encoder gives for the same photo', async () => {
     const local = builtInEncoder({ threads: 1 });
@@ -78,7 +97,7 @@ describe('HttpFaceEncoder against the real encoder service', () => {
 describe('the API with ENCODER_URL', () => {
   let app: RunningApp;
   beforeAll(async () => {
-    app = await startApp({ ENCODER_URL: `${service.url}/v1/selfie` });
+    app = await startApp({ ENCODER_URL: `${service.url}/v1/selfie`, ENCODER_TOKEN: TOKEN });
   });
   afterAll(async () => {
     await app.close();
@@ -131,6 +150,37 @@ describe('the API in front of a failing encoder', () => {
     }
   });
 
+  it('hangs up on the encoder when its own client hangs up, and sends whose upload it is', async () => {
+    const seen: { owner: string | undefined; gaveUp: boolean }[] = [];
+    const server = http.createServer((request, response) => {
+      if (request.method !== 'POST') return response.end();
+      const call = { owner: request.headers['x-encode-owner'] as string | undefined, gaveUp: false };
+      seen.push(call);
+      request.resume();
+      // Never answers; notes when the API drops the call.
+      response.on('close', () => (call.gaveUp = !response.writableFinished));
+    });
+    server.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const api = await startApp({ ENCODER_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/selfie`, ENCODER_TIMEOUT_MS: '30000' });
+    try {
+      const client = new AbortController();
+      const form = new FormData();
+      form.append('file', new Blob([fixture('one-face-soccer.jpg')]), 'photo.jpg');
+      const sent = fetch(`${api.url}/encode`, { method: 'POST', body: form, headers: { key: await newSession(api.url) }, signal: client.signal });
+      await until(() => seen.length === 1);
+      client.abort();
+      await expect(sent).rejects.toThrow();
+      // Long before the 30 s timeout.
+      await until(() => seen[0]!.gaveUp);
+      expect(seen[0]!.owner).toMatch(/^[\w-]{43}$/);
+    } finally {
+      await api.close();
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   it('never calls the encoder for a file that does not decode', async () => {
     const encoderStub = await faultyEncoder((r) => r.writeHead(200).end('[]'));
     const api = await startApp({ ENCODER_URL: encoderStub.url });
@@ -149,3 +199,11 @@ describe('the API in front of a failing encoder', () => {
     }
   });
 });
+
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

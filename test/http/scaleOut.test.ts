@@ -97,9 +97,14 @@ describe.skipIf(!hasRedis)('two instances sharing one Redis', () => {
       const names: string[] = [];
       for await (const batch of client.scanIterator({ MATCH: `${prefix}*` })) names.push(...batch);
       expect(names.some((name) => name.includes(hashApiKey(key)))).toBe(true);
-      const values = await Promise.all(
-        names.map(async (name) => ((await client.type(name)) === 'list' ? (await client.lRange(name, 0, -1)).join() : await client.get(name))),
-      );
+      // Lists of links, the sorted set of sessions by last use (the idle TTL), strings.
+      const valueOf = async (name: string) => {
+        const type = await client.type(name);
+        if (type === 'list') return (await client.lRange(name, 0, -1)).join();
+        if (type === 'zset') return (await client.zRange(name, 0, -1)).join();
+        return client.get(name);
+      };
+      const values = await Promise.all(names.map(valueOf));
       expect(names.join('\n') + values.join('\n')).not.toContain(key);
     } finally {
       client.destroy();
@@ -160,6 +165,9 @@ describe.skipIf(!hasRedisServer)('a Redis outage', () => {
       expect(ready.status).toBe(503);
       expect(await ready.json()).toMatchObject({ checks: { storage: 'failed', cache: 'failed' } });
       expect((await fetch(`${app.url}/ping`)).status).toBe(200);
+      // The limits went on counting, in this process: said in the log and in the metrics.
+      expect(app.logs.join('')).toContain('rate limit counted by this process alone');
+      expect(await (await fetch(`${app.metricsUrl}/metrics`)).text()).toMatch(/face_sessions_rate_limit_counted_locally_total\{limit="requests_per_key"\} [1-9]/);
 
       redis = await startRedisServer(port, dir);
       await waitForStatus(`${app.url}/ready`, 200, 15_000);

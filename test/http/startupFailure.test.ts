@@ -23,7 +23,7 @@ afterAll(() => taken.close());
 
 async function start(env: Record<string, string>) {
   const child = spawn(process.execPath, [entryPoints.api], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ENCODER_THREADS: '1', ...env },
+    env: { ...process.env, PORT: String(port), METRICS_PORT: '0', HOST: '127.0.0.1', ENCODER_THREADS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: { msg: string; code?: string; address?: string }[] = [];

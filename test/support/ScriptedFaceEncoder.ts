@@ -1,6 +1,7 @@
 import { Failure } from '../../src/domain/Failure.ts';
 import type { Face } from '../../src/domain/ImageEncodings.ts';
-import type { FaceEncoder } from '../../src/ports/FaceEncoder.ts';
+import type { EncodeBudget, EncodeSpender } from '../../src/ports/EncodeBudget.ts';
+import type { EncodeOptions, FaceEncoder } from '../../src/ports/FaceEncoder.ts';
 import type { ImageInfo, ImageInspector } from '../../src/ports/ImageInspector.ts';
 
 /**
@@ -10,9 +11,12 @@ import type { ImageInfo, ImageInspector } from '../../src/ports/ImageInspector.t
  */
 export class ScriptedFaceEncoder implements FaceEncoder {
   calls = 0;
+  /** What the last call was given besides the image. */
+  options: EncodeOptions | undefined;
 
-  async encode(image: Uint8Array): Promise<Face[]> {
+  async encode(image: Uint8Array, options?: EncodeOptions): Promise<Face[]> {
     this.calls += 1;
+    this.options = options;
     const text = Buffer.from(image).toString('utf8');
     const count = Number(/faces:(\d+)/.exec(text)?.[1] ?? 1);
     const seed = [...image].reduce((sum, byte) => sum + byte, 0);
@@ -32,6 +36,17 @@ export class PrefixImageInspector implements ImageInspector {
       throw new Failure('invalid_image', 'not an image');
     }
     return { format: 'png', width: 1, height: 1 };
+  }
+}
+
+/** Use-case tests only: records every encode spent, and refuses once `allowed` have been. */
+export class ScriptedBudget implements EncodeBudget {
+  readonly spent: EncodeSpender[] = [];
+  allowed = Infinity;
+
+  async spend(spender: EncodeSpender): Promise<void> {
+    if (this.spent.length >= this.allowed) throw new Failure('rate_limited', 'budget spent', { retryAfterSeconds: 60 });
+    this.spent.push(spender);
   }
 }
 

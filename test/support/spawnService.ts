@@ -11,17 +11,24 @@ export const entryPoints = {
 export interface Spawned {
   readonly child: ChildProcess;
   readonly url: string;
+  /** The log line that said where it listens. */
+  readonly listening: Readonly<Record<string, unknown>>;
 }
 
-/** Starts a real entry point on a free port and waits for its "... listening" log line. */
+const LISTENING = new Set(['face-sessions listening', 'face encoder listening']);
+
+/**
+ * Starts a real entry point on a free port (its metrics on another) and waits for the log
+ * line that says where it serves. An empty variable in `env` means unset.
+ */
 export async function spawnService(entry: string, env: Record<string, string>): Promise<Spawned> {
   const child = spawn(process.execPath, [entry], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ENCODER_THREADS: '1', ...env },
+    env: { ...process.env, PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', ENCODER_THREADS: '1', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   for await (const line of createInterface({ input: child.stdout! })) {
     const entry = JSON.parse(line) as { msg: string; port?: number };
-    if (entry.msg.endsWith('listening')) return { child, url: `http://127.0.0.1:${entry.port}` };
+    if (LISTENING.has(entry.msg)) return { child, url: `http://127.0.0.1:${entry.port}`, listening: entry };
   }
   throw new Error(`${entry} exited before it listened`);
 }

@@ -8,11 +8,12 @@ import { loadConfig } from '../../src/app/config.ts';
 import { createFaceSessionsClient, type FaceSessionsClient } from '../../src/client/createFaceSessionsClient.ts';
 import { createLogger } from '../../src/app/logger.ts';
 import { checkAnswers } from './checkAnswers.ts';
+import { TEST_SEAL_SECRET } from './sealing.ts';
 
 export interface RunningApp {
   readonly url: string;
-  /** With METRICS_PORT set: where /metrics is served instead (an ephemeral port). */
-  readonly metricsUrl: string | undefined;
+  /** Where /metrics is served (its own server, on an ephemeral port, as METRICS_PORT=0 would). */
+  readonly metricsUrl: string;
   /** Every log line the app wrote, as raw JSON text. */
   readonly logs: string[];
   /** What SIGTERM does first: /ready goes 503. */
@@ -22,8 +23,15 @@ export interface RunningApp {
 
 /** The real composition root on an ephemeral port, with its logs captured. */
 export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
-  // Tests start many sessions from one address; the rate-limit tests set their own limits.
-  const config = loadConfig({ STORAGE: 'memory', RATE_LIMIT_SESSIONS_PER_MINUTE: '0', ...env });
+  // Tests start many sessions, send many bad keys and encode many photos from one address;
+  // the tests of those limits set their own.
+  const perAddressLimitsOff = {
+    RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
+    RATE_LIMIT_UNAUTHORIZED_PER_MINUTE: '0',
+    RATE_LIMIT_ENCODES_PER_SESSION_PER_HOUR: '0',
+    RATE_LIMIT_ENCODES_PER_ADDRESS_PER_HOUR: '0',
+  };
+  const config = loadConfig({ STORAGE: 'memory', ...perAddressLimitsOff, SEAL_SECRET: TEST_SEAL_SECRET, ...env });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -35,17 +43,17 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
   const answers = checkAnswers();
   composed.app.middleware.unshift(answers.middleware);
   const server = await listen(composed.app);
-  const metricsServer = composed.metricsApp && (await listen(composed.metricsApp));
+  const metricsServer = await listen(composed.metricsApp!);
   const url = urlOf(server);
   answers.use((await (await fetch(`${url}/openapi.json`)).json()) as object);
   await storageAnswers(url);
   return {
     url,
-    metricsUrl: metricsServer && urlOf(metricsServer),
+    metricsUrl: urlOf(metricsServer),
     logs,
     drain: () => composed.drain(),
     async close() {
-      await Promise.all([server, metricsServer].map((open) => open && new Promise((resolve) => open.close(resolve))));
+      await Promise.all([server, metricsServer].map((open) => new Promise((resolve) => open.close(resolve))));
       await composed.close();
     },
   };

@@ -14,7 +14,7 @@ export const generatedFiles = {
 export function defaultDocument(): string {
   const config = loadConfig({});
   const limits = { sessionImageLimit: config.SESSION_IMAGE_LIMIT, maxFaces: config.MAX_FACES, maxUploadBytes: config.MAX_UPLOAD_BYTES };
-  return `${JSON.stringify(openApiDocument(limits, config.METRICS_PORT === undefined), null, 2)}\n`;
+  return `${JSON.stringify(openApiDocument(limits), null, 2)}\n`;
 }
 
 const BLOB = ts.factory.createTypeReferenceNode('Blob');

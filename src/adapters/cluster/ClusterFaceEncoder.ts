@@ -1,11 +1,11 @@
 import type { Face } from '../../domain/ImageEncodings.ts';
-import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
+import type { EncodeOptions, FaceEncoder } from '../../ports/FaceEncoder.ts';
 import type { IpcPeer } from './IpcPeer.ts';
 
 /**
  * The face encoder of this instance's primary process, seen from an HTTP worker: one
  * engine (and one queue) for all the processes, so their number does not multiply the
- * engine's memory.
+ * engine's memory. A caller that gives up tells the primary, whose queue drops the upload.
  */
 export class ClusterFaceEncoder implements FaceEncoder {
   readonly #primary: IpcPeer;
@@ -14,8 +14,9 @@ export class ClusterFaceEncoder implements FaceEncoder {
     this.#primary = primary;
   }
 
-  async encode(image: Uint8Array): Promise<Face[]> {
-    return (await this.#primary.ask('encode', { image })).faces;
+  async encode(image: Uint8Array, options: EncodeOptions = {}): Promise<Face[]> {
+    const ask = { image, ...(options.owner !== undefined && { owner: options.owner }) };
+    return (await this.#primary.ask('encode', ask, options.signal)).faces;
   }
 
   async ping(): Promise<void> {

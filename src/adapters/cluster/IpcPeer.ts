@@ -4,10 +4,8 @@ import type { Face } from '../../domain/ImageEncodings.ts';
 /** Questions the processes of one instance ask each other, and their answers. */
 export interface Requests {
   /** Worker to primary: the primary hosts the one face engine. */
-  encode: { ask: { image: Uint8Array }; answer: { faces: Face[] } };
+  encode: { ask: { image: Uint8Array; owner?: string }; answer: { faces: Face[] } };
   ping: { ask: Record<string, never>; answer: Record<string, never> };
-  /** Worker to primary: the whole instance's metrics, as Prometheus text. */
-  metrics: { ask: Record<string, never>; answer: { contentType: string; text: string } };
   /** Primary to worker: its registry, as prom-client's JSON, for the primary to add up. */
   metricsJson: { ask: Record<string, never>; answer: { metrics: object[] } };
 }
@@ -18,11 +16,14 @@ export type Notice =
   | { readonly kind: 'evict-entries'; readonly entryIds: readonly string[] };
 
 type Kind = keyof Requests;
-type Handlers = { [K in Kind]?: (ask: Requests[K]['ask']) => Promise<Requests[K]['answer']> };
+/** A handler gets a signal that aborts when the asker gives up, or is gone. */
+type Handler<K extends Kind> = (ask: Requests[K]['ask'], signal: AbortSignal) => Promise<Requests[K]['answer']>;
+type Handlers = { [K in Kind]?: Handler<K> };
 
 type Message =
   | { faceSessions: 'request'; id: number; kind: Kind; ask: unknown }
   | { faceSessions: 'answer'; id: number; answer?: unknown; failure?: SentFailure }
+  | { faceSessions: 'abort'; id: number }
   | { faceSessions: 'notice'; notice: Notice };
 
 interface SentFailure {
@@ -39,15 +40,18 @@ export interface Endpoint {
 
 /**
  * One end of the IPC channel between the primary and a worker (node:cluster, with
- * 'advanced' serialization so images travel as bytes): requests answered by id, and
- * notices. Messages are tagged, so libraries sharing the channel (rate-limiter-flexible)
- * are left alone, and Failures cross it as data (classes do not).
+ * 'advanced' serialization so images travel as bytes): requests answered by id, aborts
+ * of requests the asker gave up on, and notices. Messages are tagged, so libraries
+ * sharing the channel (rate-limiter-flexible) are left alone, and Failures cross it as
+ * data (classes do not).
  */
 export class IpcPeer {
   readonly #endpoint: Endpoint;
   readonly #pending = new Map<number, { resolve: (answer: unknown) => void; reject: (error: Error) => void }>();
   readonly #noticeListeners = new Set<(notice: Notice) => void>();
   readonly #handlers: Handlers = {};
+  /** Requests from the other side being handled here, by their id there. */
+  readonly #handling = new Map<number, AbortController>();
   #nextId = 1;
 
   constructor(endpoint: Endpoint) {
@@ -56,6 +60,7 @@ export class IpcPeer {
       if (!isMessage(message)) return;
       if (message.faceSessions === 'notice') for (const listener of this.#noticeListeners) listener(message.notice);
       else if (message.faceSessions === 'answer') this.#settle(message);
+      else if (message.faceSessions === 'abort') this.#handling.get(message.id)?.abort(new Error('The other process gave up on this request.'));
       else void this.#answer(message);
     });
   }
@@ -67,18 +72,33 @@ export class IpcPeer {
   }
 
   /** Answers the other side's requests of this kind. */
-  handle<K extends Kind>(kind: K, handler: (ask: Requests[K]['ask']) => Promise<Requests[K]['answer']>): this {
+  handle<K extends Kind>(kind: K, handler: Handler<K>): this {
     (this.#handlers as Record<Kind, unknown>)[kind] = handler;
     return this;
   }
 
-  ask<K extends Kind>(kind: K, ask: Requests[K]['ask']): Promise<Requests[K]['answer']> {
+  /** Asks the other side; if `signal` aborts first, tells it to drop the request and rejects with the signal's reason. */
+  ask<K extends Kind>(kind: K, ask: Requests[K]['ask'], signal?: AbortSignal): Promise<Requests[K]['answer']> {
+    signal?.throwIfAborted();
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (answer: unknown) => void, reject });
+      const giveUp = () => {
+        if (!this.#pending.delete(id)) return;
+        this.#endpoint.send({ faceSessions: 'abort', id } satisfies Message, undefined, undefined, () => undefined);
+        reject(signal!.reason);
+      };
+      const settled = (settle: () => void) => {
+        signal?.removeEventListener('abort', giveUp);
+        settle();
+      };
+      this.#pending.set(id, {
+        resolve: (answer) => settled(() => resolve(answer as Requests[K]['answer'])),
+        reject: (error) => settled(() => reject(error)),
+      });
+      signal?.addEventListener('abort', giveUp, { once: true });
       this.#endpoint.send({ faceSessions: 'request', id, kind, ask } satisfies Message, undefined, undefined, (error) => {
-        if (!error) return;
-        this.#pending.delete(id);
+        if (!error || !this.#pending.delete(id)) return;
+        signal?.removeEventListener('abort', giveUp);
         reject(new Failure('encoder_unavailable', 'The other process of this instance is gone.', { cause: error, retryAfterSeconds: 1 }));
       });
     });
@@ -92,8 +112,9 @@ export class IpcPeer {
     this.#noticeListeners.add(listener);
   }
 
-  /** Requests still waiting fail: the other process is gone. */
+  /** The other process is gone: what it waits for here is dropped, and what this side waits for from it fails. */
   abandon(): void {
+    for (const handling of this.#handling.values()) handling.abort(new Error('The other process is gone.'));
     for (const { reject } of this.#pending.values()) reject(new Failure('encoder_unavailable', 'The other process of this instance is gone.', { retryAfterSeconds: 1 }));
     this.#pending.clear();
   }
@@ -107,13 +128,17 @@ export class IpcPeer {
   }
 
   async #answer(message: Extract<Message, { faceSessions: 'request' }>): Promise<void> {
-    const handler = this.#handlers[message.kind] as ((ask: unknown) => Promise<unknown>) | undefined;
+    const handler = this.#handlers[message.kind] as ((ask: unknown, signal: AbortSignal) => Promise<unknown>) | undefined;
+    const handling = new AbortController();
+    this.#handling.set(message.id, handling);
     let reply: Message;
     try {
       if (!handler) throw new Error(`no handler for ${message.kind}`);
-      reply = { faceSessions: 'answer', id: message.id, answer: await handler(message.ask) };
+      reply = { faceSessions: 'answer', id: message.id, answer: await handler(message.ask, handling.signal) };
     } catch (error) {
       reply = { faceSessions: 'answer', id: message.id, failure: sentFailure(error) };
+    } finally {
+      this.#handling.delete(message.id);
     }
     // The asker may be gone (a worker stopped mid-request): then there is no one to tell.
     this.#endpoint.send(reply, undefined, undefined, () => undefined);
@@ -121,7 +146,7 @@ export class IpcPeer {
 }
 
 function isMessage(message: unknown): message is Message {
-  return typeof message === 'object' && message !== null && ['request', 'answer', 'notice'].includes((message as { faceSessions?: string }).faceSessions ?? '');
+  return typeof message === 'object' && message !== null && ['request', 'answer', 'abort', 'notice'].includes((message as { faceSessions?: string }).faceSessions ?? '');
 }
 
 function sentFailure(error: unknown): SentFailure {

@@ -4,15 +4,32 @@ import type { Cipher } from '../../ports/Cipher.ts';
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const NO_SALT = new Uint8Array(0);
+/** The shortest server-held secret accepted: as long as the keys it derives. */
+export const SEAL_SECRET_BYTES = 32;
 
 /**
- * AES-256-GCM with a random 96-bit nonce per seal, and HKDF-SHA256 (RFC 5869; no salt,
- * as every secret fed to it is already high-entropy). Sealed bytes are nonce, then
- * ciphertext, then the 128-bit tag. A random nonce is safe here: no key seals anywhere
- * near the 2^32 messages where nonce collisions start to matter.
+ * AES-256-GCM with a random 96-bit nonce per seal, and HKDF-SHA256 (RFC 5869). The
+ * server-held secret is HKDF's input key material, and what a key is for (purpose, then
+ * input) its `info`: the RFC's way to derive many keys from one secret, each bound to
+ * its context. The salt stays empty, as the RFC has it non-secret and every secret here
+ * is already uniformly random. Sealed bytes are nonce, then ciphertext, then the 128-bit
+ * tag. A random nonce is safe here: no key seals anywhere near the 2^32 messages where
+ * nonce collisions start to matter.
  */
 export class NodeCipher implements Cipher {
-  derive(secret: string, purpose: string): Uint8Array {
+  readonly #secret: Buffer;
+
+  constructor(sealSecret: Uint8Array) {
+    if (sealSecret.byteLength < SEAL_SECRET_BYTES) throw new Error(`the sealing secret must be at least ${SEAL_SECRET_BYTES} bytes`);
+    this.#secret = Buffer.from(sealSecret);
+  }
+
+  derive(input: string, purpose: string): Uint8Array {
+    // The purpose never holds a NUL, so no two (purpose, input) pairs give the same info.
+    return new Uint8Array(hkdfSync('sha256', this.#secret, NO_SALT, `${purpose}\0${input}`, 32));
+  }
+
+  deriveUnkeyed(secret: string, purpose: string): Uint8Array {
     return new Uint8Array(hkdfSync('sha256', secret, NO_SALT, purpose, 32));
   }
 

@@ -1,7 +1,7 @@
 import CircuitBreaker from 'opossum';
 import { Failure, isFailure } from '../../domain/Failure.ts';
 import type { Face } from '../../domain/ImageEncodings.ts';
-import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
+import type { EncodeOptions, FaceEncoder } from '../../ports/FaceEncoder.ts';
 
 export interface CircuitBreakerOptions {
   /** Calls in the rolling window before the failure rate can open the circuit. */
@@ -24,31 +24,31 @@ const verdictsOnTheImage = new Set(['too_many_faces', 'invalid_image', 'unsuppor
  */
 export class CircuitBreakingFaceEncoder implements FaceEncoder {
   readonly #inner: FaceEncoder;
-  readonly #breaker: CircuitBreaker<[Uint8Array], Face[]>;
+  readonly #breaker: CircuitBreaker<[Uint8Array, EncodeOptions | undefined], Face[]>;
   readonly #coolDownMs: number;
   #openedAt = 0;
 
   constructor(inner: FaceEncoder, options: CircuitBreakerOptions) {
     this.#inner = inner;
     this.#coolDownMs = options.coolDownMs;
-    this.#breaker = new CircuitBreaker((image: Uint8Array) => inner.encode(image), {
+    this.#breaker = new CircuitBreaker((image: Uint8Array, options: EncodeOptions | undefined) => inner.encode(image, options), {
       timeout: false, // the inner encoder has its own
       volumeThreshold: options.minimumCalls,
       errorThresholdPercentage: options.failurePercentage,
       resetTimeout: options.coolDownMs,
       rollingCountTimeout: options.windowMs,
-      errorFilter: (error: unknown) => isFailure(error) && verdictsOnTheImage.has(error.code),
+      errorFilter: notTheEncodersFault as (error: unknown) => boolean,
     });
     this.#breaker.on('open', () => {
       this.#openedAt = performance.now();
     });
   }
 
-  async encode(image: Uint8Array): Promise<Face[]> {
+  async encode(image: Uint8Array, options?: EncodeOptions): Promise<Face[]> {
     try {
-      return await this.#breaker.fire(image);
+      return await this.#breaker.fire(image, options);
     } catch (error) {
-      if (isFailure(error)) throw error;
+      if (isFailure(error) || options?.signal?.aborted) throw error;
       // Open, or half-open with its one probe already out: the breaker refused the call.
       const remainingMs = this.#openedAt + this.#coolDownMs - performance.now();
       throw new Failure('encoder_unavailable', 'The face encoder keeps failing; calls to it are paused for a moment.', {
@@ -66,4 +66,13 @@ export class CircuitBreakingFaceEncoder implements FaceEncoder {
     this.#breaker.shutdown();
     await this.#inner.close();
   }
+}
+
+/**
+ * Verdicts on the image, and calls whose caller gave up, say nothing about the encoder's
+ * health. opossum calls the filter with the call's arguments too, though its types show
+ * only the error.
+ */
+function notTheEncodersFault(error: unknown, _image: Uint8Array, options: EncodeOptions | undefined): boolean {
+  return (isFailure(error) && verdictsOnTheImage.has(error.code)) || options?.signal?.aborted === true;
 }

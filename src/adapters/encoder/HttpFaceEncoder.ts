@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import got, { TimeoutError, type Got, type Response } from 'got';
 import { z } from 'zod';
 import { Failure } from '../../domain/Failure.ts';
 import { ENCODING_LENGTH, type Face } from '../../domain/ImageEncodings.ts';
-import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
+import type { EncodeOptions, FaceEncoder } from '../../ports/FaceEncoder.ts';
 
 export interface HttpFaceEncoderOptions {
   /** The encoder's endpoint, e.g. http://127.0.0.1:8000/v1/selfie. */
@@ -17,6 +18,8 @@ export interface HttpFaceEncoderOptions {
   readonly retryBaseDelayMs?: number;
   /** A 503's Retry-After longer than this is not waited for but passed on to the client; default 1000. */
   readonly maxRetryAfterMs?: number;
+  /** Sent as `Authorization: Bearer <token>` (the encoder service's ENCODER_TOKEN). */
+  readonly token?: string;
 }
 
 const responseSchema = z.array(z.array(z.number()).length(ENCODING_LENGTH));
@@ -24,9 +27,18 @@ const detailSchema = z.object({ detail: z.string().min(1).max(300) });
 // The encoder is down, restarting or dropped a kept-alive socket: another attempt may well succeed.
 const connectionErrors = ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE'];
 const DEFAULT_RETRY_AFTER_SECONDS = 2;
+/**
+ * Tells our own encoder service whose upload this is, so its queue keeps sessions from
+ * holding each other up; other encoders ignore it. It carries a hash of the owner, so the
+ * encoder never sees what storage files sessions under.
+ */
+export const OWNER_HEADER = 'x-encode-owner';
 const PING_TIMEOUT_MS = 1500;
 
-/** A face encoder behind HTTP that keeps the seed's "Veriff-compatible" contract (see SPEC.md). */
+/**
+ * A face encoder behind HTTP that keeps the seed's "Veriff-compatible" contract (see
+ * SPEC.md). A caller that gives up (its signal aborts) cancels the call, retries included.
+ */
 export class HttpFaceEncoder implements FaceEncoder {
   readonly #url: string;
   readonly #timeoutMs: number;
@@ -39,6 +51,7 @@ export class HttpFaceEncoder implements FaceEncoder {
     const baseDelay = options.retryBaseDelayMs ?? 100;
     this.#got = got.extend({
       agent: this.#agents,
+      ...(options.token !== undefined && { headers: { authorization: `Bearer ${options.token}` } }),
       timeout: { request: options.timeoutMs },
       // Statuses are mapped below, after got has retried the 503s.
       throwHttpErrors: false,
@@ -58,7 +71,8 @@ export class HttpFaceEncoder implements FaceEncoder {
     });
   }
 
-  async encode(image: Uint8Array): Promise<Face[]> {
+  async encode(image: Uint8Array, options: EncodeOptions = {}): Promise<Face[]> {
+    const { signal, owner } = options;
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(image)]), 'image');
     // Serialized here rather than passed to got: got 16 sends a FormData as a web stream, and a
@@ -66,8 +80,11 @@ export class HttpFaceEncoder implements FaceEncoder {
     // retrying. Plain bytes replay on every attempt.
     const multipart = new Response(form);
     const body = new Uint8Array(await multipart.arrayBuffer());
-    const headers = { 'content-type': multipart.headers.get('content-type') ?? 'multipart/form-data' };
-    const response = await this.#send(this.#timeoutMs, () => this.#got.post(this.#url, { body, headers }));
+    const headers = {
+      'content-type': multipart.headers.get('content-type') ?? 'multipart/form-data',
+      ...(owner !== undefined && { [OWNER_HEADER]: createHash('sha256').update(owner).digest('base64url') }),
+    };
+    const response = await this.#send(this.#timeoutMs, () => this.#got.post(this.#url, { body, headers, ...(signal && { signal }) }), signal);
 
     if (response.statusCode === 400) {
       const detail = detailSchema.safeParse(parseJsonOrUndefined(response.body));
@@ -112,10 +129,11 @@ export class HttpFaceEncoder implements FaceEncoder {
     this.#agents.https.destroy();
   }
 
-  async #send(timeoutMs: number, request: () => Promise<Response<string>>): Promise<Response<string>> {
+  async #send(timeoutMs: number, request: () => Promise<Response<string>>, signal?: AbortSignal): Promise<Response<string>> {
     try {
       return await request();
     } catch (error) {
+      if (signal?.aborted) throw signal.reason;
       // Messages stay free of the encoder's address: they reach API clients; the cause keeps the details.
       if (error instanceof TimeoutError) {
         throw new Failure('encoder_timeout', `The face encoder did not answer within ${timeoutMs} ms.`, { cause: error });

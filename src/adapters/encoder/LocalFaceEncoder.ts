@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { Failure } from '../../domain/Failure.ts';
 import type { Face } from '../../domain/ImageEncodings.ts';
-import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
+import type { EncodeOptions, FaceEncoder } from '../../ports/FaceEncoder.ts';
 import type { EncodeOutcome, EncodeWorkerData, WorkerReport } from './encodeWorker.ts';
 
 export interface LocalFaceEncoderOptions extends EncodeWorkerData {
@@ -21,7 +21,15 @@ const CLOSE_WAIT_MS = 30_000;
 
 /**
  * Runs the face model in a pool of worker threads, so inference never blocks the event
- * loop. It queues without bound: QueueingFaceEncoder in front decides what to admit.
+ * loop. It queues without bound: QueueingFaceEncoder in front decides what to admit, and
+ * in what order.
+ *
+ * A caller that gives up is not followed into the pool. Its signal is not given to
+ * piscina: piscina ends the thread of a task aborted while it runs, and ending a thread
+ * while onnxruntime runs a network aborts the whole process (see close()). The queue in
+ * front sends the pool only what it can start at once (its own queue is empty), so
+ * dropping a waiting upload happens there; one that has started runs to its end, a
+ * fraction of a second, and its answer is dropped.
  */
 export class LocalFaceEncoder implements FaceEncoder {
   /** Images the pool works on at once. */
@@ -71,7 +79,8 @@ export class LocalFaceEncoder implements FaceEncoder {
     });
   }
 
-  async encode(image: Uint8Array): Promise<Face[]> {
+  async encode(image: Uint8Array, options: EncodeOptions = {}): Promise<Face[]> {
+    options.signal?.throwIfAborted();
     // Checked here because piscina starts new threads for work sent after destroy().
     if (this.#closed) throw new Failure('encoder_unavailable', 'The face encoder is closed.');
     // The worker gets its own copy of exactly these bytes: the caller keeps its buffer, and

@@ -1,6 +1,6 @@
 import { isFailure, type FailureCode } from '../../domain/Failure.ts';
 import type { Face } from '../../domain/ImageEncodings.ts';
-import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
+import type { EncodeOptions, FaceEncoder } from '../../ports/FaceEncoder.ts';
 
 /** What the service measures about encodes; the metrics adapter fills it. */
 export interface EncodeObserver {
@@ -8,7 +8,7 @@ export interface EncodeObserver {
   failed(seconds: number, code: FailureCode | 'unexpected'): void;
 }
 
-/** Times every encode of the encoder it wraps, counts its faces and its failures by code. */
+/** Times every encode of the encoder it wraps, counts its faces and its failures by code (not those its caller gave up on). */
 export class ObservedFaceEncoder implements FaceEncoder {
   readonly #inner: FaceEncoder;
   readonly #observer: EncodeObserver;
@@ -24,14 +24,15 @@ export class ObservedFaceEncoder implements FaceEncoder {
     return this.#inFlight;
   }
 
-  async encode(image: Uint8Array): Promise<Face[]> {
+  async encode(image: Uint8Array, options?: EncodeOptions): Promise<Face[]> {
     const started = performance.now();
     this.#inFlight += 1;
     try {
-      const faces = await this.#inner.encode(image);
+      const faces = await this.#inner.encode(image, options);
       this.#observer.encoded((performance.now() - started) / 1000, faces.length);
       return faces;
     } catch (error) {
+      if (options?.signal?.aborted) throw error;
       this.#observer.failed((performance.now() - started) / 1000, isFailure(error) ? error.code : 'unexpected');
       throw error;
     } finally {

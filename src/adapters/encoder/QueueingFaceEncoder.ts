@@ -1,41 +1,64 @@
 import { Failure } from '../../domain/Failure.ts';
 import type { Face } from '../../domain/ImageEncodings.ts';
-import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
+import type { EncodeOptions, FaceEncoder } from '../../ports/FaceEncoder.ts';
+import type { ImageInspector } from '../../ports/ImageInspector.ts';
+import { type CostGuess, EncodeCost } from './EncodeCost.ts';
 
 export interface QueueingOptions {
-  /** Encodes the inner encoder runs at once; the rest wait here, first come first served. */
+  /** Encodes the inner encoder runs at once; the rest wait here. */
   readonly concurrency: number;
   /** The longest an image may be expected to wait for its turn; beyond it, it is shed. */
   readonly waitBudgetMs: number;
-  /** What one encode is assumed to take until real ones have been timed. */
-  readonly initialEncodeMs: number;
+  /** What an encode is assumed to cost until real ones have been timed. */
+  readonly initialCost: CostGuess;
+  /** Reads an image's pixel count from its header, which is what its encode will cost. */
+  readonly inspector: ImageInspector;
   /** Called for each image refused. */
   readonly onShed?: () => void;
+  /** Called for each image dropped from the queue because its caller gave up. */
+  readonly onAbandoned?: () => void;
 }
 
-/** Weight of the newest encode in the running estimate: recent enough to follow a change of load, smooth enough to ignore one odd photo. */
-const SMOOTHING = 0.2;
+interface Task {
+  readonly owner: string;
+  readonly costMs: number;
+  startedAt: number;
+  readonly start: () => void;
+}
 
 /**
- * Admission by expected wait in front of any encoder. A burst queues as long as the
- * images ahead of a new one are expected to be done within the budget; past that the
- * new one is refused at once (503 encoder_unavailable) with a Retry-After of when the
- * images ahead of it will have been encoded. The expected wait is the images ahead,
- * in rounds of `concurrency`, times the recent encode time (an exponentially weighted
- * average of the measured ones, so it follows the photos actually being sent).
+ * Admission and fair order in front of any encoder, with work measured in pixels.
+ *
+ * - Cost: each image is expected to take `fixed + perMegapixel x megapixels` (EncodeCost,
+ *   learned from timed encodes), so a 50-megapixel file of a few bytes counts for what
+ *   decoding it takes, not as one upload.
+ * - Fairness: uploads wait per owner (the session); a free slot goes to the owner with
+ *   the fewest encodes running, in turn, and no owner holds every slot, so one session's
+ *   burst delays another's upload by at most one encode. Uploads without an owner each
+ *   count as one of their own (first come, first served).
+ * - Admission: an upload is admitted if the work that will run before it (what runs now,
+ *   then what each other owner has queued up to its own turn, then its owner's own queue)
+ *   is expected to be done within the budget; past it, 503 encoder_unavailable at once,
+ *   with a Retry-After of that wait. A burst from one session so fills only its own queue.
+ * - A caller that gives up (its signal aborts) leaves the queue at once.
  */
 export class QueueingFaceEncoder implements FaceEncoder {
   readonly #inner: FaceEncoder;
   readonly #options: QueueingOptions;
-  readonly #waiting: (() => void)[] = [];
-  #running = 0;
-  #encodeMs: number;
+  readonly #cost: EncodeCost;
+  /** Most slots one owner may hold: one stays for the others. */
+  readonly #ownerCap: number;
+  /** Waiting tasks per owner; the map's order is the order owners take turns in. */
+  readonly #waiting = new Map<string, Task[]>();
+  readonly #running = new Set<Task>();
+  #anonymous = 0;
   #readyAt = Infinity;
 
   constructor(inner: FaceEncoder, options: QueueingOptions) {
     this.#inner = inner;
     this.#options = options;
-    this.#encodeMs = options.initialEncodeMs;
+    this.#cost = new EncodeCost(options.initialCost);
+    this.#ownerCap = Math.max(1, options.concurrency - 1);
     // Encodes that waited for the model to load say nothing about encode time: not timed.
     inner.ping().then(
       () => (this.#readyAt = performance.now()),
@@ -45,32 +68,37 @@ export class QueueingFaceEncoder implements FaceEncoder {
 
   /** Images admitted and waiting for their turn. */
   get queueDepth(): number {
-    return this.#waiting.length;
+    let depth = 0;
+    for (const tasks of this.#waiting.values()) depth += tasks.length;
+    return depth;
   }
 
-  /** What a new image would wait now, in milliseconds. */
+  /** What an upload from a new owner would wait now, in milliseconds. */
   get expectedWaitMs(): number {
-    const ahead = this.#running + this.#waiting.length;
-    return Math.floor(ahead / this.#options.concurrency) * this.#encodeMs;
+    return this.#waitMs(undefined);
   }
 
-  async encode(image: Uint8Array): Promise<Face[]> {
-    const waitMs = this.expectedWaitMs;
+  async encode(image: Uint8Array, options: EncodeOptions = {}): Promise<Face[]> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const { width, height } = await this.#options.inspector.inspect(image);
+    const pixels = width * height;
+    const owner = options.owner ?? `anonymous ${this.#anonymous++}`;
+    const waitMs = this.#waitMs(owner);
     if (waitMs > this.#options.waitBudgetMs) {
       this.#options.onShed?.();
       throw new Failure('encoder_unavailable', 'The face encoder is busy; try again after the time in Retry-After.', {
-        // When the images now ahead will be done: a client back then finds the queue short.
+        // When the work now ahead will be done: a client back then finds the queue short.
         retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
       });
     }
-    await this.#turn();
-    const started = performance.now();
+    const task = await this.#turn(owner, this.#cost.predictMs(pixels), signal);
     try {
-      return await this.#inner.encode(image);
+      return await this.#inner.encode(image, options);
     } finally {
-      if (started >= this.#readyAt) this.#encodeMs += SMOOTHING * (performance.now() - started - this.#encodeMs);
-      this.#running -= 1;
-      this.#waiting.shift()?.();
+      if (task.startedAt >= this.#readyAt) this.#cost.learn(pixels, performance.now() - task.startedAt);
+      this.#running.delete(task);
+      this.#dispatch();
     }
   }
 
@@ -82,17 +110,79 @@ export class QueueingFaceEncoder implements FaceEncoder {
     return this.#inner.close();
   }
 
-  /** Resolves when this image may run; the slot it takes is given back in encode's finally. */
-  async #turn(): Promise<void> {
-    if (this.#running < this.#options.concurrency) {
-      this.#running += 1;
-      return;
+  /** Resolves with the task once it runs; rejects with the signal's reason if that aborts first. */
+  async #turn(owner: string, costMs: number, signal: AbortSignal | undefined): Promise<Task> {
+    signal?.throwIfAborted();
+    const { promise, resolve, reject } = Promise.withResolvers<Task>();
+    const task: Task = { owner, costMs, startedAt: 0, start: () => resolve(task) };
+    const queue = this.#waiting.get(owner) ?? [];
+    queue.push(task);
+    this.#waiting.set(owner, queue);
+    const leave = () => {
+      if (!queue.includes(task)) return; // already running: it finishes (see LocalFaceEncoder)
+      queue.splice(queue.indexOf(task), 1);
+      if (queue.length === 0) this.#waiting.delete(owner);
+      this.#options.onAbandoned?.();
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', leave, { once: true });
+    this.#dispatch();
+    try {
+      return await promise;
+    } finally {
+      signal?.removeEventListener('abort', leave);
     }
-    const { promise, resolve } = Promise.withResolvers<void>();
-    this.#waiting.push(() => {
-      this.#running += 1;
-      resolve();
-    });
-    await promise;
   }
+
+  /** Fills free slots: each goes to the waiting owner with the fewest running, first in turn; that owner then goes last. */
+  #dispatch(): void {
+    while (this.#running.size < this.#options.concurrency) {
+      let chosen: string | undefined;
+      let fewest = this.#ownerCap;
+      for (const owner of this.#waiting.keys()) {
+        const running = this.#runningOf(owner);
+        if (running < fewest) [chosen, fewest] = [owner, running];
+      }
+      if (chosen === undefined) return;
+      const queue = this.#waiting.get(chosen)!;
+      const task = queue.shift()!;
+      this.#waiting.delete(chosen);
+      if (queue.length > 0) this.#waiting.set(chosen, queue);
+      task.startedAt = performance.now();
+      this.#running.add(task);
+      task.start();
+    }
+  }
+
+  /** The expected wait of a new upload of `owner` (undefined: an owner with nothing here yet). */
+  #waitMs(owner: string | undefined): number {
+    const mine = (owner !== undefined && this.#waiting.get(owner)) || [];
+    const myRunning = owner === undefined ? 0 : this.#runningOf(owner);
+    if (mine.length === 0 && myRunning < this.#ownerCap && this.#running.size < this.#options.concurrency) return 0;
+    const now = performance.now();
+    let running = 0;
+    let myRunningWork = 0;
+    for (const task of this.#running) {
+      const remaining = Math.max(0, task.costMs - (now - task.startedAt));
+      running += remaining;
+      if (task.owner === owner) myRunningWork += remaining;
+    }
+    let othersAhead = 0;
+    for (const [other, tasks] of this.#waiting) {
+      if (other !== owner) othersAhead += sum(tasks.slice(0, mine.length + 1));
+    }
+    const myQueue = sum(mine);
+    // Bounded both by the slots all owners share and by the slots one owner may hold.
+    return Math.max((running + othersAhead + myQueue) / this.#options.concurrency, (myRunningWork + myQueue) / this.#ownerCap);
+  }
+
+  #runningOf(owner: string): number {
+    let count = 0;
+    for (const task of this.#running) if (task.owner === owner) count += 1;
+    return count;
+  }
+}
+
+function sum(tasks: readonly Task[]): number {
+  return tasks.reduce((total, task) => total + task.costMs, 0);
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import ipaddr from 'ipaddr.js';
 import proxyAddr from 'proxy-addr';
 
 /**
@@ -9,11 +10,28 @@ import proxyAddr from 'proxy-addr';
  */
 export type TrustedProxies = false | { readonly hops: number } | { readonly addresses: readonly string[] };
 
-/** The client's address: walks X-Forwarded-For from the right past trusted proxies only. */
+/**
+ * Who a request comes from, as per-address limits count it: walks X-Forwarded-For from
+ * the right past trusted proxies only, then groups the address (see addressGroup).
+ */
 export function clientAddressOf(trusted: TrustedProxies): (request: IncomingMessage) => string {
-  if (trusted === false) return (request) => request.socket.remoteAddress ?? '';
+  if (trusted === false) return (request) => addressGroup(request.socket.remoteAddress ?? '');
   const trust = 'hops' in trusted ? (_: string, hop: number) => hop < trusted.hops : proxyAddr.compile([...trusted.addresses]);
-  return (request) => proxyAddr(request, trust);
+  return (request) => addressGroup(proxyAddr(request, trust));
+}
+
+/**
+ * One client, as far as an address can tell: an IPv4 address as it is (an IPv4-mapped
+ * IPv6 one too), an IPv6 address as its /64. A single subscriber is routinely given a
+ * whole /64 (RFC 6177), so counting each of its 2^64 addresses apart would give it
+ * unlimited sessions. Anything unparsable is its own group.
+ */
+export function addressGroup(address: string): string {
+  if (!ipaddr.isValid(address)) return address;
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  const prefix = (parsed as ipaddr.IPv6).parts.slice(0, 4).map((part) => part.toString(16));
+  return `${prefix.join(':')}::/64`;
 }
 
 /** Throws on an address or range proxy-addr would not understand, naming it. */

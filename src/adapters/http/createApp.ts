@@ -2,26 +2,38 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import { Failure } from '../../domain/Failure.ts';
+import type { Authenticate } from '../../domain/useCases/Authenticate.ts';
 import type { ClearSession } from '../../domain/useCases/ClearSession.ts';
 import type { EncodeImage } from '../../domain/useCases/EncodeImage.ts';
 import type { GetSummary } from '../../domain/useCases/GetSummary.ts';
 import type { StartSession } from '../../domain/useCases/StartSession.ts';
 import type { VerifySession } from '../../domain/useCases/VerifySession.ts';
 import { hashApiKey, isWellFormedKey } from '../../domain/hashing.ts';
+import type { Limit } from '../limits/Limit.ts';
 import { clientAddressOf, type TrustedProxies } from './clientAddress.ts';
+import { whileClientWaits } from './clientGone.ts';
+import { limitFailedAuthentication } from './failedAuthentication.ts';
 import { imageJsonMemo, summaryJsonMemo } from './imageJson.ts';
 import { openApiDocument } from './openapi.ts';
 import { personPage } from './personPage.ts';
-import { rateLimit, type RateLimiters } from './rateLimit.ts';
+import { rateLimit } from './rateLimit.ts';
 import { problemDetails, sendProblem } from './problem.ts';
 import { requestLog } from './requestLog.ts';
-import { type MetricsText, type RequestObserver, requestMetrics, serveMetrics } from './requestMetrics.ts';
+import { type RequestObserver, requestMetrics } from './requestMetrics.ts';
 import { uploadReceiver } from './receiveUpload.ts';
 import { apiKeyHeaders } from './schemas.ts';
 import { securityHeaders } from './securityHeaders.ts';
 import { swaggerUi } from './swaggerUi.ts';
 
+/** The limits the HTTP driver applies itself; each absent when turned off. */
+export interface HttpRateLimits {
+  readonly sessionsPerAddress?: Limit;
+  readonly requestsPerKey?: Limit;
+  readonly unauthorizedPerAddress?: Limit;
+}
+
 export interface HttpAppDeps {
+  readonly authenticate: Authenticate;
   readonly startSession: StartSession;
   readonly encodeImage: EncodeImage;
   readonly getSummary: GetSummary;
@@ -29,7 +41,7 @@ export interface HttpAppDeps {
   readonly clearSession: ClearSession;
   /** Named checks for /ready; each resolves when its dependency answers. */
   readonly readinessChecks: Readonly<Record<string, () => Promise<void>>>;
-  readonly rateLimiters: RateLimiters;
+  readonly rateLimits: HttpRateLimits;
   /** True once the process is shutting down. */
   readonly isDraining: () => boolean;
   /** Whose X-Forwarded-For to believe about the client's address (rate limits per address). */
@@ -37,8 +49,6 @@ export interface HttpAppDeps {
   readonly logger: Logger;
   readonly limits: { sessionImageLimit: number; maxFaces: number; maxUploadBytes: number };
   readonly observer: RequestObserver;
-  /** Set: GET /metrics on this app. Unset: metrics are served elsewhere (METRICS_PORT). */
-  readonly metrics?: MetricsText;
 }
 
 const READY_CHECK_TIMEOUT_MS = 2000;
@@ -50,7 +60,7 @@ export function createApp(deps: HttpAppDeps): Koa {
   const clientAddress = clientAddressOf(deps.trustedProxies);
   const router = new Router();
   const apiKey = (ctx: Koa.Context) => apiKeyHeaders.parse(ctx.headers);
-  const openApi = openApiDocument(deps.limits, deps.metrics !== undefined);
+  const openApi = openApiDocument(deps.limits);
   const receiveUpload = uploadReceiver(deps.limits.maxUploadBytes);
   const imageJson = imageJsonMemo();
   const summaryJson = summaryJsonMemo(imageJson);
@@ -75,39 +85,45 @@ export function createApp(deps: HttpAppDeps): Koa {
     ctx.status = status;
     deps.observer.sessionStarted();
   };
-  const uncounted = (error: unknown) => deps.logger.warn({ err: error }, 'request let through uncounted: the rate limiter did not answer');
-  const perAddress = deps.rateLimiters.sessionsPerAddress;
-  const sessionsLimit = perAddress ? [rateLimit(perAddress, (ctx) => clientAddress(ctx.req), uncounted)] : [];
+  const { sessionsPerAddress, requestsPerKey, unauthorizedPerAddress } = deps.rateLimits;
+  const sessionsLimit = sessionsPerAddress ? [rateLimit(sessionsPerAddress, (ctx) => clientAddress(ctx.req))] : [];
   router.get('/session', ...sessionsLimit, startSession(200));
   router.post('/session', ...sessionsLimit, startSession(201));
 
-  router.delete('/session', async (ctx) => {
+  // Every route that takes a key: refused keys cost their address (see limitFailedAuthentication).
+  const keyed = unauthorizedPerAddress ? [limitFailedAuthentication(unauthorizedPerAddress, clientAddress)] : [];
+
+  router.delete('/session', ...keyed, async (ctx) => {
     await deps.clearSession.execute({ key: apiKey(ctx) });
     ctx.status = 204;
   });
 
-  router.post('/encode', async (ctx) => {
+  router.post('/encode', ...keyed, async (ctx) => {
+    // Before the body is read: a refused key gets its 401 while the client is still
+    // sending, and Node discards the rest of the body as it arrives, buffering none of it.
+    await deps.authenticate.execute({ key: apiKey(ctx) });
     const image = await receiveUpload(ctx);
     if (!image) throw new Failure('missing_file', 'Send the image as multipart/form-data in a part named "file".');
+    const caller = clientAddress(ctx.req);
+    const encoded = await whileClientWaits(ctx, (signal) => deps.encodeImage.execute({ key: apiKey(ctx), image, caller, signal }));
+    if (!encoded) return;
     ctx.type = 'application/json';
-    ctx.body = imageJson(await deps.encodeImage.execute({ key: apiKey(ctx), image }));
+    ctx.body = imageJson(encoded);
   });
 
-  router.get('/summary', async (ctx) => {
+  router.get('/summary', ...keyed, async (ctx) => {
     const images = await deps.getSummary.execute({ key: apiKey(ctx) });
     ctx.type = 'application/json';
     ctx.body = summaryJson(images);
   });
 
-  router.get('/verification', async (ctx) => {
+  router.get('/verification', ...keyed, async (ctx) => {
     ctx.body = await deps.verifySession.execute({ key: apiKey(ctx) });
   });
 
   router.get('/openapi.json', (ctx) => {
     ctx.body = openApi;
   });
-
-  if (deps.metrics) router.get('/metrics', serveMetrics(deps.metrics));
 
   app.use(requestMetrics(deps.observer));
   app.use(requestLog(deps.logger));
@@ -119,12 +135,12 @@ export function createApp(deps: HttpAppDeps): Koa {
   app.use(problemDetails);
   app.use(swaggerUi());
   app.use(personPage(deps.limits));
-  if (deps.rateLimiters.requestsPerKey) {
+  if (requestsPerKey) {
     // Counted by key hash, so the limiter's store never holds a key either.
-    app.use(rateLimit(deps.rateLimiters.requestsPerKey, (ctx) => {
+    app.use(rateLimit(requestsPerKey, (ctx) => {
       const key = apiKey(ctx);
       return key !== undefined && isWellFormedKey(key) ? hashApiKey(key) : undefined;
-    }, uncounted));
+    }));
   }
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -3,6 +3,9 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import { isFailure, type FailureCode } from '../../domain/Failure.ts';
 import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
+import { OWNER_HEADER } from '../encoder/HttpFaceEncoder.ts';
+import { requireBearerToken } from './bearerToken.ts';
+import { whileClientWaits } from './clientGone.ts';
 import { uploadReceiver } from './receiveUpload.ts';
 import { requestLog } from './requestLog.ts';
 
@@ -11,13 +14,16 @@ export interface EncoderAppDeps {
   readonly maxFaces: number;
   readonly maxUploadBytes: number;
   readonly logger: Logger;
+  /** Set: POST /v1/selfie answers only requests that carry it as a bearer token (ENCODER_TOKEN). */
+  readonly token?: string;
 }
 
 /**
  * The original "Veriff-compatible" encoder's contract over any FaceEncoder (SPEC.md):
  * POST /v1/selfie with a multipart `file` answers 200 `[[128 numbers], ...]`, `[]` for
  * no face, 400 `{"detail"}` above maxFaces, 422 without a file. Errors keep the
- * original's `{"detail": ...}` body rather than problem+json, so its clients parse them.
+ * original's `{"detail": ...}` body rather than problem+json, so its clients parse them;
+ * the one status the original never gave, 401 for a missing ENCODER_TOKEN, is problem+json.
  */
 export function createEncoderApp(deps: EncoderAppDeps): Koa {
   const app = new Koa();
@@ -28,10 +34,14 @@ export function createEncoderApp(deps: EncoderAppDeps): Koa {
     ctx.body = { status: 'ok' };
   });
 
-  router.post('/v1/selfie', async (ctx) => {
+  const tokenCheck = deps.token === undefined ? [] : [requireBearerToken(deps.token)];
+  router.post('/v1/selfie', ...tokenCheck, async (ctx) => {
     const image = await receiveUpload(ctx);
     if (!image) return reply(ctx, 422, 'A non-empty multipart part named "file" is required.');
-    const faces = await deps.encoder.encode(image);
+    const owner = ctx.get(OWNER_HEADER);
+    // The API gives up on a call when its own client leaves: the upload leaves the queue.
+    const faces = await whileClientWaits(ctx, (signal) => deps.encoder.encode(image, { signal, ...(OWNER.test(owner) && { owner }) }));
+    if (!faces) return;
     if (faces.length > deps.maxFaces) return reply(ctx, 400, `More than ${deps.maxFaces} faces in the image.`);
     ctx.body = faces.map((face) => face.encoding);
   });
@@ -56,6 +66,9 @@ export function createEncoderApp(deps: EncoderAppDeps): Koa {
   });
   return app;
 }
+
+/** What HttpFaceEncoder sends as the owner: a base64url SHA-256. */
+const OWNER = /^[\w-]{1,64}$/;
 
 const statusByCode: Partial<Record<FailureCode, number>> = {
   missing_file: 422,

@@ -41,10 +41,10 @@ const asset = (operationId: string, summary: string, names: string[], types: str
 });
 
 /**
- * The OpenAPI 3.1 document of what this process serves (`metrics`: whether /metrics is on
- * this port), its schemas generated from the same zod schemas the API answers with.
+ * The OpenAPI 3.1 document of what this port serves (/metrics has a port of its own), its
+ * schemas generated from the same zod schemas the API answers with.
  */
-export function openApiDocument(limits: { sessionImageLimit: number; maxFaces: number; maxUploadBytes: number }, metrics: boolean) {
+export function openApiDocument(limits: { sessionImageLimit: number; maxFaces: number; maxUploadBytes: number }) {
   const startSession = (operationId: string, status: string, more: object = {}) =>
     operation(operationId, 'Sessions', 'Start a session', {
       [status]: json('A new session and its API key', 'SessionKey'),
@@ -65,7 +65,7 @@ Every error is application/problem+json with a stable \`code\`; besides the answ
     tags: [
       { name: 'Sessions', description: 'A session holds the faces of up to five images; its API key is the only way to them.' },
       { name: 'Faces', description: 'Upload images, read their faces, compare them.' },
-      { name: 'Service', description: 'Health and metrics, for operators and load balancers.' },
+      { name: 'Service', description: 'Health, for operators and load balancers.' },
       { name: 'Pages', description: 'What people and browsers load: the page at /, the API reference at /docs.' },
     ],
     components: {
@@ -132,9 +132,6 @@ Every error is application/problem+json with a stable \`code\`; besides the answ
           ...routed,
         }),
       },
-      ...(metrics && {
-        '/metrics': { get: operation('getMetrics', 'Service', 'Prometheus metrics (here unless METRICS_PORT moves them)', { '200': text('Prometheus text format', 'text/plain'), ...routed }) },
-      }),
       '/openapi.json': {
         get: operation('getOpenApiDocument', 'Pages', 'This document', {
           '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } },

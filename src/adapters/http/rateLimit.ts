@@ -1,38 +1,14 @@
 import type { Context, Middleware, Next } from 'koa';
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { Failure } from '../../domain/Failure.ts';
-
-export interface RateLimiters {
-  readonly sessionsPerAddress?: RateLimiterAbstract;
-  readonly requestsPerKey?: RateLimiterAbstract;
-}
+import type { Limit } from '../limits/Limit.ts';
 
 /**
- * Consumes one point from `limiter` for the caller `keyOf` names (no name: not
- * limited here). Out of points: 429 rate_limited with Retry-After. A limiter that
- * cannot count (the primary process did not answer in time) lets the request through
- * and says so through `uncounted`: a protection that fails must not take the API down.
+ * Takes one point from `limit` for the caller `keyOf` names (no name: not limited
+ * here); out of points, the request is answered 429 rate_limited with Retry-After.
  */
-export function rateLimit(
-  limiter: RateLimiterAbstract,
-  keyOf: (ctx: Context) => string | undefined,
-  uncounted: (error: unknown) => void,
-): Middleware {
+export function rateLimit(limit: Limit, keyOf: (ctx: Context) => string | undefined): Middleware {
   return async function limitRate(ctx: Context, next: Next) {
     const key = keyOf(ctx);
-    if (key !== undefined) {
-      try {
-        await limiter.consume(key);
-      } catch (rejection) {
-        if (!(rejection instanceof RateLimiterRes)) {
-          uncounted(rejection);
-          return next();
-        }
-        throw new Failure('rate_limited', 'Too many requests; slow down and retry after the time in Retry-After.', {
-          retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
-        });
-      }
-    }
+    if (key !== undefined) await limit.take(key);
     await next();
   };
 }

@@ -26,6 +26,9 @@ export class PrometheusMetrics implements RequestObserver, EncodeObserver {
   readonly #cacheHits: Counter;
   readonly #cacheMisses: Counter;
   readonly #errors: Counter<'dependency' | 'code'>;
+  readonly #rateLimited: Counter<'limit'>;
+  readonly #countedLocally: Counter<'limit'>;
+  readonly #abandoned: Counter;
 
   constructor() {
     const registers = [this.#registry];
@@ -53,6 +56,23 @@ export class PrometheusMetrics implements RequestObserver, EncodeObserver {
     this.#shed = new Counter({
       name: 'face_sessions_encoder_shed_total',
       help: 'Uploads refused (503) because their expected wait for the encoder passed the budget',
+      registers,
+    });
+    this.#abandoned = new Counter({
+      name: 'face_sessions_encoder_abandoned_total',
+      help: 'Uploads dropped from the encoder queue before they ran, because their client had gone',
+      registers,
+    });
+    this.#rateLimited = new Counter({
+      name: 'face_sessions_rate_limited_total',
+      help: 'Requests refused with 429, by the limit that refused them',
+      labelNames: ['limit'],
+      registers,
+    });
+    this.#countedLocally = new Counter({
+      name: 'face_sessions_rate_limit_counted_locally_total',
+      help: 'Rate-limit decisions this process made on its own count, because the shared count (Redis, or the primary process) did not answer',
+      labelNames: ['limit'],
       registers,
     });
     this.#cacheHits = new Counter({ name: 'face_sessions_cache_hits_total', help: 'Images found in the summary cache', registers });
@@ -106,6 +126,18 @@ export class PrometheusMetrics implements RequestObserver, EncodeObserver {
 
   shed(): void {
     this.#shed.inc();
+  }
+
+  abandoned(): void {
+    this.#abandoned.inc();
+  }
+
+  rateLimited(limit: string): void {
+    this.#rateLimited.inc({ limit });
+  }
+
+  rateLimitCountedLocally(limit: string): void {
+    this.#countedLocally.inc({ limit });
   }
 
   cacheLookedUp(hits: number, misses: number): void {

@@ -1,11 +1,13 @@
 import { Failure } from '../../domain/Failure.ts';
 import type { EncodingStore } from '../../ports/EncodingStore.ts';
 import type { SessionExpiry } from '../../ports/SessionExpiry.ts';
-import type { AddImageOutcome, ImageLink, SessionStore } from '../../ports/SessionStore.ts';
-import { pingRedis, scanKeys, type RedisClient } from './createRedisClient.ts';
+import type { AddImageOutcome, ImageLink, SessionStore, StorageSealing } from '../../ports/SessionStore.ts';
+import { SealMismatchError } from '../SealMismatchError.ts';
+import { pingRedis, type RedisClient } from './createRedisClient.ts';
+import { entryKeys, sessionKeys, upgradeLayout } from './redisLayout.ts';
 
 // Session-slot scripts: KEYS[1] = {s:<keyHash>}:live (holds its last use, ms),
-// KEYS[2] = {s:<keyHash>}:links, a list of "<entry id> <sealed secret, base64>".
+// KEYS[2] = {s:<keyHash>}:sealed-links, a list of "<entry id> <sealed secret, base64>".
 // ARGV[1] = now, ARGV[2] = idle TTL in ms or -1.
 const USE_SESSION = `
 local function use()
@@ -59,8 +61,6 @@ redis.call('DEL', KEYS[1], KEYS[2])
 return 1`;
 
 const SWEEP_BATCH = 500;
-/** The key layout this build writes; version 1 kept encodings in plain JSON. */
-const LAYOUT_VERSION = '2';
 
 /**
  * Sessions and sealed entries in Redis (STORAGE=redis), shared by any number of API
@@ -77,17 +77,37 @@ const LAYOUT_VERSION = '2';
  *
  * With an idle TTL, a sorted set indexes sessions by last use so the sweep finds the
  * idle ones; the session's own `live` key stays the truth the scripts check.
+ *
+ * Nothing is read or written before `open` has checked the sealing secret and upgraded
+ * the key layout (redisLayout.ts): every method waits for it, and starts it again if
+ * Redis could not be reached.
  */
 export class RedisStore implements SessionStore, EncodingStore {
   readonly #redis: RedisClient;
   readonly #prefix: string;
+  readonly #sealing: StorageSealing;
   readonly #expiry: SessionExpiry;
+  #opened: Promise<number> | undefined;
 
   /** `prefix` namespaces every key (no braces: they would change the hash slot). */
-  constructor(redis: RedisClient, prefix = 'faces:', expiry: SessionExpiry = { clock: Date.now }) {
+  constructor(redis: RedisClient, prefix: string, sealing: StorageSealing, expiry: SessionExpiry = { clock: Date.now }) {
     this.#redis = redis;
     this.#prefix = prefix;
+    this.#sealing = sealing;
     this.#expiry = expiry;
+  }
+
+  /**
+   * Checks the secret and upgrades the layout, once per store; returns how many keys the
+   * upgrade changed here. Rejects with a SealMismatchError for storage sealed under
+   * another secret, for good; with any other error, the next call tries again.
+   */
+  open(): Promise<number> {
+    this.#opened ??= upgradeLayout(this.#redis, this.#prefix, this.#sealing).catch((error: unknown) => {
+      if (!(error instanceof SealMismatchError)) this.#opened = undefined;
+      throw error;
+    });
+    return this.#opened;
   }
 
   async createSession(keyHash: string): Promise<void> {
@@ -144,30 +164,6 @@ export class RedisStore implements SessionStore, EncodingStore {
     return values.map((value) => (value === null ? null : Buffer.from(value, 'base64')));
   }
 
-  /**
-   * Deletes what the layout before sealing (version 1) left under this prefix: plaintext
-   * encodings ({e:<sha256>}:faces, with their :refs) and sessions' lists of image hashes
-   * ({s:<keyHash>}:images), which this build never reads. Sessions themselves stay, so
-   * their keys keep working, empty, as an upgraded SQLite file leaves them. Runs once
-   * per prefix (a marker key records it); returns how many keys it deleted.
-   */
-  async deleteVersion1Data(): Promise<number> {
-    const marker = `${this.#prefix}layout-version`;
-    if ((await this.#guard(() => this.#redis.get(marker))) === LAYOUT_VERSION) return 0;
-    let deleted = 0;
-    for (const pattern of [`${this.#prefix}{e:*}:faces`, `${this.#prefix}{s:*}:images`]) {
-      for await (const names of scanKeys(this.#redis, pattern)) {
-        for (const name of names) {
-          // An encoding and its count share a hash slot, so one UNLINK also works on Redis Cluster.
-          const keys = name.endsWith(':faces') ? [name, name.replace(/:faces$/, ':refs')] : [name];
-          deleted += await this.#guard(() => this.#redis.unlink(keys));
-        }
-      }
-    }
-    await this.#guard(() => this.#redis.set(marker, LAYOUT_VERSION));
-    return deleted;
-  }
-
   async ping(): Promise<void> {
     await this.#guard(() => pingRedis(this.#redis));
   }
@@ -186,9 +182,15 @@ export class RedisStore implements SessionStore, EncodingStore {
     return reply;
   }
 
+  /**
+   * Best effort: the session's own key, written by the script, is what decides whether it
+   * is idle; the index only lets the sweep find candidates. So while the index's master is
+   * down (on a cluster it is one key on one master) sessions keep working: a missed write
+   * leaves an older score, and the sweep re-checks such a session and keeps it.
+   */
   async #indexUse(keyHash: string, now: number): Promise<void> {
     if (this.#expiry.idleTtlMs === undefined) return;
-    await this.#guard(() => this.#redis.zAdd(this.#useIndexKey(), { score: now, value: keyHash }, { GT: true }));
+    await this.#guard(() => this.#redis.zAdd(this.#useIndexKey(), { score: now, value: keyHash }, { GT: true })).catch(() => undefined);
   }
 
   async #releaseAll(unlinked: readonly string[]): Promise<string[]> {
@@ -205,13 +207,11 @@ export class RedisStore implements SessionStore, EncodingStore {
   }
 
   #sessionKeys(keyHash: string) {
-    const tag = `${this.#prefix}{s:${keyHash}}`;
-    return { live: `${tag}:live`, links: `${tag}:links` };
+    return sessionKeys(this.#prefix, keyHash);
   }
 
   #entryKeys(entryId: string) {
-    const tag = `${this.#prefix}{e:${entryId}}`;
-    return { sealed: `${tag}:sealed`, refs: `${tag}:refs` };
+    return entryKeys(this.#prefix, entryId);
   }
 
   #useIndexKey(): string {
@@ -220,6 +220,7 @@ export class RedisStore implements SessionStore, EncodingStore {
 
   async #guard<T>(command: () => Promise<T>): Promise<T> {
     try {
+      await this.open();
       return await command();
     } catch (error) {
       throw new Failure('storage_unavailable', 'Storage is unavailable; try again shortly.', {

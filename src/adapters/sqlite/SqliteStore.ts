@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { Failure } from '../../domain/Failure.ts';
 import type { EncodingStore } from '../../ports/EncodingStore.ts';
 import type { SessionExpiry } from '../../ports/SessionExpiry.ts';
-import type { AddImageOutcome, ImageLink, SessionStore } from '../../ports/SessionStore.ts';
+import type { AddImageOutcome, ImageLink, SessionStore, StorageSealing } from '../../ports/SessionStore.ts';
 import { migrate } from './sqliteSchema.ts';
 
 /**
@@ -26,7 +26,8 @@ export class SqliteStore implements SessionStore, EncodingStore {
   readonly #deleteExpired: Database.Transaction<() => string[]>;
   readonly #expiry: SessionExpiry;
 
-  constructor(path: string, expiry: SessionExpiry = { clock: Date.now }) {
+  /** Upgrades the file first, and refuses one sealed under another secret than `sealing`'s (SealMismatchError). */
+  constructor(path: string, sealing: StorageSealing, expiry: SessionExpiry = { clock: Date.now }) {
     this.#expiry = expiry;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path, { timeout: 5000 });
@@ -34,7 +35,12 @@ export class SqliteStore implements SessionStore, EncodingStore {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('secure_delete = ON');
-    migrate(db);
+    try {
+      migrate(db, sealing);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
     this.#db = db;
     this.#stmts = prepareStatements(db);
     this.#addImage = db.transaction((keyHash: string, link: ImageLink, sealedEntry: Uint8Array, limit: number): AddImageOutcome => {

@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import type { StorageSealing } from '../../ports/SessionStore.ts';
+import { checkSeal } from '../SealMismatchError.ts';
 
 /**
  * The schema's history. `PRAGMA user_version` says how far a file has come; opening a
@@ -6,7 +8,7 @@ import type Database from 'better-sqlite3';
  * schema had a version read 0 but already hold version 1 (its CREATEs are IF NOT
  * EXISTS, so step 1 is a no-op for them and creates an empty file's tables).
  */
-const steps: readonly { readonly sql: string; readonly rewritesFile?: boolean }[] = [
+const steps: readonly { readonly sql: string; readonly upgrade?: typeof upgradeV2; readonly rewritesFile?: boolean }[] = [
   // 1: encodings in plain JSON, keyed by the image's SHA-256.
   {
     sql: `
@@ -51,24 +53,64 @@ CREATE TABLE session_images (
 CREATE INDEX session_images_by_entry ON session_images(entry_id);`,
     rewritesFile: true,
   },
+  // 3: the server-held secret. Version 2 derived ids and keys from the image and the API
+  // key alone, so a copy of the file and a photo found and opened that photo's faces.
+  // Every entry and link is re-keyed under the secret, sealed again without being opened
+  // (no API key is at hand), and the file is rewritten so no page keeps the old ids.
+  {
+    sql: `CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
+    upgrade: upgradeV2,
+    rewritesFile: true,
+  },
 ];
 
 export const SCHEMA_VERSION = steps.length;
 
 /**
+ * Re-keys every entry and link in place, a page of rows at a time. The links point at
+ * the old ids until their turn comes, so foreign keys are checked at commit instead.
+ */
+function upgradeV2(db: Database.Database, sealing: StorageSealing): void {
+  db.pragma('defer_foreign_keys = ON');
+  const entries = db.prepare<[number], { rowid: number; id: string; sealed: Buffer }>(
+    'SELECT rowid, id, sealed FROM entries WHERE rowid > ? ORDER BY rowid LIMIT 500',
+  );
+  const rekeyEntry = db.prepare('UPDATE entries SET id = ?, sealed = ? WHERE rowid = ?');
+  for (let page = entries.all(0); page.length > 0; page = entries.all(page.at(-1)!.rowid)) {
+    for (const { rowid, id, sealed } of page) rekeyEntry.run(sealing.v2EntryId(id), sealing.upgradeV2Entry(id, sealed), rowid);
+  }
+  const links = db.prepare<[string, number], { key_hash: string; position: number; entry_id: string; sealed_secret: Buffer }>(
+    'SELECT key_hash, position, entry_id, sealed_secret FROM session_images WHERE (key_hash, position) > (?, ?) ORDER BY key_hash, position LIMIT 500',
+  );
+  const rekeyLink = db.prepare('UPDATE session_images SET entry_id = ?, sealed_secret = ? WHERE key_hash = ? AND position = ?');
+  for (let page = links.all('', -1); page.length > 0; page = links.all(page.at(-1)!.key_hash, page.at(-1)!.position)) {
+    for (const { key_hash: keyHash, position, entry_id: entryId, sealed_secret: sealedSecret } of page) {
+      const upgraded = sealing.upgradeV2Link(keyHash, { entryId, sealedSecret });
+      rekeyLink.run(upgraded.entryId, upgraded.sealedSecret, keyHash, position);
+    }
+  }
+}
+
+/**
  * Brings the file to SCHEMA_VERSION. Safe when several processes open one file at once:
  * the version is read and raised inside one BEGIN IMMEDIATE transaction. A file from a
- * newer version is refused rather than misread.
+ * newer version is refused rather than misread, and so is a file sealed under another
+ * secret (the first to open a file records which, as `sealing.check`).
  */
-export function migrate(db: Database.Database): void {
+export function migrate(db: Database.Database, sealing: StorageSealing): void {
   const rewrite = db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
       throw new Error(`${db.name} has schema version ${version}; this build reads up to ${SCHEMA_VERSION}. Run a newer build.`);
     }
     const pending = steps.slice(version);
-    for (const step of pending) db.exec(step.sql);
+    for (const step of pending) {
+      db.exec(step.sql);
+      step.upgrade?.(db, sealing);
+    }
     if (pending.length > 0) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    checkSeal(db.prepare("SELECT value FROM meta WHERE name = 'seal check'").pluck().get() as string | undefined, sealing.check, db.name);
+    db.prepare("INSERT OR IGNORE INTO meta (name, value) VALUES ('seal check', ?)").run(sealing.check);
     return pending.some((step) => step.rewritesFile);
   }).immediate();
   if (rewrite) {

@@ -3,8 +3,9 @@ import { checkFaceCount } from '../faceRules.ts';
 import { Failure } from '../Failure.ts';
 import { hashApiKey, sha256Hex } from '../hashing.ts';
 import type { ImageEncodings } from '../ImageEncodings.ts';
-import { type ImageEntry, imageEntryOf, openImage, sealImage, sealLink, sessionKeyOf } from '../sealing.ts';
+import { heldV2EntryOf, type ImageEntry, imageEntryOf, openImage, sealImage, sealLink, sessionKeyOf } from '../sealing.ts';
 import type { Cipher } from '../../ports/Cipher.ts';
+import type { EncodeBudget } from '../../ports/EncodeBudget.ts';
 import type { EncodingCache } from '../../ports/EncodingCache.ts';
 import type { EncodingStore } from '../../ports/EncodingStore.ts';
 import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
@@ -20,24 +21,28 @@ export interface EncodeImageDeps {
   readonly opened: OpenedSessions;
   readonly inspector: ImageInspector;
   readonly encoder: FaceEncoder;
+  readonly budget: EncodeBudget;
   readonly sessionImageLimit: number;
   readonly maxFaces: number;
 }
 
-interface Encodings {
-  readonly image: ImageEncodings;
-  readonly sealed: Uint8Array;
-  /** Opened from what storage holds, rather than encoded by this request. */
-  readonly stored: boolean;
+/** Who asks for an encode: the session, the client (an opaque name from the driver), and whether it still waits for the answer. */
+interface Requester {
+  readonly keyHash: string;
+  readonly caller: string | undefined;
+  readonly signal: AbortSignal | undefined;
 }
 
 /**
- * Adds one image to a session and returns its faces. Bytes already encoded (in any
- * session) are answered from their stored entry, found and opened by the bytes' SHA-256,
- * without calling the encoder; bytes already in this session return the same result
- * without taking a second slot (from what this process already opened for the session,
- * when it has). Nothing is stored unless the image has between one and `maxFaces` faces,
- * and nothing is stored unsealed.
+ * Adds one image to a session and returns its faces. Bytes already in this session return
+ * the same result without an encoder call or a second slot (from what this process
+ * already opened for the session, when it has). Everything else is encoded: what other
+ * sessions hold is never looked at, so nothing a client sees depends on them. Nothing is
+ * stored unless the image has between one and `maxFaces` faces, and nothing is stored
+ * unsealed. Each run of the encoder, whatever it finds, is spent from the session's and
+ * the caller's encode budgets first; answers given without the encoder cost nothing. A
+ * request whose client has gone (`signal` aborted) is dropped from the encoder's queue,
+ * and rejects with the signal's reason.
  */
 export class EncodeImage {
   readonly #deps: EncodeImageDeps;
@@ -46,35 +51,36 @@ export class EncodeImage {
     this.#deps = deps;
   }
 
-  async execute(input: { key: string | undefined; image: Uint8Array }): Promise<ImageEncodings> {
+  async execute(input: { key: string | undefined; image: Uint8Array; caller?: string; signal?: AbortSignal }): Promise<ImageEncodings> {
     const { sessions, cipher, sessionImageLimit } = this.#deps;
     const key = wellFormedKey(input.key);
     const keyHash = hashApiKey(key);
     if (input.image.byteLength === 0) throw new Failure('missing_file', 'The "file" part is empty.');
-    const entry = imageEntryOf(cipher, sha256Hex(input.image));
+    const sha256 = sha256Hex(input.image);
+    const entry = imageEntryOf(cipher, key, sha256);
 
     const held = await sessions.listImages(keyHash);
     if (held === null) throw unauthorized();
     const heldIds = held.map((link) => link.entryId);
-    const holds = heldIds.includes(entry.id);
     // A retry of an image this session already holds: its answer is stored, nothing to add.
-    if (holds) {
-      const opened = this.#deps.opened.get(keyHash)?.images.get(entry.id);
+    const heldEntry = heldIds.includes(entry.id) ? entry : heldV2EntryOf(cipher, sha256, heldIds);
+    if (heldEntry) {
+      const opened = this.#deps.opened.get(keyHash)?.images.get(heldEntry.id);
       if (opened) return opened;
-      const stored = await this.#stored(entry);
-      if (stored) return this.#remember(keyHash, heldIds, entry, stored.image);
+      const stored = await this.#stored(heldEntry);
+      if (stored) return this.#remember(keyHash, heldIds, heldEntry.id, stored);
     }
     // Cheap early refusal so a full session never costs an encoder call; the atomic
     // addImage below is what actually enforces the limit under concurrency.
-    if (held.length >= sessionImageLimit && !holds) throw sessionFull(sessionImageLimit);
+    if (held.length >= sessionImageLimit && !heldEntry) throw sessionFull(sessionImageLimit);
 
-    const { image, sealed, stored } = await this.#encodingsOf(entry, input.image);
-    const link = sealLink(cipher, sessionKeyOf(cipher, key), keyHash, entry);
-    switch (await sessions.addImage(keyHash, link, sealed, sessionImageLimit)) {
+    const image = await this.#encode(sha256, input.image, { keyHash, caller: input.caller, signal: input.signal });
+    const link = sealLink(cipher, sessionKeyOf(cipher, key, keyHash), entry);
+    switch (await sessions.addImage(keyHash, link, sealImage(cipher, entry, image), sessionImageLimit)) {
       case 'added':
       case 'duplicate':
-        // Only what storage holds is remembered: a concurrent upload of the same bytes may have stored its own encoding first.
-        return stored ? this.#remember(keyHash, heldIds, entry, image) : image;
+        // Not remembered: a concurrent upload of the same bytes may have stored its own encoding first.
+        return image;
       case 'full':
         throw sessionFull(sessionImageLimit);
       case 'no_session':
@@ -82,35 +88,34 @@ export class EncodeImage {
     }
   }
 
-  async #encodingsOf(entry: ImageEntry, bytes: Uint8Array): Promise<Encodings> {
-    const stored = await this.#stored(entry);
-    if (stored) return stored;
+  async #encode(sha256: string, bytes: Uint8Array, requester: Requester): Promise<ImageEncodings> {
     await this.#deps.inspector.inspect(bytes);
-    const faces = await this.#deps.encoder.encode(bytes);
+    const { keyHash, caller, signal } = requester;
+    signal?.throwIfAborted();
+    await this.#deps.budget.spend({ session: keyHash, caller });
+    const faces = await this.#deps.encoder.encode(bytes, { ...(signal && { signal }), owner: keyHash });
     checkFaceCount(faces, this.#deps.maxFaces);
-    const image = { sha256: entry.sha256, faces };
-    return { image, sealed: sealImage(this.#deps.cipher, entry, image), stored: false };
+    return { sha256, faces };
   }
 
   /** Adds `image` to what this process opened for the session, keeping only images it still holds. */
-  #remember(keyHash: string, heldIds: readonly string[], entry: ImageEntry, image: ImageEncodings): ImageEncodings {
+  #remember(keyHash: string, heldIds: readonly string[], entryId: string, image: ImageEncodings): ImageEncodings {
     const { opened } = this.#deps;
     const known = opened.get(keyHash);
     const images = new Map([...(known?.images ?? [])].filter(([id]) => heldIds.includes(id)));
-    opened.set(keyHash, { images: images.set(entry.id, image), ...(known?.summary && { summary: known.summary }) });
+    opened.set(keyHash, { images: images.set(entryId, image), ...(known?.summary && { summary: known.summary }) });
     return image;
   }
 
-  /** The entry already stored for these bytes, opened: from the cache, else storage (then cached). */
-  async #stored(entry: ImageEntry): Promise<Encodings | null> {
+  /** The session's stored entry, opened: from the cache, else storage (then cached). */
+  async #stored(entry: ImageEntry): Promise<ImageEncodings | null> {
     const { cache, encodings, cipher } = this.#deps;
     const [cached] = await cache.getMany([entry.id]);
     const sealed = cached ?? (await encodings.findEntries([entry.id]))[0] ?? null;
     if (sealed === null) return null;
     const image = openImage(cipher, entry, sealed);
-    if (image === null) return null;
-    if (!cached) await cache.set(entry.id, sealed);
-    return { image, sealed, stored: true };
+    if (image !== null && !cached) await cache.set(entry.id, sealed);
+    return image;
   }
 }
 

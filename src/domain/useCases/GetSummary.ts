@@ -50,8 +50,8 @@ export class GetSummary {
   ): Promise<readonly ImageEncodings[]> {
     const { cipher, opened } = this.#deps;
     const newLinks = links.filter((link) => !known.has(link.entryId));
-    const sessionKey = newLinks.length > 0 ? sessionKeyOf(cipher, key) : undefined;
-    const entries = newLinks.map((link) => (sessionKey ? openLink(cipher, sessionKey, keyHash, link) : null));
+    const session = newLinks.length > 0 ? sessionKeyOf(cipher, key, keyHash) : undefined;
+    const entries = newLinks.map((link) => (session ? openLink(cipher, session, link) : null));
     const sealed = await this.#sealedEntries(entries.flatMap((entry) => (entry ? [entry.id] : [])));
     const images = new Map<string, ImageEncodings>();
     for (const link of links) {

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { StorageSealing } from '../../ports/SessionStore.ts';
+import { checkSeal } from '../SealMismatchError.ts';
+import { scanKeys, type RedisClient } from './createRedisClient.ts';
+
+/**
+ * The key layout's history, as sqliteSchema.ts is the SQLite file's. `<prefix>layout-version`
+ * says how far a deployment has come (none: version 1, or empty):
+ * 1. encodings in plain JSON: `{e:<sha256>}:faces` with `:refs`, sessions' `{s:<key hash>}:images`;
+ * 2. sealed without a server-held secret: `{e:<id>}:sealed` with `:refs`, `{s:<key hash>}:links`;
+ * 3. sealed under it: `{e:<id>}:entry` with `:refs`, `{s:<key hash>}:sealed-links`.
+ * Each version renamed what it changed, so no step can mistake what it already did for
+ * what it still has to do. Every session also has `{s:<key hash>}:live`.
+ */
+export const LAYOUT_VERSION = '3';
+
+export const sessionKeys = (prefix: string, keyHash: string) => {
+  const tag = `${prefix}{s:${keyHash}}`;
+  return { live: `${tag}:live`, links: `${tag}:sealed-links` };
+};
+
+export const entryKeys = (prefix: string, entryId: string) => {
+  const tag = `${prefix}{e:${entryId}}`;
+  return { sealed: `${tag}:entry`, refs: `${tag}:refs` };
+};
+
+/** How long one process may hold the upgrade before another may take over (it renews it while it works). */
+const LOCK_MS = 30_000;
+
+// KEYS: the new entry and its count; ARGV: the entry re-sealed, its count.
+const COPY_ENTRY = `
+redis.call('SET', KEYS[1], ARGV[1], 'NX')
+redis.call('SET', KEYS[2], ARGV[2], 'NX')`;
+// KEYS: a session's version-2 links, its version-3 links; ARGV: the links re-keyed.
+const MOVE_LINKS = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('RPUSH', KEYS[2], unpack(ARGV))
+return #ARGV`;
+const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end`;
+
+/**
+ * Checks that the data under `prefix` was sealed under `sealing`'s secret (the first
+ * process records which), then brings it to LAYOUT_VERSION. One process upgrades at a
+ * time, holding a lock, and the others wait for it; each step can be run again after a
+ * crash. Returns how many keys this process upgraded or deleted.
+ */
+export async function upgradeLayout(redis: RedisClient, prefix: string, sealing: StorageSealing): Promise<number> {
+  const check = `${prefix}seal-check`;
+  await redis.set(check, sealing.check, { NX: true });
+  checkSeal(await redis.get(check), sealing.check, `Redis under the prefix "${prefix}"`);
+  const [marker, lock, token] = [`${prefix}layout-version`, `${prefix}layout-upgrade-lock`, randomUUID()];
+  for (;;) {
+    const version = await redis.get(marker);
+    if (version === LAYOUT_VERSION) return 0;
+    if (await redis.set(lock, token, { NX: true, PX: LOCK_MS })) {
+      try {
+        const renewLock = () => redis.pExpire(lock, LOCK_MS);
+        const changed = (version === null ? await deleteVersion1(redis, prefix) : 0) + (await upgradeVersion2(redis, prefix, sealing, renewLock));
+        await redis.set(marker, LAYOUT_VERSION);
+        return changed;
+      } finally {
+        await redis.eval(RELEASE_LOCK, { keys: [lock], arguments: [token] });
+      }
+    }
+    await sleep(200);
+  }
+}
+
+/** Version 1's plaintext goes: its sessions cannot be sealed without their API keys. They stay, empty, as if cleared. */
+async function deleteVersion1(redis: RedisClient, prefix: string): Promise<number> {
+  let deleted = 0;
+  for (const pattern of [`${prefix}{e:*}:faces`, `${prefix}{s:*}:images`]) {
+    for await (const names of scanKeys(redis, pattern)) {
+      for (const name of names) {
+        // An encoding and its count share a hash slot, so one UNLINK also works on Redis Cluster.
+        deleted += await redis.unlink(name.endsWith(':faces') ? [name, name.replace(/:faces$/, ':refs')] : [name]);
+      }
+    }
+  }
+  return deleted;
+}
+
+/**
+ * Version 2 re-keyed under the secret: entries are copied under their new ids first, then
+ * each session's links move in one step, then the old entries go. A crash in between
+ * leaves old entries that the next run copies (no-op) and deletes.
+ */
+async function upgradeVersion2(redis: RedisClient, prefix: string, sealing: StorageSealing, renewLock: () => Promise<unknown>): Promise<number> {
+  const oldEntry = (name: string) => ({ id: name.slice(`${prefix}{e:`.length, name.indexOf('}', prefix.length)), refs: name.replace(/:sealed$/, ':refs') });
+  let changed = 0;
+  for await (const names of scanKeys(redis, `${prefix}{e:*}:sealed`)) {
+    for (const name of names) {
+      const { id, refs } = oldEntry(name);
+      const [sealed, count] = await Promise.all([redis.get(name), redis.get(refs)]);
+      if (sealed === null) continue;
+      const upgraded = Buffer.from(sealing.upgradeV2Entry(id, Buffer.from(sealed, 'base64'))).toString('base64');
+      const target = entryKeys(prefix, sealing.v2EntryId(id));
+      await redis.eval(COPY_ENTRY, { keys: [target.sealed, target.refs], arguments: [upgraded, count ?? '1'] });
+    }
+    await renewLock();
+  }
+  for await (const names of scanKeys(redis, `${prefix}{s:*}:links`)) {
+    for (const name of names) {
+      const keyHash = name.slice(`${prefix}{s:`.length, name.indexOf('}', prefix.length));
+      const links = (await redis.lRange(name, 0, -1)).map((stored) => {
+        const space = stored.indexOf(' ');
+        const link = sealing.upgradeV2Link(keyHash, { entryId: stored.slice(0, space), sealedSecret: Buffer.from(stored.slice(space + 1), 'base64') });
+        return `${link.entryId} ${Buffer.from(link.sealedSecret).toString('base64')}`;
+      });
+      if (links.length > 0) changed += Number(await redis.eval(MOVE_LINKS, { keys: [name, sessionKeys(prefix, keyHash).links], arguments: links }));
+    }
+    await renewLock();
+  }
+  for await (const names of scanKeys(redis, `${prefix}{e:*}:sealed`)) {
+    for (const name of names) changed += await redis.unlink([name, oldEntry(name).refs]);
+    await renewLock();
+  }
+  return changed;
+}
