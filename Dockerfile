@@ -35,7 +35,8 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY src ./src
 RUN node src/app/prepareModels.ts \
- && mkdir -p /app/data /app/secrets && chown node:node /app/data /app/secrets && chmod 700 /app/secrets
+ && mkdir -p /app/data /app/secrets /app/encoder-token \
+ && chown node:node /app/data /app/secrets /app/encoder-token && chmod 700 /app/secrets /app/encoder-token
 USER node
 VOLUME ["/app/data", "/app/secrets"]
 EXPOSE 8001
