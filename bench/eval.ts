@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { faceSettings } from '../src/adapters/encoder/engine/FaceEngine.ts';
 import { loadFaceModel, type FaceModel } from '../src/adapters/encoder/faceModel.ts';
 import { loadConfig } from '../src/app/config.ts';
 import type { Box, Face } from '../src/domain/ImageEncodings.ts';
@@ -150,16 +151,25 @@ if (sets.length === 0) {
   console.error('eval: no development set found; they live beside the repository in ../shared/fixtures.');
   process.exit(1);
 }
-const model = await loadFaceModel({
+const engineOptions = {
   maxInputPixels: config.MAX_INPUT_PIXELS,
   modelCacheFolder: config.MODEL_CACHE_DIR,
   intraOpThreads: config.ENCODER_INTRA_OP_THREADS,
-  onCacheFailure: (error) => console.warn(`eval: networks not cached: ${String(error)}`),
-});
-const runs: SetRun[] = [];
-for (const set of sets) runs.push(await evaluate(set, model));
-if (!args.summary) for (const run of runs) console.log(photoTable(run));
-console.log(`### Summary (${availableParallelism()} cores, intra-op threads ${config.ENCODER_INTRA_OP_THREADS})
+  onCacheFailure: (error: unknown) => console.warn(`eval: networks not cached: ${String(error)}`),
+};
+// The service's engine, then the same without its checking stage, so the stage's effect shows.
+const variants = [
+  ['the service: detections YuNet is unsure of get a second look', true],
+  [`without the second look (YuNet's score alone, from ${faceSettings.minScore})`, false],
+] as const;
+const summaries: string[] = [];
+let testPhotos = '';
+for (const [name, secondLook] of variants) {
+  const model = await loadFaceModel({ ...engineOptions, secondLook });
+  const runs: SetRun[] = [];
+  for (const set of sets) runs.push(await evaluate(set, model));
+  if (secondLook && !args.summary) for (const run of runs) console.log(photoTable(run));
+  summaries.push(`#### ${name}
 
 | set | photos | false faces | missed clear faces | faces found in drawings and paintings | wrong too_many_faces (MAX_FACES=${config.MAX_FACES}) | AUC, identity pairs | at ${publishedThreshold}: true / false accepts | median per photo |
 |---|---|---|---|---|---|---|---|---|
@@ -167,5 +177,10 @@ ${[...runs, ...(runs.length > 1 ? [together(runs)] : [])].map(summaryRow).join('
 
 Faces by for_recognition: ${runs.map((run) => `${run.name}: ${['high', 'medium', 'low'].map((v) => `${v} ${run.verdicts[v] ?? 0}`).join(', ')}`).join('; ')}.
 `);
-console.log(await testPhotosReport(model));
-await model.close();
+  if (secondLook) testPhotos = await testPhotosReport(model);
+  await model.close();
+}
+console.log(`### Summary (${availableParallelism()} cores, intra-op threads ${config.ENCODER_INTRA_OP_THREADS})
+
+${summaries.join('\n')}`);
+console.log(testPhotos);

@@ -68,13 +68,15 @@ interface CountLabel {
 /**
  * ../shared/fixtures/dev-set-2, labeled with counts per photo (its labels.json): a photo
  * misses what it found short of its clear faces and has false faces past its clear and
- * optional ones together. Counts are a lower bound on both (a false face can hide a
- * missed one); negatives (no face at all) are exact.
+ * optional ones together, or as many as it found on things labeled not a face
+ * (bench/dev-set-2-not-faces.json), whichever is more. Counts are a lower bound (a false
+ * face can hide a missed one); negatives (no face at all) are exact.
  */
 export function devSet2(): DevelopmentSet | undefined {
   const folder = shared('dev-set-2/');
   if (!existsSync(folder)) return undefined;
   const labels = JSON.parse(readFileSync(`${folder}labels.json`, 'utf8')) as Record<string, CountLabel>;
+  const notFaces = (JSON.parse(readFileSync(new URL('./dev-set-2-not-faces.json', import.meta.url), 'utf8')) as { images: Record<string, Box[]> }).images;
   const photos = Object.entries(labels).map(([path, label]): LabeledPhoto => ({
     path,
     clearFaces: label.faces,
@@ -82,7 +84,10 @@ export function devSet2(): DevelopmentSet | undefined {
     ...(path.startsWith('pairs/') && { identity: path.split('/')[1]! }),
     nonPhoto: label.kind === 'non-photo-face',
     score: (found) => ({
-      falseFaces: Math.max(0, found.length - label.faces - label.small_or_partial),
+      falseFaces: Math.max(
+        found.length - label.faces - label.small_or_partial,
+        matchFaces((notFaces[path] ?? []).map((box) => ({ ...box, flags: [] })), found.map((face) => face.box as Box)).matched,
+      ),
       missed: Math.max(0, label.faces - found.length),
     }),
   }));

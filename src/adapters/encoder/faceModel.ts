@@ -20,6 +20,8 @@ export interface FaceModel {
 
 export interface FaceModelOptions {
   readonly maxInputPixels: number;
+  /** Whether detections YuNet is unsure of get a second look (always in the service; `npm run eval` compares). */
+  readonly secondLook?: boolean;
   /** Where the networks converted to ONNX are kept between starts. */
   readonly modelCacheFolder: string;
   readonly intraOpThreads: number;
@@ -30,6 +32,7 @@ export async function loadFaceModel(options: FaceModelOptions): Promise<FaceMode
   const engine = await FaceEngine.load({
     cacheFolder: options.modelCacheFolder,
     intraOpThreads: options.intraOpThreads,
+    secondLook: options.secondLook ?? true,
     onCacheFailure: options.onCacheFailure,
   });
   return {
