@@ -29,6 +29,7 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY src ./src
+COPY models ./models
 RUN node src/app/prepareModels.ts \
  && mkdir -p /app/data && chown node:node /app/data
 USER node
