@@ -63,7 +63,8 @@ function faceDetail(face: FoundFace, scale: { x: number; y: number }): Partial<F
   const measures = {
     sharpness: round(Math.min(1, face.detail / FULLY_SHARP), 3),
     brightness: round(face.brightness, 3),
-    size: Math.round(face.box.height),
+    // Framed as SSD framed faces, as the quality bars were set (YuNet's boxes are ~5% shorter).
+    size: Math.round(face.framed.height),
   };
   const landmarksAgree = face.eyeDisagreement <= EYES_AGREE;
   return {

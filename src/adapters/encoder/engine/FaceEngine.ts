@@ -15,6 +15,8 @@ export interface FoundFace {
   readonly box: Rect;
   /** YuNet's confidence, 0-1. */
   readonly score: number;
+  /** The box the landmark net read: the face framed as SSD MobileNet framed faces. */
+  readonly framed: Rect;
   /** face-api's 68 points. */
   readonly landmarks: readonly Point[];
   readonly descriptor: Float32Array;
@@ -104,13 +106,15 @@ export class FaceEngine {
     const faces: FoundFace[] = [];
     for (const detection of detections) {
       if (this.#secondLook && detection.score < faceSettings.sureScore && (await secondLook(this.#yuNet, pixels, detection.box)) < faceSettings.secondLook) continue;
-      const read = await this.#landmarks.read(image, pixels, landmarkBox(detection.box));
+      const framed = landmarkBox(detection.box);
+      const read = await this.#landmarks.read(image, pixels, framed);
       if (!read) continue;
       const description = await this.#descriptors.describe(image, pixels, read.points, read.region);
       if (!description) continue;
       faces.push({
         box: detection.box,
         score: detection.score,
+        framed,
         landmarks: read.points,
         ...description,
         eyeDisagreement: eyeDisagreement(detection.points, read.points),
