@@ -102,13 +102,17 @@ export class FaceEngine {
 
   async findFaces(pixels: Pixels): Promise<FoundFace[]> {
     const image = tensorOf(pixels);
+    // 1. Detect: YuNet at the working side and, for a larger photo, at its decoded size.
     const detections = await detectFaces(this.#yuNet, pixels, faceSettings.minScore);
     const faces: FoundFace[] = [];
     for (const detection of detections) {
+      // 2. Faces and only faces: a detection YuNet is unsure of needs a second look.
       if (this.#secondLook && detection.score < faceSettings.sureScore && (await secondLook(this.#yuNet, pixels, detection.box)) < faceSettings.secondLook) continue;
+      // 3. face-api's 68 points, read in the box SSD MobileNet would have drawn.
       const framed = landmarkBox(detection.box);
       const read = await this.#landmarks.read(image, pixels, framed);
       if (!read) continue;
+      // 4. face-api's descriptor and the image statistics, on the square aligned from them.
       const description = await this.#descriptors.describe(image, pixels, read.points, read.region);
       if (!description) continue;
       faces.push({
