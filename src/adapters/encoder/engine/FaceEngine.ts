@@ -47,7 +47,7 @@ export const faceSettings = {
   /**
    * A detection below sureScore is a face when a second look scores it at least this:
    * the false faces it removed scored 0-0.38 there, the clear faces it kept 0.49 and up
-   * (dev-set: 5 false faces removed, no clear face; dev-set-2: 10 false faces, 1 clear face).
+   * (dev-set: 5 false faces removed, no clear face; dev-set-2: 7 false faces, no clear face).
    */
   secondLook: 0.45,
 } as const;

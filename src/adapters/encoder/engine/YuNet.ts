@@ -38,18 +38,21 @@ export class YuNet {
     return new YuNet(await ort.InferenceSession.create(yuNetFile, options));
   }
 
-  /** The faces scoring at least `minScore`, after non-maximum suppression. */
-  async detect(image: Pixels, minScore: number): Promise<YuNetFace[]> {
-    const width = Math.ceil(image.width / ALIGNMENT) * ALIGNMENT;
-    const height = Math.ceil(image.height / ALIGNMENT) * ALIGNMENT;
-    const input = new ort.Tensor('float32', bgrPlanes(image, width, height), [1, 3, height, width]);
+  /**
+   * The faces scoring at least `minScore` in `region` of the image (all of it by
+   * default), after non-maximum suppression, in the image's coordinates.
+   */
+  async detect(image: Pixels, minScore: number, region: Rect = { x: 0, y: 0, width: image.width, height: image.height }): Promise<YuNetFace[]> {
+    const width = Math.ceil(region.width / ALIGNMENT) * ALIGNMENT;
+    const height = Math.ceil(region.height / ALIGNMENT) * ALIGNMENT;
+    const input = new ort.Tensor('float32', bgrPlanes(image, region, width, height), [1, 3, height, width]);
     const outputs = await this.#session.run({ input });
     const faces: YuNetFace[] = [];
     for (const stride of STRIDES) {
       const [cls, obj, bbox, kps] = (['cls', 'obj', 'bbox', 'kps'] as const).map((name) => floats(outputs, `${name}_${stride}`));
       faces.push(...decodeGrid({ cls: cls!, obj: obj!, bbox: bbox!, kps: kps! }, stride, width / stride, minScore));
     }
-    return nonMaxSuppression(faces, NMS_OVERLAP);
+    return nonMaxSuppression(faces, NMS_OVERLAP).map((face) => moved(face, region));
   }
 
   release(): Promise<void> {
@@ -87,15 +90,21 @@ export function decodeGrid(outputs: GridOutputs, stride: number, columns: number
   return faces;
 }
 
-/** RGB interleaved bytes to BGR planes of `width` x `height`, zeros past the image's right and bottom. */
-function bgrPlanes(image: Pixels, width: number, height: number): Float32Array {
+function moved(face: YuNetFace, by: { x: number; y: number }): YuNetFace {
+  if (by.x === 0 && by.y === 0) return face;
+  const { box, points } = face;
+  return { score: face.score, box: { ...box, x: box.x + by.x, y: box.y + by.y }, points: points.map((p) => ({ x: p.x + by.x, y: p.y + by.y })) };
+}
+
+/** `region` of RGB interleaved bytes to BGR planes of `width` x `height`, zeros past the region's right and bottom. */
+function bgrPlanes(image: Pixels, region: Rect, width: number, height: number): Float32Array {
   const plane = width * height;
   const planes = new Float32Array(3 * plane);
   const { data } = image;
-  for (let y = 0; y < image.height; y++) {
-    let from = y * image.width * 3;
+  for (let y = 0; y < region.height; y++) {
+    let from = ((region.y + y) * image.width + region.x) * 3;
     let to = y * width;
-    for (let x = 0; x < image.width; x++, from += 3, to++) {
+    for (let x = 0; x < region.width; x++, from += 3, to++) {
       planes[to] = data[from + 2]!;
       planes[plane + to] = data[from + 1]!;
       planes[2 * plane + to] = data[from]!;
