@@ -25,7 +25,7 @@ export interface EngineResult {
 
 const engines = {
   tfjs: `face-api on TensorFlow.js wasm (before), ${availableParallelism()} worker threads`,
-  onnx: 'onnxruntime (now), as configured (defaults: 1 worker, all cores per run)',
+  onnx: 'onnxruntime with YuNet (now), as configured (defaults: a worker per core, one inference thread each)',
 } as const;
 type EngineName = keyof typeof engines;
 
