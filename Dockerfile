@@ -30,6 +30,7 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY src ./src
+COPY models ./models
 RUN node src/app/prepareModels.ts \
  && mkdir -p /app/data /app/secrets && chown node:node /app/data /app/secrets && chmod 700 /app/secrets
 USER node
