@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import type { Point, Rect } from '../faceApiOnnx/faceGeometry.ts';
 import { nonMaxSuppression } from './faceBoxes.ts';
 import type { Pixels } from './Pixels.ts';
+import { withInputStage } from './yuNetInputStage.ts';
 
 /** The committed network; models/yunet/SOURCE.md holds its provenance, license and contract. */
 export const yuNetFile = fileURLToPath(new URL('../../../../models/yunet/yunet_n_dynamic.onnx', import.meta.url));
@@ -25,7 +27,8 @@ const NMS_OVERLAP = 0.45;
 /**
  * YuNet (libfacedetection.train, Apache-2.0): one anchor-free prior per cell of three
  * grids, each with a score, a box and five points. Its contract: BGR planar float32, 0-255
- * as they are, padded at the right and bottom to multiples of 32.
+ * as they are, padded at the right and bottom to multiples of 32 (yuNetInputStage.ts
+ * turns the decoded photo into that inside the graph).
  */
 export class YuNet {
   readonly #session: ort.InferenceSession;
@@ -35,7 +38,7 @@ export class YuNet {
   }
 
   static async load(options: ort.InferenceSession.SessionOptions): Promise<YuNet> {
-    return new YuNet(await ort.InferenceSession.create(yuNetFile, options));
+    return new YuNet(await ort.InferenceSession.create(withInputStage(readFileSync(yuNetFile)), options));
   }
 
   /**
@@ -45,8 +48,13 @@ export class YuNet {
   async detect(image: Pixels, minScore: number, region: Rect = { x: 0, y: 0, width: image.width, height: image.height }): Promise<YuNetFace[]> {
     const width = Math.ceil(region.width / ALIGNMENT) * ALIGNMENT;
     const height = Math.ceil(region.height / ALIGNMENT) * ALIGNMENT;
-    const input = new ort.Tensor('float32', bgrPlanes(image, region, width, height), [1, 3, height, width]);
-    const outputs = await this.#session.run({ input });
+    const int64s = (values: readonly number[]) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), [values.length]);
+    const outputs = await this.#session.run({
+      image: new ort.Tensor('uint8', image.data, [1, image.height, image.width, 3]),
+      start: int64s([region.y, region.x]),
+      end: int64s([region.y + region.height, region.x + region.width]),
+      pads: int64s([0, 0, 0, 0, 0, height - region.height, width - region.width, 0]),
+    });
     const faces: YuNetFace[] = [];
     for (const stride of STRIDES) {
       const [cls, obj, bbox, kps] = (['cls', 'obj', 'bbox', 'kps'] as const).map((name) => floats(outputs, `${name}_${stride}`));
@@ -94,23 +102,6 @@ function moved(face: YuNetFace, by: { x: number; y: number }): YuNetFace {
   if (by.x === 0 && by.y === 0) return face;
   const { box, points } = face;
   return { score: face.score, box: { ...box, x: box.x + by.x, y: box.y + by.y }, points: points.map((p) => ({ x: p.x + by.x, y: p.y + by.y })) };
-}
-
-/** `region` of RGB interleaved bytes to BGR planes of `width` x `height`, zeros past the region's right and bottom. */
-function bgrPlanes(image: Pixels, region: Rect, width: number, height: number): Float32Array {
-  const plane = width * height;
-  const planes = new Float32Array(3 * plane);
-  const { data } = image;
-  for (let y = 0; y < region.height; y++) {
-    let from = ((region.y + y) * image.width + region.x) * 3;
-    let to = y * width;
-    for (let x = 0; x < region.width; x++, from += 3, to++) {
-      planes[to] = data[from + 2]!;
-      planes[plane + to] = data[from + 1]!;
-      planes[2 * plane + to] = data[from]!;
-    }
-  }
-  return planes;
 }
 
 function floats(outputs: ort.InferenceSession.ReturnType, name: string): Float32Array {
