@@ -29,11 +29,13 @@ ENV NODE_ENV=production \
     SQLITE_PATH=/app/data/faces.db \
     MODEL_CACHE_DIR=/app/models \
     MALLOC_TRIM_THRESHOLD_=0 \
-    MALLOC_MMAP_THRESHOLD_=65536
+    MALLOC_MMAP_THRESHOLD_=65536 \
+    GLIBC_TUNABLES=glibc.malloc.hugetlb=1
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY src ./src
+COPY models ./models
 RUN node src/app/prepareModels.ts \
  && mkdir -p /app/data /app/secrets /app/encoder-token \
  && chown node:node /app/data /app/secrets /app/encoder-token && chmod 700 /app/secrets /app/encoder-token

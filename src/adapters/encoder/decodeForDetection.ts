@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { Failure } from '../../domain/Failure.ts';
-import type { Pixels } from './engine/FaceEngine.ts';
+import type { Pixels } from './engine/Pixels.ts';
 
 /**
  * The detector sees every image at 512x512 anyway, so this only sets the resolution

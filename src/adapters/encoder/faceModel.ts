@@ -3,7 +3,7 @@ import { forRecognition } from '../../domain/faceQuality.ts';
 import type { Box, Face, FaceLandmarks, Point } from '../../domain/ImageEncodings.ts';
 import { inspectImage } from '../SharpImageInspector.ts';
 import { decodeForDetection } from './decodeForDetection.ts';
-import { detectionSettings, FaceEngine, type Detection, type FoundFace } from './engine/FaceEngine.ts';
+import { FaceEngine, type FoundFace } from './engine/FaceEngine.ts';
 import { headPose } from './engine/headPose.ts';
 import type { Rect } from './faceApiOnnx/faceGeometry.ts';
 
@@ -20,8 +20,8 @@ export interface FaceModel {
 
 export interface FaceModelOptions {
   readonly maxInputPixels: number;
-  /** How faces are found; the service always verifies, `npm run eval` compares. */
-  readonly detection?: Detection;
+  /** Whether detections YuNet is unsure of get a second look (always in the service; `npm run eval` compares). */
+  readonly secondLook?: boolean;
   /** Where the networks converted to ONNX are kept between starts. */
   readonly modelCacheFolder: string;
   readonly intraOpThreads: number;
@@ -32,7 +32,7 @@ export async function loadFaceModel(options: FaceModelOptions): Promise<FaceMode
   const engine = await FaceEngine.load({
     cacheFolder: options.modelCacheFolder,
     intraOpThreads: options.intraOpThreads,
-    detection: options.detection ?? 'verified',
+    secondLook: options.secondLook ?? true,
     onCacheFailure: options.onCacheFailure,
   });
   return {
@@ -55,17 +55,18 @@ async function encodeFaces(engine: FaceEngine, image: Uint8Array, maxInputPixels
 
 /** A face's Laplacian spread (0-255 scale) that counts as fully sharp: crisp dev-set faces reach it. */
 const FULLY_SHARP = 40;
+/** How far YuNet's eyes may be from face-api's, as a share of the eye distance: dev-set's faces 0.114 (median), 0.218 (95th percentile). */
+const EYES_AGREE = 0.3;
 
-/** Score, landmarks, pose and quality, for faces the engine verified (all, in the service). */
 function faceDetail(face: FoundFace, scale: { x: number; y: number }): Partial<Face> {
-  if (!face.mesh) return {};
-  const pose = headPose(face.mesh.points);
+  const pose = headPose(face.landmarks);
   const measures = {
     sharpness: round(Math.min(1, face.detail / FULLY_SHARP), 3),
     brightness: round(face.brightness, 3),
-    size: Math.round(face.box.height),
+    // Framed as SSD framed faces, as the quality bars were set (YuNet's boxes are ~5% shorter).
+    size: Math.round(face.framed.height),
   };
-  const landmarksAgree = face.eyeDisagreement <= detectionSettings.eyeDisagreement;
+  const landmarksAgree = face.eyeDisagreement <= EYES_AGREE;
   return {
     score: round(face.score, 3),
     landmarks: fivePoints(face.landmarks, scale),

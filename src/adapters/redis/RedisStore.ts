@@ -1,3 +1,4 @@
+import QuickLRU from 'quick-lru';
 import { Failure } from '../../domain/Failure.ts';
 import type { EncodingStore } from '../../ports/EncodingStore.ts';
 import type { SessionExpiry } from '../../ports/SessionExpiry.ts';
@@ -5,6 +6,9 @@ import type { AddImageOutcome, ImageLink, SessionStore, StorageSealing } from '.
 import { SealMismatchError } from '../SealMismatchError.ts';
 import { pingRedis, type RedisClient } from './createRedisClient.ts';
 import { entryKeys, sessionKeys, upgradeLayout } from './redisLayout.ts';
+
+/** The longest this process leaves a session's use unindexed (see #indexUse). */
+const MAX_INDEX_DELAY_MS = 60_000;
 
 // Session-slot scripts: KEYS[1] = {s:<keyHash>}:live (holds its last use, ms),
 // KEYS[2] = {s:<keyHash>}:sealed-links, a list of "<entry id> <sealed secret, base64>".
@@ -87,6 +91,8 @@ export class RedisStore implements SessionStore, EncodingStore {
   readonly #prefix: string;
   readonly #sealing: StorageSealing;
   readonly #expiry: SessionExpiry;
+  /** When this process last indexed each recently used session. */
+  readonly #indexedAt = new QuickLRU<string, number>({ maxSize: 10_000 });
   #opened: Promise<number> | undefined;
 
   /** `prefix` namespaces every key (no braces: they would change the hash slot). */
@@ -189,8 +195,16 @@ export class RedisStore implements SessionStore, EncodingStore {
    * leaves an older score, and the sweep re-checks such a session and keeps it.
    */
   async #indexUse(keyHash: string, now: number): Promise<void> {
-    if (this.#expiry.idleTtlMs === undefined) return;
-    await this.#guard(() => this.#redis.zAdd(this.#useIndexKey(), { score: now, value: keyHash }, { GT: true })).catch(() => undefined);
+    const { idleTtlMs } = this.#expiry;
+    if (idleTtlMs === undefined) return;
+    // One more round trip per request cost GET /summary a sixth: an index this process
+    // wrote under a hundredth of the TTL (at most a minute) ago stays as it is.
+    const indexedAt = this.#indexedAt.get(keyHash);
+    if (indexedAt !== undefined && now - indexedAt < Math.min(idleTtlMs / 100, MAX_INDEX_DELAY_MS)) return;
+    await this.#guard(() => this.#redis.zAdd(this.#useIndexKey(), { score: now, value: keyHash }, { GT: true })).then(
+      () => this.#indexedAt.set(keyHash, now),
+      () => undefined,
+    );
   }
 
   async #releaseAll(unlinked: readonly string[]): Promise<string[]> {

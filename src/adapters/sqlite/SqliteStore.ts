@@ -7,6 +7,9 @@ import type { SessionExpiry } from '../../ports/SessionExpiry.ts';
 import type { AddImageOutcome, ImageLink, SessionStore, StorageSealing } from '../../ports/SessionStore.ts';
 import { migrate } from './sqliteSchema.ts';
 
+/** The longest a use of a session may go unwritten (see the SessionStore port). */
+const MAX_TOUCH_DELAY_MS = 60_000;
+
 /**
  * Sessions and sealed entries in one SQLite file (STORAGE=sqlite). better-sqlite3 is
  * synchronous, so every call holds the event loop for the length of one indexed query:
@@ -121,7 +124,9 @@ export class SqliteStore implements SessionStore, EncodingStore {
     if (idleTtlMs === undefined) return true;
     const now = clock();
     if (now - lastUsedAt >= idleTtlMs) return false;
-    this.#stmts.touch.run(now, keyHash);
+    // A write per read halved GET /summary (24 h default TTL): a session used under a
+    // hundredth of its TTL ago (at most a minute) keeps its last use as it is.
+    if (now - lastUsedAt >= Math.min(idleTtlMs / 100, MAX_TOUCH_DELAY_MS)) this.#stmts.touch.run(now, keyHash);
     return true;
   }
 

@@ -5,42 +5,18 @@ import { describe, expect, it, vi } from 'vitest';
 import { clipAtImageBorders, squarePads } from '../../../src/adapters/encoder/faceApiOnnx/faceGeometry.ts';
 import { faceApiNetwork } from '../../../src/adapters/encoder/faceApiOnnx/faceApiGraphs.ts';
 import { networkBytes } from '../../../src/adapters/encoder/onnx/networkCache.ts';
-import { nonMaxSuppression, ssdDetections } from '../../../src/adapters/encoder/faceApiOnnx/ssdDetections.ts';
 import { convFilter, depthwiseFilter } from '../../../src/adapters/encoder/onnx/tfjsWeights.ts';
 
 describe('face-api geometry', () => {
-  it('pads to a square after the short side, or around it with the larger half after', () => {
+  it('pads to a square around the short side, the larger half after', () => {
     // ONNX pads for NHWC: [n, top, left, c, n, bottom, right, c].
-    expect(squarePads(100, 60, false)).toEqual([0, 0, 0, 0, 0, 40, 0, 0]);
-    expect(squarePads(60, 100, false)).toEqual([0, 0, 0, 0, 0, 0, 40, 0]);
-    expect(squarePads(97, 100, true)).toEqual([0, 0, 1, 0, 0, 0, 2, 0]);
-    expect(squarePads(100, 100, true)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(squarePads(100, 60)).toEqual([0, 20, 0, 0, 0, 20, 0, 0]);
+    expect(squarePads(97, 100)).toEqual([0, 0, 1, 0, 0, 0, 2, 0]);
+    expect(squarePads(100, 100)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
   });
 
   it('clips a box to the image and floors it', () => {
     expect(clipAtImageBorders({ x: -4.5, y: 10.7, width: 30, height: 500 }, 200, 100)).toEqual({ x: 0, y: 10, width: 25, height: 89 });
-  });
-});
-
-describe('SSD post-processing', () => {
-  // [ymin, xmin, ymax, xmax] per anchor, relative to the padded square.
-  const boxes = Float32Array.from([0.1, 0.1, 0.3, 0.3, 0.11, 0.1, 0.31, 0.3, 0.6, 0.6, 0.8, 0.8, 0.5, 0.5, 0.52, 0.52]);
-  const scores = Float32Array.from([0.9, 0.8, 0.7, 0.2]);
-
-  it('keeps the best of overlapping boxes and drops those under the score threshold', () => {
-    expect(nonMaxSuppression(boxes, scores, 100, 0.3)).toEqual([0, 2]);
-    expect(nonMaxSuppression(boxes, scores, 1, 0.3)).toEqual([0]);
-  });
-
-  it('maps boxes from the padded square back to the image', () => {
-    // A 200x100 image was padded to a 200x200 square at the bottom, so relative to the
-    // square, 0.1 is 20 px both ways (and the other anchors are past the image).
-    const [first] = ssdDetections(boxes, scores, { width: 200, height: 100 }, { minConfidence: 0.3, maxResults: 10, inputSide: 512 });
-    expect(first!.score).toBeCloseTo(0.9);
-    expect(first!.box.x).toBeCloseTo(20);
-    expect(first!.box.y).toBeCloseTo(20);
-    expect(first!.box.width).toBeCloseTo(40);
-    expect(first!.box.height).toBeCloseTo(40);
   });
 });
 
@@ -79,9 +55,9 @@ describe('the converted network cache', () => {
   it('replaces the file of a network made from older inputs', () => {
     const folder = mkdtempSync(join(tmpdir(), 'faces-models-'));
     writeFileSync(join(folder, 'face-api-landmarks-0123456789abcdef.onnx'), 'stale');
-    writeFileSync(join(folder, 'face-api-detector-0123456789abcdef.onnx'), 'another network');
+    writeFileSync(join(folder, 'face-api-descriptor-0123456789abcdef.onnx'), 'another network');
     networkBytes(faceApiNetwork('landmarks'), folder, () => undefined);
-    expect(readdirSync(folder).sort()).toEqual(['face-api-detector-0123456789abcdef.onnx', expect.stringMatching(/^face-api-landmarks-(?!0123456789abcdef)/)]);
+    expect(readdirSync(folder).sort()).toEqual(['face-api-descriptor-0123456789abcdef.onnx', expect.stringMatching(/^face-api-landmarks-(?!0123456789abcdef)/)]);
   });
 
   it('still gives the network when the cache cannot be written, and says why', () => {

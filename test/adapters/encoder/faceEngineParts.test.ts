@@ -1,66 +1,76 @@
 import { describe, expect, it } from 'vitest';
-import { detectorLikeBox, type Point3 } from '../../../src/adapters/encoder/engine/faceMesh.ts';
+import { nonMaxSuppression } from '../../../src/adapters/encoder/engine/faceBoxes.ts';
 import { headPose } from '../../../src/adapters/encoder/engine/headPose.ts';
-import { sameRegion } from '../../../src/adapters/encoder/engine/sameFace.ts';
+import { landmarkBox } from '../../../src/adapters/encoder/engine/landmarkBox.ts';
 
-describe('sameRegion', () => {
-  const face = { x: 100, y: 100, width: 50, height: 60 };
+describe('nonMaxSuppression', () => {
+  const at = (score: number, x: number) => ({ score, box: { x, y: 0, width: 100, height: 100 } });
 
-  it('takes overlapping boxes, and a box holding the other one\'s centre, as one face', () => {
-    expect(sameRegion(face, { x: 110, y: 105, width: 50, height: 60 })).toBe(true);
-    // Much larger, so the overlap is small, but it holds the face's centre.
-    expect(sameRegion(face, { x: 60, y: 60, width: 200, height: 200 })).toBe(true);
-  });
-
-  it('keeps neighbours in a crowd apart', () => {
-    expect(sameRegion(face, { x: 155, y: 100, width: 50, height: 60 })).toBe(false);
-    expect(sameRegion(face, { x: 140, y: 150, width: 50, height: 60 })).toBe(false);
+  it('keeps the best of boxes overlapping by more than the limit, best first, and neighbours apart', () => {
+    // 60 of 140 overlap (IoU 0.43) stays under 0.45; 90 of 110 (0.82) does not.
+    expect(nonMaxSuppression([at(0.7, 40), at(0.9, 0), at(0.8, 10)], 0.45)).toEqual([at(0.9, 0), at(0.7, 40)]);
   });
 });
 
-describe('detectorLikeBox', () => {
-  it('frames a mesh wider, taller and a little higher, as SSD frames faces', () => {
-    const box = detectorLikeBox({ x: 100, y: 100, width: 100, height: 100 });
-    expect(box.width).toBeCloseTo(112);
-    expect(box.height).toBeCloseTo(136);
-    expect(box.x + box.width / 2).toBeCloseTo(150);
-    expect(box.y + box.height / 2).toBeCloseTo(144);
+describe('landmarkBox', () => {
+  it("frames YuNet's box as SSD framed faces: a little narrower and taller, a little higher", () => {
+    const box = landmarkBox({ x: 100, y: 100, width: 100, height: 100 });
+    expect(box.width).toBeLessThan(100);
+    expect(box.height).toBeGreaterThan(100);
+    expect(box.y + box.height / 2).toBeLessThan(150);
   });
 });
 
 describe('headPose', () => {
-  /** The four points headPose reads, for a face rotated by `turn` then `tilt` (radians). */
-  function mesh(transform: (p: Point3) => Point3): Point3[] {
-    const points: Point3[] = Array.from({ length: 468 }, () => ({ x: 0, y: 0, z: 0 }));
-    // On a level face, FaceMesh puts the chin 10 degrees farther from the camera than the forehead.
-    const lean = (10 * Math.PI) / 180;
-    points[10] = transform({ x: 0, y: -50 * Math.cos(lean), z: -50 * Math.sin(lean) });
-    points[152] = transform({ x: 0, y: 50 * Math.cos(lean), z: 50 * Math.sin(lean) });
-    points[234] = transform({ x: -40, y: 0, z: 0 });
-    points[454] = transform({ x: 40, y: 0, z: 0 });
-    return points;
-  }
+  /**
+   * 68 points (only the ones headPose reads are set) of a flat-ish face seen from the
+   * front, 100 px across, each rotated by `turn` and projected orthographically.
+   */
+  const front: Record<number, [number, number, number]> = {
+    17: [-68, -68, -44], 21: [-13, -71, -69], 22: [13, -71, -69], 26: [68, -68, -44],
+    36: [-53, -55, -40], 39: [-18, -54, -44], 42: [18, -54, -44], 45: [53, -55, -40],
+    31: [-20, -14, -62], 35: [20, -14, -62], 48: [-28, 21, -50], 54: [28, 21, -50], 57: [0, 31, -61], 8: [0, 74, -41],
+  };
   const degrees = (d: number) => (d * Math.PI) / 180;
+  /** Chin down 10 degrees first: face-api's points of a face looking at the camera sit that way on the generic head. */
+  const lean = (p: [number, number, number]): [number, number, number] => {
+    const a = degrees(10);
+    return [p[0], p[1] * Math.cos(a) - p[2] * Math.sin(a), p[1] * Math.sin(a) + p[2] * Math.cos(a)];
+  };
+  function points(rotate: (p: [number, number, number]) => [number, number, number]) {
+    const all = Array.from({ length: 68 }, () => ({ x: 0, y: 0 }));
+    for (const [index, p] of Object.entries(front)) {
+      const [x, y] = rotate(lean(p));
+      all[Number(index)] = { x: 300 + x, y: 200 + y };
+    }
+    return all;
+  }
 
-  it('reads a level face looking at the camera as 0, 0, 0', () => {
-    const pose = headPose(mesh((p) => p));
-    expect(pose.yaw).toBeCloseTo(0);
-    expect(pose.pitch).toBeCloseTo(0);
-    expect(pose.roll).toBeCloseTo(0);
+  it('reads a face looking at the camera as about 0, 0, 0', () => {
+    const pose = headPose(points((p) => p));
+    expect(Math.abs(pose.yaw)).toBeLessThan(3);
+    expect(Math.abs(pose.pitch)).toBeLessThan(3);
+    expect(Math.abs(pose.roll)).toBeLessThan(3);
   });
 
   it('reads a head tilted clockwise in the image as positive roll', () => {
     const a = degrees(20);
     // Clockwise on screen (y down): x' = x cos - y sin, y' = x sin + y cos.
-    const pose = headPose(mesh((p) => ({ x: p.x * Math.cos(a) - p.y * Math.sin(a), y: p.x * Math.sin(a) + p.y * Math.cos(a), z: p.z })));
-    expect(pose.roll).toBeCloseTo(20, 0);
-    expect(Math.abs(pose.yaw)).toBeLessThan(1);
+    const pose = headPose(points(([x, y, z]) => [x * Math.cos(a) - y * Math.sin(a), x * Math.sin(a) + y * Math.cos(a), z]));
+    expect(pose.roll).toBeGreaterThan(16);
+    expect(pose.roll).toBeLessThan(24);
+    expect(Math.abs(pose.yaw)).toBeLessThan(3);
   });
 
-  it('reads a head turned towards the image\'s right as positive yaw', () => {
+  it("reads a head turned towards the image's right as positive yaw, and chin up as positive pitch", () => {
     const a = degrees(30);
-    // Turning right brings the image-left side nearer the camera (smaller z).
-    const pose = headPose(mesh((p) => ({ x: p.x * Math.cos(a) - p.z * Math.sin(a), y: p.y, z: p.x * Math.sin(a) + p.z * Math.cos(a) })));
-    expect(pose.yaw).toBeCloseTo(30, 0);
+    // Turning right brings the nose (z < 0, towards the camera) to the right: x' = x cos - z sin.
+    const turned = headPose(points(([x, y, z]) => [x * Math.cos(a) - z * Math.sin(a), y, x * Math.sin(a) + z * Math.cos(a)]));
+    expect(turned.yaw).toBeGreaterThan(24);
+    expect(turned.yaw).toBeLessThan(36);
+    // Chin up brings the nose up (y smaller): y' = y cos + z sin.
+    const raised = headPose(points(([x, y, z]) => [x, y * Math.cos(a) + z * Math.sin(a), -y * Math.sin(a) + z * Math.cos(a)]));
+    expect(raised.pitch).toBeGreaterThan(24);
+    expect(raised.pitch).toBeLessThan(36);
   });
 });

@@ -1,98 +1,80 @@
 import * as ort from 'onnxruntime-node';
-import { faceApiNetwork, networkSides } from '../faceApiOnnx/faceApiGraphs.ts';
-import { alignedFaceRect, clipAtImageBorders, landmarkPoints, squarePads, type Point, type Rect } from '../faceApiOnnx/faceGeometry.ts';
-import { ssdDetections } from '../faceApiOnnx/ssdDetections.ts';
+import { faceApiNetwork } from '../faceApiOnnx/faceApiGraphs.ts';
+import type { Point, Rect } from '../faceApiOnnx/faceGeometry.ts';
 import { imageStatisticsNetwork } from '../onnx/imageStatistics.ts';
-import { networkBytes, type NetworkSource } from '../onnx/networkCache.ts';
-import { faceMeshNetwork } from '../tfjsGraphOnnx/faceMeshNetwork.ts';
-import { detectorLikeBox, readMesh, type MeshReading } from './faceMesh.ts';
-import { sameRegion } from './sameFace.ts';
-
-/** Decoded RGB pixels, 3 bytes a pixel, row by row. */
-export interface Pixels {
-  readonly data: Uint8Array;
-  readonly width: number;
-  readonly height: number;
-}
+import type { NetworkSource } from '../onnx/networkCache.ts';
+import { DescriptorNet } from './DescriptorNet.ts';
+import { detectFaces, secondLook } from './detectFaces.ts';
+import { LandmarkNet } from './LandmarkNet.ts';
+import { landmarkBox } from './landmarkBox.ts';
+import type { Pixels } from './Pixels.ts';
+import { YuNet } from './YuNet.ts';
 
 export interface FoundFace {
-  /** In the decoded image's pixels; may reach past its edges. */
+  /** YuNet's box, in the decoded image's pixels; may reach past its edges. */
   readonly box: Rect;
-  /** How sure the engine is that this is a face: FaceMesh's face flag (SSD's score with detection 'ssd'). */
+  /** YuNet's confidence, 0-1. */
   readonly score: number;
+  /** The box the landmark net read: the face framed as SSD MobileNet framed faces. */
+  readonly framed: Rect;
   /** face-api's 68 points. */
   readonly landmarks: readonly Point[];
-  /** FaceMesh's 468 points; absent with detection 'ssd'. */
-  readonly mesh?: MeshReading;
   readonly descriptor: Float32Array;
   /** Of the aligned face the descriptor saw: mean luma 0-1, and its Laplacian's spread (0-255 scale). */
   readonly brightness: number;
   readonly detail: number;
   /**
-   * How far apart face-api's and FaceMesh's eye centres are, as a share of the eye
-   * distance: small when both networks read the face alike (NaN with detection 'ssd').
+   * How far apart YuNet's eyes and face-api's eye centres are, as a share of the eye
+   * distance: small when both networks read the face alike.
    */
   readonly eyeDisagreement: number;
 }
 
-/**
- * 'verified' (the service's): SSD MobileNet proposes faces down to a low score, the
- * whole picture is proposed too (a face that fills the frame is too close for SSD),
- * and FaceMesh must see a face in every proposal. 'ssd': SSD alone at face-api's
- * usual threshold, as the engine was before the check; kept for `npm run eval`.
- */
-export type Detection = 'verified' | 'ssd';
-
 export interface FaceEngineOptions {
+  /** Without the second look, YuNet's score alone decides (for `npm run eval` to measure the stage). */
+  readonly secondLook?: boolean;
   readonly cacheFolder: string;
   readonly intraOpThreads: number;
-  readonly detection: Detection;
   readonly onCacheFailure: (error: unknown) => void;
 }
 
-/** Fitted on the development set (`npm run eval`; README, "How faces are found"). */
-export const detectionSettings = {
-  /** SSD proposals kept for checking. The check, not this score, decides. */
-  proposalScore: 0.1,
-  /** SSD's score that counts as a face without a check, with detection 'ssd'. */
-  unverifiedScore: 0.3,
-  /** FaceMesh's face flag from which a proposal is a face. */
-  presence: 0.5,
+/** Fitted on both development sets (`npm run eval`; README, "How faces are found"). */
+export const faceSettings = {
+  /** YuNet's score from which a detection may be a face: the lowest clear face a second look kept scored 0.50. */
+  minScore: 0.45,
+  /** From this score a detection is a face without a second look: the animals' faces scored up to 0.78. */
+  sureScore: 0.8,
   /**
-   * For boxes SSD was not sure of: how far face-api's eye centres may be from FaceMesh's,
-   * as a share of the distance between the eyes. Faces measured 0.04-0.15, a box on a
-   * chin and collar 0.52.
+   * A detection below sureScore is a face when a second look scores it at least this:
+   * the false faces it removed scored 0-0.38 there, the clear faces it kept 0.49 and up
+   * (dev-set: 5 false faces removed, no clear face; dev-set-2: 7 false faces, no clear face).
    */
-  eyeDisagreement: 0.3,
-  maxProposals: 100,
+  secondLook: 0.45,
 } as const;
 
-type Sessions = Record<'detector' | 'landmarks' | 'descriptor' | 'mesh' | 'statistics', ort.InferenceSession>;
-
-/** Every network the engine runs, for `npm run models` to convert ahead of time. */
-export function engineNetworks(): Record<keyof Sessions, NetworkSource> {
-  return {
-    detector: faceApiNetwork('detector'),
-    landmarks: faceApiNetwork('landmarks'),
-    descriptor: faceApiNetwork('descriptor'),
-    mesh: faceMeshNetwork(),
-    statistics: imageStatisticsNetwork,
-  };
+/** The networks converted from face-api's weights, for `npm run models` to convert ahead of time. */
+export function convertedNetworks(): NetworkSource[] {
+  return [faceApiNetwork('landmarks'), faceApiNetwork('descriptor'), imageStatisticsNetwork];
 }
 
 /**
- * Finds faces and describes each: face-api's landmarks and 128-number descriptor
- * (unchanged for every face SSD finds, so stored encodings stay comparable), FaceMesh's
- * points, and image statistics for quality. `run()` holds the calling thread: this
- * lives in a worker.
+ * The stages a face goes through: YuNet finds it; face-api's landmark net reads its 68
+ * points in the box SSD MobileNet would have given it; face-api's descriptor net reads
+ * the square aligned from those points (so encodings stay comparable with face-api's),
+ * and the image statistics of that square measure its quality. `run()` holds the calling
+ * thread: this lives in a worker.
  */
 export class FaceEngine {
-  readonly #sessions: Sessions;
-  readonly #detection: Detection;
+  readonly #yuNet: YuNet;
+  readonly #landmarks: LandmarkNet;
+  readonly #descriptors: DescriptorNet;
+  readonly #secondLook: boolean;
 
-  private constructor(sessions: Sessions, detection: Detection) {
-    this.#sessions = sessions;
-    this.#detection = detection;
+  private constructor(yuNet: YuNet, landmarks: LandmarkNet, descriptors: DescriptorNet, secondLook: boolean) {
+    this.#yuNet = yuNet;
+    this.#landmarks = landmarks;
+    this.#descriptors = descriptors;
+    this.#secondLook = secondLook;
   }
 
   static async load(options: FaceEngineOptions): Promise<FaceEngine> {
@@ -112,125 +94,65 @@ export class FaceEngine {
       if (!cacheFailed) options.onCacheFailure(error);
       cacheFailed = true;
     };
-    const sessions: Partial<Sessions> = {};
-    for (const [name, source] of Object.entries(engineNetworks()) as [keyof Sessions, NetworkSource][]) {
-      sessions[name] = await ort.InferenceSession.create(networkBytes(source, options.cacheFolder, onCacheFailure), sessionOptions);
-    }
-    await warmUp(sessions as Sessions);
-    return new FaceEngine(sessions as Sessions, options.detection);
+    const loading = { sessionOptions, cacheFolder: options.cacheFolder, onCacheFailure };
+    const engine = new FaceEngine(await YuNet.load(sessionOptions), await LandmarkNet.load(loading), await DescriptorNet.load(loading), options.secondLook ?? true);
+    await engine.#warmUp();
+    return engine;
   }
 
   async findFaces(pixels: Pixels): Promise<FoundFace[]> {
-    const image = new ort.Tensor('uint8', pixels.data, [1, pixels.height, pixels.width, 3]);
-    const whole: Rect = { x: 0, y: 0, width: pixels.width, height: pixels.height };
-    const detector = await this.#sessions.detector.run(regionFeeds(image, whole, false));
-    const verified = this.#detection === 'verified';
-    const detections = ssdDetections(floats(detector, 'boxes'), floats(detector, 'scores'), pixels, {
-      minConfidence: verified ? detectionSettings.proposalScore : detectionSettings.unverifiedScore,
-      maxResults: detectionSettings.maxProposals,
-      inputSide: networkSides.detector,
-    });
-    if (!verified) {
-      const faces = await Promise.all(detections.map((detection) => this.#describe(image, pixels, detection.box, detection.score, undefined)));
-      return faces.filter((face) => face !== undefined);
-    }
-    // Best first: the boxes SSD is sure of (the faces the engine found before the check,
-    // which keep their boxes and so their encodings), then the whole picture (a face that
-    // fills it is framed better by its mesh than by SSD's unsure boxes), then the rest.
-    const sure = detections.filter((detection) => detection.score >= detectionSettings.unverifiedScore);
-    const unsure = detections.filter((detection) => detection.score < detectionSettings.unverifiedScore);
-    const proposals = [
-      ...sure.map((detection) => ({ box: detection.box, sure: true, fromDetector: true })),
-      { box: whole, sure: false, fromDetector: false },
-      ...unsure.map((detection) => ({ box: detection.box, sure: false, fromDetector: true })),
-    ];
+    const image = tensorOf(pixels);
+    // 1. Detect: YuNet at the working side and, for a larger photo, at its decoded size.
+    const detections = await detectFaces(this.#yuNet, pixels, faceSettings.minScore);
     const faces: FoundFace[] = [];
-    const seen = (box: Rect) => faces.some((face) => sameRegion(face.box, box) || (face.mesh && sameRegion(face.mesh.extent, box)));
-    for (const proposal of proposals) {
-      if (seen(proposal.box)) continue;
-      const mesh = await readMesh(this.#sessions.mesh, image, pixels, proposal.box);
-      if (!mesh || mesh.presence < detectionSettings.presence) continue;
-      // Clipped: face-api shifts landmarks by the box, not by the part of it inside the
-      // image, which misplaces them for a box past the edge. SSD's boxes keep that quirk
-      // (their encodings must not move); boxes made here need not have it.
-      const box = proposal.fromDetector ? proposal.box : clipAtImageBorders(detectorLikeBox(mesh.extent), pixels.width, pixels.height);
-      if (!proposal.fromDetector && seen(box)) continue;
-      const face = await this.#describe(image, pixels, box, mesh.presence, mesh);
-      if (!face) continue;
-      // A box SSD was unsure of may sit on part of a face (a chin and collar, say) and
-      // still pass the mesh's check; the two networks then disagree on where the eyes are.
-      if (proposal.fromDetector && !proposal.sure && face.eyeDisagreement > detectionSettings.eyeDisagreement) continue;
-      faces.push(face);
+    for (const detection of detections) {
+      // 2. Faces and only faces: a detection YuNet is unsure of needs a second look.
+      if (this.#secondLook && detection.score < faceSettings.sureScore && (await secondLook(this.#yuNet, pixels, detection.box)) < faceSettings.secondLook) continue;
+      // 3. face-api's 68 points, read in the box SSD MobileNet would have drawn.
+      const framed = landmarkBox(detection.box);
+      const read = await this.#landmarks.read(image, pixels, framed);
+      if (!read) continue;
+      // 4. face-api's descriptor and the image statistics, on the square aligned from them.
+      const description = await this.#descriptors.describe(image, pixels, read.points, read.region);
+      if (!description) continue;
+      faces.push({
+        box: detection.box,
+        score: detection.score,
+        framed,
+        landmarks: read.points,
+        ...description,
+        eyeDisagreement: eyeDisagreement(detection.points, read.points),
+      });
     }
     return faces;
   }
 
-  async close(): Promise<void> {
-    await Promise.all(Object.values(this.#sessions).map((session) => session.release()));
+  /** A network's first run allocates its buffers and is several times slower: pay that before taking work. */
+  async #warmUp(): Promise<void> {
+    const blank = { data: new Uint8Array(64 * 64 * 3), width: 64, height: 64 };
+    await this.#yuNet.detect(blank, 1);
+    const read = await this.#landmarks.read(tensorOf(blank), blank, { x: 8, y: 8, width: 48, height: 48 });
+    if (read) await this.#descriptors.describe(tensorOf(blank), blank, read.points, read.region);
   }
 
-  async #describe(image: ort.Tensor, pixels: Pixels, box: Rect, score: number, mesh: MeshReading | undefined): Promise<FoundFace | undefined> {
-    const region = clipAtImageBorders(box, pixels.width, pixels.height);
-    // face-api drops empty crops; a box wholly outside the image has no face to encode.
-    if (region.width <= 0 || region.height <= 0) return undefined;
-    const landmarkOutput = await this.#sessions.landmarks.run(regionFeeds(image, region, true));
-    const landmarks = landmarkPoints(floats(landmarkOutput, 'landmarks'), networkSides.landmarks, region, box);
-    const aligned = clipAtImageBorders(alignedFaceRect(landmarks, region), pixels.width, pixels.height);
-    if (aligned.width <= 0 || aligned.height <= 0) return undefined;
-    const alignedFeeds = regionFeeds(image, aligned, true);
-    const descriptor = floats(await this.#sessions.descriptor.run(alignedFeeds), 'descriptor');
-    const statistics = mesh ? await this.#sessions.statistics.run(alignedFeeds) : undefined;
-    return {
-      box,
-      score,
-      landmarks,
-      ...(mesh && { mesh }),
-      descriptor,
-      brightness: statistics ? floats(statistics, 'brightness')[0]! : Number.NaN,
-      detail: statistics ? floats(statistics, 'detail')[0]! : Number.NaN,
-      eyeDisagreement: mesh ? eyeDisagreement(landmarks, mesh) : Number.NaN,
-    };
+  async close(): Promise<void> {
+    await Promise.all([this.#yuNet.release(), this.#landmarks.release(), this.#descriptors.release()]);
   }
 }
 
-/** FaceMesh points at the corners of the eye on the image's left, then on its right. */
-const MESH_EYES = [
-  [33, 133],
-  [263, 362],
-] as const;
+function tensorOf(pixels: Pixels): ort.Tensor {
+  return new ort.Tensor('uint8', pixels.data, [1, pixels.height, pixels.width, 3]);
+}
 
-/** How far apart face-api and FaceMesh put the eyes, as a share of the eye distance. */
-function eyeDisagreement(landmarks: readonly Point[], mesh: MeshReading): number {
+/** How far apart YuNet and face-api put the eyes, as a share of the eye distance. */
+function eyeDisagreement(yuNetPoints: readonly Point[], landmarks: readonly Point[]): number {
+  if (yuNetPoints.length < 2) return Number.NaN;
   const faceApiEyes = [centre(landmarks.slice(36, 42)), centre(landmarks.slice(42, 48))];
-  const meshEyes = MESH_EYES.map(([outer, inner]) => centre([mesh.points[outer]!, mesh.points[inner]!]));
   const eyeDistance = Math.max(1, Math.hypot(faceApiEyes[0]!.x - faceApiEyes[1]!.x, faceApiEyes[0]!.y - faceApiEyes[1]!.y));
-  const apart = faceApiEyes.map((eye, i) => Math.hypot(eye.x - meshEyes[i]!.x, eye.y - meshEyes[i]!.y));
+  const apart = faceApiEyes.map((eye, i) => Math.hypot(eye.x - yuNetPoints[i]!.x, eye.y - yuNetPoints[i]!.y));
   return (apart[0]! + apart[1]!) / 2 / eyeDistance;
 }
 
 function centre(points: readonly Point[]): Point {
   return { x: points.reduce((sum, p) => sum + p.x, 0) / points.length, y: points.reduce((sum, p) => sum + p.y, 0) / points.length };
-}
-
-/** A network's first run allocates its buffers and is several times slower: pay that before taking work. */
-async function warmUp(sessions: Sessions): Promise<void> {
-  const blank = new ort.Tensor('uint8', new Uint8Array(64 * 64 * 3), [1, 64, 64, 3]);
-  const feeds = regionFeeds(blank, { x: 0, y: 0, width: 64, height: 64 }, true);
-  for (const session of Object.values(sessions)) await session.run(feeds);
-}
-
-function regionFeeds(image: ort.Tensor, region: Rect, centred: boolean): Record<string, ort.Tensor> {
-  const int64s = (values: readonly number[]) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), [values.length]);
-  return {
-    image,
-    start: int64s([region.y, region.x]),
-    end: int64s([region.y + region.height, region.x + region.width]),
-    pads: int64s(squarePads(region.width, region.height, centred)),
-  };
-}
-
-function floats(results: ort.InferenceSession.ReturnType, name: string): Float32Array {
-  const tensor = results[name];
-  if (!tensor || tensor.type !== 'float32') throw new Error(`the network gave no float output ${name}`);
-  return tensor.data as Float32Array;
 }

@@ -5,16 +5,16 @@ import { regionInput } from '../onnx/regionInput.ts';
 import { convFilter, depthwiseFilter, faceApiModelFiles, readFaceApiWeights, type Filter, type Weight } from '../onnx/tfjsWeights.ts';
 
 /**
- * face-api's networks as ONNX graphs, layer for layer as face-api runs them
- * (src/ssdMobilenetv1, src/faceFeatureExtractor + src/faceLandmarkNet,
+ * face-api's landmark and descriptor networks as ONNX graphs, layer for layer as
+ * face-api runs them (src/faceFeatureExtractor + src/faceLandmarkNet,
  * src/faceRecognitionNet in @vladmandic/face-api), with face-api's own weights. Each
  * starts with `regionInput`: the region is padded to a square (zeros, as face-api's
  * padToSquare) and resized the way tf.image.resizeBilinear does.
  */
-export const networkNames = ['detector', 'landmarks', 'descriptor'] as const;
+export const networkNames = ['landmarks', 'descriptor'] as const;
 export type NetworkName = (typeof networkNames)[number];
 
-export const networkSides: Record<NetworkName, number> = { detector: 512, landmarks: 112, descriptor: 150 };
+export const networkSides: Record<NetworkName, number> = { landmarks: 112, descriptor: 150 };
 
 /** Where face-api keeps the weights it ships: the one source of these networks. */
 function modelFolder(): string {
@@ -26,7 +26,6 @@ const converterSources = ['./faceApiGraphs.ts', '../onnx/OnnxGraph.ts', '../onnx
 );
 
 const networks: Record<NetworkName, { readonly modelName: string; readonly build: (weights: Map<string, Weight>) => Uint8Array }> = {
-  detector: { modelName: 'ssd_mobilenetv1_model', build: ssdMobilenetV1 },
   landmarks: { modelName: 'face_landmark_68_model', build: landmarks68 },
   descriptor: { modelName: 'face_recognition_model', build: recognition },
 };
@@ -44,12 +43,8 @@ export function faceApiNetwork(name: NetworkName): NetworkSource {
 /** face-api's mean RGB of its landmark and recognition training sets. */
 const meanRgb = [122.782, 117.001, 104.298];
 
-function inputStage(graph: OnnxGraph, side: number, normalisation: 'minus-one-to-one' | 'mean-rgb'): string {
-  return regionInput(graph, side, 'asymmetric', (x) =>
-    normalisation === 'minus-one-to-one'
-      ? graph.node('Sub', [graph.node('Div', [x, graph.scalar(127.5)]), graph.scalar(1)])
-      : graph.node('Div', [graph.node('Sub', [x, graph.floats([1, 3, 1, 1], meanRgb)]), graph.scalar(255)]),
-  );
+function inputStage(graph: OnnxGraph, side: number): string {
+  return regionInput(graph, side, (x) => graph.node('Div', [graph.node('Sub', [x, graph.floats([1, 3, 1, 1], meanRgb)]), graph.scalar(255)]));
 }
 
 function weight(weights: Map<string, Weight>, name: string): Weight {
@@ -92,97 +87,6 @@ function depthwiseConv(graph: OnnxGraph, x: string, filter: Filter, options: Con
   return conv(graph, x, filter, options, filter.dims[0]);
 }
 
-// ---- SSD MobileNet v1: features, box predictors, anchor decoding (NMS stays in JS) ----
-
-function ssdMobilenetV1(weights: Map<string, Weight>): Uint8Array {
-  const graph = new OnnxGraph();
-  const get = (name: string) => weight(weights, name).data;
-  const clip = (x: string) => graph.node('Clip', [x, graph.scalar(0), graph.scalar(6)]);
-  const pointwise = (x: string, prefix: string, index: number, stride: number) =>
-    clip(conv(graph, x, convFilter(weight(weights, `${prefix}/Conv2d_${index}_pointwise/weights`)), {
-      stride,
-      same: true,
-      bias: get(`${prefix}/Conv2d_${index}_pointwise/convolution_bn_offset`),
-    }));
-  const depthwise = (x: string, index: number, stride: number) => {
-    const prefix = `MobilenetV1/Conv2d_${index}_depthwise`;
-    return clip(depthwiseConv(graph, x, depthwiseFilter(weight(weights, `${prefix}/depthwise_weights`)), {
-      stride,
-      same: true,
-      affine: batchNorm(get(`${prefix}/BatchNorm/gamma`), get(`${prefix}/BatchNorm/beta`), get(`${prefix}/BatchNorm/moving_mean`), get(`${prefix}/BatchNorm/moving_variance`)),
-    }));
-  };
-
-  let x = pointwise(inputStage(graph, networkSides.detector, 'minus-one-to-one'), 'MobilenetV1', 0, 2);
-  let conv11 = x;
-  for (let index = 1; index <= 13; index++) {
-    x = pointwise(depthwise(x, index, [2, 4, 6, 12].includes(index) ? 2 : 1), 'MobilenetV1', index, 1);
-    if (index === 11) conv11 = x;
-  }
-  const extra: string[] = [];
-  let previous = x;
-  for (let index = 0; index < 8; index++) {
-    previous = pointwise(previous, 'Prediction', index, index % 2 === 1 ? 2 : 1);
-    extra.push(previous);
-  }
-  const sources = [conv11, x, extra[1]!, extra[3]!, extra[5]!, extra[7]!];
-  const predict = (source: string, index: number, kind: 'BoxEncodingPredictor' | 'ClassPredictor', width: number) => {
-    const prefix = `Prediction/BoxPredictor_${index}/${kind}`;
-    const out = conv(graph, source, convFilter(weight(weights, `${prefix}/weights`)), { same: true, bias: get(`${prefix}/biases`) });
-    return graph.node('Reshape', [graph.node('Transpose', [out], { perm: [0, 2, 3, 1] }), graph.int64s([0, -1, width])]);
-  };
-  const encodings = graph.node('Concat', sources.map((source, index) => predict(source, index, 'BoxEncodingPredictor', 4)), { axis: 1 });
-  const classes = graph.node('Concat', sources.map((source, index) => predict(source, index, 'ClassPredictor', 3)), { axis: 1 });
-
-  const boxes = decodeBoxes(graph, encodings, weight(weights, 'Output/extra_dim'));
-  const faceClass = graph.node('Slice', [classes, graph.int64s([1]), graph.int64s([2]), graph.int64s([2])]);
-  const scores = graph.node('Reshape', [graph.node('Sigmoid', [faceClass]), graph.int64s([0, -1])]);
-  const anchors = weight(weights, 'Output/extra_dim').shape[1]!;
-  graph.output('boxes', boxes, [1, anchors, 4]);
-  graph.output('scores', scores, [1, anchors]);
-  return graph.encode('ssd_mobilenetv1');
-}
-
-/** tf.batchNorm as y = x * scale + shift. */
-function batchNorm(gamma: Float32Array, beta: Float32Array, mean: Float32Array, variance: Float32Array) {
-  const epsilon = 0.0010000000474974513;
-  const scale = new Float32Array(gamma.length);
-  const shift = new Float32Array(gamma.length);
-  for (let c = 0; c < gamma.length; c++) {
-    scale[c] = gamma[c]! / Math.sqrt(variance[c]! + epsilon);
-    shift[c] = beta[c]! - mean[c]! * scale[c]!;
-  }
-  return { scale, shift };
-}
-
-/** face-api's outputLayer: anchor-relative encodings to [ymin, xmin, ymax, xmax] of the padded square. */
-function decodeBoxes(graph: OnnxGraph, encodings: string, anchorWeight: Weight): string {
-  const count = anchorWeight.shape[1]!;
-  const anchors = anchorWeight.data;
-  const f = Math.fround;
-  const sizeY = new Float32Array(count);
-  const sizeX = new Float32Array(count);
-  const centreY = new Float32Array(count);
-  const centreX = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    sizeY[i] = f(anchors[i * 4 + 2]! - anchors[i * 4]!);
-    sizeX[i] = f(anchors[i * 4 + 3]! - anchors[i * 4 + 1]!);
-    centreY[i] = f(anchors[i * 4]! + f(sizeY[i]! / 2));
-    centreX[i] = f(anchors[i * 4 + 1]! + f(sizeX[i]! / 2));
-  }
-  const column = (values: Float32Array) => graph.floats([1, count, 1], values);
-  const [dy, dx, dh, dw] = graph.nodeWithOutputs('Split', [encodings], { axis: 2 }, 4) as [string, string, string, string];
-  const halfSize = (delta: string, size: Float32Array) =>
-    graph.node('Div', [graph.node('Mul', [graph.node('Exp', [graph.node('Div', [delta, graph.scalar(5)])]), column(size)]), graph.scalar(2)]);
-  const centre = (delta: string, size: Float32Array, anchorCentre: Float32Array) =>
-    graph.node('Add', [graph.node('Mul', [graph.node('Div', [delta, graph.scalar(10)]), column(size)]), column(anchorCentre)]);
-  const halfY = halfSize(dh, sizeY);
-  const halfX = halfSize(dw, sizeX);
-  const y = centre(dy, sizeY, centreY);
-  const x = centre(dx, sizeX, centreX);
-  return graph.node('Concat', [graph.node('Sub', [y, halfY]), graph.node('Sub', [x, halfX]), graph.node('Add', [y, halfY]), graph.node('Add', [x, halfX])], { axis: 2 });
-}
-
 // ---- 68-point landmarks: four dense blocks, average pool, fully connected ----
 
 function landmarks68(weights: Map<string, Weight>): Uint8Array {
@@ -204,7 +108,7 @@ function landmarks68(weights: Map<string, Weight>): Uint8Array {
     return relu(add(out1, add(out2, add(out3, out4))));
   };
 
-  let x = inputStage(graph, networkSides.landmarks, 'mean-rgb');
+  let x = inputStage(graph, networkSides.landmarks);
   for (const [index, prefix] of ['dense0', 'dense1', 'dense2', 'dense3'].entries()) x = denseBlock(x, prefix, index === 0);
   x = graph.node('Flatten', [graph.node('AveragePool', [x], { kernel_shape: [7, 7], strides: [2, 2], pads: [0, 0, 0, 0] })], { axis: 1 });
   const fcWeights = get('fc/weights');
@@ -249,7 +153,7 @@ function recognition(weights: Map<string, Weight>): Uint8Array {
     return graph.node('Relu', [graph.node('Add', [pooled, out])]);
   };
 
-  let x = layer(inputStage(graph, side, 'mean-rgb'), 'conv32_down', 2, false, true);
+  let x = layer(inputStage(graph, side), 'conv32_down', 2, false, true);
   side = Math.floor((side - 7) / 2) + 1;
   x = graph.node('MaxPool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [0, 0, 0, 0] });
   side = Math.floor((side - 3) / 2) + 1;

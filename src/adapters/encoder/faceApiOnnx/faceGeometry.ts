@@ -26,13 +26,13 @@ export function clipAtImageBorders(box: Rect, imageWidth: number, imageHeight: n
 }
 
 /**
- * padToSquare as ONNX Pad's `pads` for an NHWC region: zeros after the shorter side, or
- * split around it when centred (the larger half after, as face-api rounds).
+ * padToSquare (centred) as ONNX Pad's `pads` for an NHWC region: zeros split around the
+ * shorter side, the larger half after, as face-api rounds.
  */
-export function squarePads(width: number, height: number, centred: boolean): number[] {
+export function squarePads(width: number, height: number): number[] {
   const difference = Math.abs(height - width);
-  const after = Math.round(difference * (centred ? 0.5 : 1));
-  const before = centred ? difference - after : 0;
+  const after = Math.round(difference * 0.5);
+  const before = difference - after;
   return height > width ? [0, 0, before, 0, 0, 0, after, 0] : [0, before, 0, 0, 0, after, 0, 0];
 }
 

@@ -16,7 +16,7 @@ export const imageStatisticsNetwork: NetworkSource = {
   inputs: ['./imageStatistics.ts', './OnnxGraph.ts', './regionInput.ts'].map((path) => new URL(path, import.meta.url)),
   build() {
     const graph = new OnnxGraph();
-    const rgb = regionInput(graph, statisticsSide, 'asymmetric', (planar) => planar);
+    const rgb = regionInput(graph, statisticsSide, (planar) => planar);
     const luma = graph.node('Conv', [rgb, graph.floats([1, 3, 1, 1], [0.299, 0.587, 0.114])], { kernel_shape: [1, 1] });
     const laplacian = graph.node('Conv', [luma, graph.floats([1, 1, 3, 3], [0, 1, 0, 1, -4, 1, 0, 1, 0])], { kernel_shape: [3, 3] });
     const mean = (x: string) => graph.node('ReduceMean', [x], { axes: [1, 2, 3], keepdims: 0 });

@@ -1,14 +1,5 @@
 import type { Rect } from '../faceApiOnnx/faceGeometry.ts';
 
-/**
- * Whether two boxes are one face seen twice: they overlap by 30% of their union, or
- * either holds the other's centre. Detectors propose several boxes per face (shifted,
- * cut, oversized), and neighbours in a crowd never hold each other's centre.
- */
-export function sameRegion(a: Rect, b: Rect): boolean {
-  return intersectionOverUnion(a, b) >= 0.3 || holdsCentre(a, b) || holdsCentre(b, a);
-}
-
 export function intersectionOverUnion(a: Rect, b: Rect): number {
   const width = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
   const height = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
@@ -21,4 +12,13 @@ export function holdsCentre(outer: Rect, inner: Rect): boolean {
   const x = inner.x + inner.width / 2;
   const y = inner.y + inner.height / 2;
   return x >= outer.x && x <= outer.x + outer.width && y >= outer.y && y <= outer.y + outer.height;
+}
+
+/** Greedy non-maximum suppression: best score first, dropping boxes that overlap a kept one by more than `maxOverlap` (IoU). */
+export function nonMaxSuppression<T extends { readonly score: number; readonly box: Rect }>(candidates: readonly T[], maxOverlap: number): T[] {
+  const kept: T[] = [];
+  for (const candidate of [...candidates].sort((a, b) => b.score - a.score)) {
+    if (kept.every((other) => intersectionOverUnion(other.box, candidate.box) <= maxOverlap)) kept.push(candidate);
+  }
+  return kept;
 }
