@@ -1,21 +1,25 @@
 # syntax=docker/dockerfile:1
-# Build: docker build -t face-sessions .
+# Build: docker build -t face-sessions .   (podman: podman build --format docker ..., or it drops the HEALTHCHECK)
 # Run:   docker run -p 8001:8001 -v face-data:/app/data -v face-secrets:/app/secrets face-sessions
 #        (the sealing secret is created in /app/secrets on first start: keep it, and back it up apart from face-data)
 
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
-# Toolchain only as a fallback: better-sqlite3 and sharp normally install prebuilt binaries.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json .npmrc ./
-# package.json's allowScripts denies every dependency's install script (none is needed:
-# better-sqlite3 and onnxruntime-node ship their binaries). An npm too old to read
-# allowScripts would run them: onnxruntime-node's would then try to download CUDA
-# libraries, which this variable stops.
+# No toolchain: package.json's allowScripts denies every install script, and none is
+# needed (better-sqlite3, sharp and onnxruntime-node ship prebuilt binaries). An npm too
+# old to read allowScripts would run them: onnxruntime-node's would then try to download
+# CUDA libraries, which this variable stops.
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 RUN npm ci --omit=dev --no-audit --no-fund
+# Prebuilt binaries for other systems, which this image never loads: onnxruntime-node
+# ships darwin, win32 and linux builds (245 of its 290 MB are for other systems), and
+# better-sqlite3 eight prebuilds and SQLite's C sources.
+RUN platform="linux/$(node -p process.arch)" \
+ && find node_modules/onnxruntime-node/bin/napi-v6 -mindepth 2 -maxdepth 2 ! -path "*/$platform" -exec rm -rf {} + \
+ && find node_modules/onnxruntime-node/bin/napi-v6 -mindepth 1 -maxdepth 1 -empty -delete \
+ && find node_modules/better-sqlite3/prebuilds -type f ! -name "$(node -p '`linux-${process.arch}.node`')" -delete \
+ && rm -rf node_modules/better-sqlite3/deps node_modules/better-sqlite3/src
 
 FROM node:24-bookworm-slim
 # glibc returns freed memory (see src/app/mallocSettings.ts); MODEL_CACHE_DIR holds the
@@ -33,7 +37,8 @@ COPY package.json ./
 COPY src ./src
 COPY models ./models
 RUN node src/app/prepareModels.ts \
- && mkdir -p /app/data /app/secrets && chown node:node /app/data /app/secrets && chmod 700 /app/secrets
+ && mkdir -p /app/data /app/secrets /app/encoder-token \
+ && chown node:node /app/data /app/secrets /app/encoder-token && chmod 700 /app/secrets /app/encoder-token
 USER node
 VOLUME ["/app/data", "/app/secrets"]
 EXPOSE 8001

@@ -39,6 +39,7 @@ import type { SessionExpiry } from '../ports/SessionExpiry.ts';
 import type { SessionStore, StorageSealing } from '../ports/SessionStore.ts';
 import { queuedBuiltInEncoder } from './builtInEncoder.ts';
 import type { Config } from './config.ts';
+import { loadEncoderToken } from './encoderToken.ts';
 import { makeLimits } from './rateLimiters.ts';
 import { loadSealSecret } from './sealSecret.ts';
 
@@ -230,11 +231,8 @@ function makeCache(config: Config, redisTarget: RedisTarget, logger: Logger, met
 
 function makeEncoder(config: Config, logger: Logger, metrics: PrometheusMetrics): FaceEncoder {
   if (config.ENCODER_URL === undefined) return queuedBuiltInEncoder(config, logger, metrics);
-  const http = new HttpFaceEncoder({
-    url: config.ENCODER_URL,
-    timeoutMs: config.ENCODER_TIMEOUT_MS,
-    ...(config.ENCODER_TOKEN !== undefined && { token: config.ENCODER_TOKEN }),
-  });
+  const token = loadEncoderToken(config, logger);
+  const http = new HttpFaceEncoder({ url: config.ENCODER_URL, timeoutMs: config.ENCODER_TIMEOUT_MS, ...(token !== undefined && { token }) });
   // The built-in pool needs no breaker: its one failure mode, a queue past its budget, already fails fast.
   const breaker = new CircuitBreakingFaceEncoder(http, { minimumCalls: 5, failurePercentage: 50, coolDownMs: 10_000, windowMs: 10_000 });
   const observed = new ObservedFaceEncoder(breaker, metrics);

@@ -7,6 +7,7 @@ import { SealMismatchError } from '../adapters/SealMismatchError.ts';
 import { missingMallocSettings } from './mallocSettings.ts';
 
 const MiB = 1024 * 1024;
+export const ENCODER_TOKEN_MIN_LENGTH = 16;
 /** Beside the data folder, not in it: a copy of ./data alone must not carry the secret that opens it. */
 const DEFAULT_SEAL_SECRET_FILE = './secrets/seal.key';
 
@@ -57,8 +58,18 @@ const modelSettings = {
    * Set: the encoder service answers only requests with `Authorization: Bearer <token>`,
    * and the API sends it to ENCODER_URL. Long enough that guessing it is hopeless.
    */
-  ENCODER_TOKEN: z.string().min(16, 'must be at least 16 characters (openssl rand -hex 32 makes one)').optional(),
+  ENCODER_TOKEN: z.string().min(ENCODER_TOKEN_MIN_LENGTH, `must be at least ${ENCODER_TOKEN_MIN_LENGTH} characters (openssl rand -hex 32 makes one)`).optional(),
+  /**
+   * Or a file holding the token, created with a random one when missing: services that
+   * share the file share the token (docker-compose.yml). Read only when ENCODER_TOKEN is unset.
+   */
+  ENCODER_TOKEN_FILE: z.string().min(1).optional(),
 };
+
+const oneEncoderToken: [(config: { ENCODER_TOKEN?: string | undefined; ENCODER_TOKEN_FILE?: string | undefined }) => boolean, { path: string[]; message: string }] = [
+  (config) => config.ENCODER_TOKEN === undefined || config.ENCODER_TOKEN_FILE === undefined,
+  { path: ['ENCODER_TOKEN_FILE'], message: 'set ENCODER_TOKEN or ENCODER_TOKEN_FILE, not both' },
+];
 
 const redisUrl = z.url({ protocol: /^rediss?$/ });
 
@@ -128,6 +139,7 @@ const schema = z.object({
     path: ['METRICS_PORT'],
     message: 'must differ from PORT: /metrics has a server of its own',
   })
+  .refine(...oneEncoderToken)
   .refine((config) => config.SEAL_SECRET === undefined || config.SEAL_SECRET_FILE === undefined, {
     path: ['SEAL_SECRET_FILE'],
     message: 'set SEAL_SECRET or SEAL_SECRET_FILE, not both',
@@ -155,7 +167,7 @@ const encoderServiceSchema = z.object({
   /** Loopback unless told otherwise: the API calls it, nobody else should. */
   HOST: z.string().min(1).default('127.0.0.1'),
   ENCODER_WAIT_BUDGET_MS: integer(10_000, 0),
-});
+}).refine(...oneEncoderToken);
 
 export type Config = z.infer<typeof schema>;
 export type EncoderServiceConfig = z.infer<typeof encoderServiceSchema>;

@@ -94,6 +94,9 @@ describe('loadConfig', () => {
       const message = captureError(() => load({ ENCODER_TOKEN: 'tooshort' }));
       expect(message).toContain('ENCODER_TOKEN');
       expect(message).not.toContain('tooshort');
+      const twice = captureError(() => load({ ENCODER_TOKEN: 'a'.repeat(32), ENCODER_TOKEN_FILE: './encoder.token' }));
+      expect(twice).toContain('not both');
+      expect(twice).not.toContain('a'.repeat(32));
     }
   });
 

@@ -1,5 +1,8 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpFaceEncoder } from '../../src/adapters/encoder/HttpFaceEncoder.ts';
 import { builtInEncoder } from '../support/builtInEncoder.ts';
@@ -7,12 +10,15 @@ import { fixture, hasSeedImages, seedImage } from '../support/fixtures.ts';
 import { entryPoints, type Spawned, spawnService, stopService } from '../support/spawnService.ts';
 import { newSession, type RunningApp, startApp, upload } from '../support/startApp.ts';
 
-const TOKEN = 'a-token-for-the-encoder-tests';
+// As docker-compose.yml runs them: the encoder service makes the token in a file the API reads.
+const TOKEN_FILE = join(mkdtempSync(join(tmpdir(), 'faces-token-')), 'token', 'encoder.token');
+let TOKEN: string;
 let service: Spawned;
 let encoder: HttpFaceEncoder;
 beforeAll(async () => {
   // HOST left unset: the encoder service picks its own default.
-  service = await spawnService(entryPoints.encoder, { ENCODER_THREADS: '1', HOST: '', ENCODER_TOKEN: TOKEN });
+  service = await spawnService(entryPoints.encoder, { ENCODER_THREADS: '1', HOST: '', ENCODER_TOKEN_FILE: TOKEN_FILE });
+  TOKEN = readFileSync(TOKEN_FILE, 'utf8').trim();
   encoder = new HttpFaceEncoder({ url: `${service.url}/v1/selfie`, timeoutMs: 20_000, token: TOKEN });
 });
 afterAll(async () => {
@@ -50,14 +56,21 @@ describe('npm run encoder keeps the original encoder contract', () => {
     expect(await six.json()).toEqual({ detail: expect.stringContaining('5') });
   });
 
-  it('answers /ping', async () => {
+  it('answers /ping, and /ready once its networks are loaded', async () => {
     expect((await fetch(`${service.url}/ping`)).status).toBe(200);
+    expect(await (await fetch(`${service.url}/ready`)).json()).toEqual({ status: 'ready' });
   });
 });
 
 describe('npm run encoder is not open to anyone', () => {
   it('listens on loopback unless HOST says otherwise', () => {
     expect(service.listening).toMatchObject({ host: '127.0.0.1', token: true });
+  });
+
+  it('makes a random token in ENCODER_TOKEN_FILE when there is none, readable by its owner only', () => {
+    expect(TOKEN).toMatch(/^[0-9a-f]{64}$/);
+    expect(statSync(TOKEN_FILE).mode & 0o777).toBe(0o600);
+    expect(JSON.stringify(service.listening)).not.toContain(TOKEN);
   });
 
   it('answers 401 problem+json to an upload without ENCODER_TOKEN, or with another', async () => {
@@ -97,7 +110,7 @@ describe('HttpFaceEncoder against the real encoder service', () => {
 describe('the API with ENCODER_URL', () => {
   let app: RunningApp;
   beforeAll(async () => {
-    app = await startApp({ ENCODER_URL: `${service.url}/v1/selfie`, ENCODER_TOKEN: TOKEN });
+    app = await startApp({ ENCODER_URL: `${service.url}/v1/selfie`, ENCODER_TOKEN_FILE: TOKEN_FILE });
   });
   afterAll(async () => {
     await app.close();

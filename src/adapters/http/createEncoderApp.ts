@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
-import { isFailure, type FailureCode } from '../../domain/Failure.ts';
+import { Failure, isFailure, type FailureCode } from '../../domain/Failure.ts';
 import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
 import { OWNER_HEADER } from '../encoder/HttpFaceEncoder.ts';
 import { requireBearerToken } from './bearerToken.ts';
@@ -32,6 +32,16 @@ export function createEncoderApp(deps: EncoderAppDeps): Koa {
 
   router.get('/ping', (ctx) => {
     ctx.body = { status: 'ok' };
+  });
+
+  // For whoever waits for the service to take work (compose's healthcheck): 200 once its
+  // networks are loaded, 503 at once while they load.
+  router.get('/ready', async (ctx) => {
+    const loading = new Promise<never>((_, reject) => {
+      setTimeout(() => reject(new Failure('encoder_unavailable', 'The face model is still loading.')), READY_WAIT_MS).unref();
+    });
+    await Promise.race([deps.encoder.ping(), loading]);
+    ctx.body = { status: 'ready' };
   });
 
   const tokenCheck = deps.token === undefined ? [] : [requireBearerToken(deps.token)];
@@ -66,6 +76,9 @@ export function createEncoderApp(deps: EncoderAppDeps): Koa {
   });
   return app;
 }
+
+/** How long /ready waits for the model before it says it is still loading. */
+const READY_WAIT_MS = 500;
 
 /** What HttpFaceEncoder sends as the owner: a base64url SHA-256. */
 const OWNER = /^[\w-]{1,64}$/;
