@@ -131,6 +131,8 @@ describe.skipIf(!hasChromium)('the page at /', () => {
       expect(await text('#status')).toBe('This session has expired: it went unused for too long, and the service deleted it with its faces. Drop or choose photos to start a new one.');
       expect(await page.$$eval('.error', (errors) => errors.map((error) => error.textContent).filter(Boolean))).toEqual(['Not added: the session had expired.']);
       expect(await page.$eval('#clear', (button) => (button as { disabled: boolean }).disabled)).toBe(true);
+      // The earlier photo's face can no longer be compared with anything: it says so.
+      expect(await page.$$eval('.faces-list li', (items) => items.map((item) => item.textContent))).toEqual([expect.stringMatching(/^Face 1: not compared/)]);
       await page.screenshot({ path: join(artifacts, 'page-expired.png'), fullPage: true });
 
       // The offer taken: photos again start a new session, the expired one's cards go.

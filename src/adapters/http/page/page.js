@@ -259,7 +259,7 @@ function renderPhoto(photo, identities) {
   if (!photo.result || !img.naturalWidth) return;
   const image = state.indexBySha.get(photo.result.sha256);
   photo.result.faces.forEach((face, index) => {
-    const identity = identities.get(key({ image, face: index })) ?? { colour: EXCLUDED_COLOUR, name: 'Face' };
+    const identity = identities.get(key({ image, face: index })) ?? { colour: EXCLUDED_COLOUR, name: 'not compared' };
     const quality = face.quality?.for_recognition;
     if (face.box) {
       const percent = (value, of) => `${(value / of) * 100}%`;
