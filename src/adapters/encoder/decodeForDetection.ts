@@ -3,9 +3,9 @@ import { Failure } from '../../domain/Failure.ts';
 import type { Pixels } from './engine/Pixels.ts';
 
 /**
- * The detector sees every image at 512x512 anyway, so this only sets the resolution
- * faces are cropped at for landmarks and descriptors: 1280 keeps descriptors of small
- * faces close to those of the full-size image, while capping decode work.
+ * The one resolution every stage reads: YuNet at a long side of 640 and in tiles of this
+ * (detectFaces.ts), the landmark and descriptor nets in crops of it. 1280 lets libvips
+ * shrink a large JPEG while decoding it (1/4 for 24 MP) and keeps the tiles' pass to four.
  */
 const MAX_SIDE = 1280;
 
