@@ -4,11 +4,13 @@
 // counts in its labels.json): per photo the truth and what was found, then per set and
 // for both together false faces, missed clear faces, faces found in drawings and
 // paintings, wrong too_many_faces decisions, verification AUC on the identity pairs, the
-// median time per photo; and the face counts on the photos the tests assert on.
+// median time per photo; the identity photos set into larger photos, which the decode
+// reads at 1280; and the face counts on the photos the tests assert on.
 // --summary leaves out the per-photo rows (a first look at a set that is not to be fitted).
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import sharp from 'sharp';
 import { faceSettings } from '../src/adapters/encoder/engine/FaceEngine.ts';
 import { loadFaceModel, type FaceModel } from '../src/adapters/encoder/faceModel.ts';
 import { loadConfig } from '../src/app/config.ts';
@@ -119,6 +121,55 @@ function together(runs: readonly SetRun[]): SetRun {
   };
 }
 
+/**
+ * What reading faces from the 1280 px decode costs in larger photos: each identity photo,
+ * at its own size, in the middle of a grey JPEG 2560, 4000 or 6000 px long (5, 12 and
+ * 24 MP), which the decode shrinks to 1280; and, to tell what the grey and the JPEG do
+ * from what the size does, in a grey margin a quarter of its size. Faces found, their median height as read,
+ * how far each moved from its encoding as the photo is, and AUC over the pairs whose two
+ * photos both gave a face.
+ */
+async function largerPhotosReport(sets: readonly DevelopmentSet[], model: FaceModel): Promise<string> {
+  const photos = sets.flatMap((set) => set.photos.filter((photo) => photo.identity).map((photo) => ({ person: photo.identity!, bytes: readFileSync(set.folder + photo.path) })));
+  const asTheyAre = await Promise.all(photos.map(async (photo) => largest(await model.encode(photo.bytes))));
+  const rows: string[] = [];
+  for (const size of [undefined, 'margin', { width: 2560, height: 1920 }, { width: 4000, height: 3000 }, { width: 6000, height: 4000 }] as const) {
+    const faces: (Face | undefined)[] = [];
+    for (const [i, photo] of photos.entries()) {
+      if (!size) {
+        faces.push(asTheyAre[i]);
+        continue;
+      }
+      const { width = 0, height = 0 } = await sharp(photo.bytes).metadata();
+      const canvas = size === 'margin' ? { width: Math.round(width * 1.5), height: Math.round(height * 1.5) } : size;
+      const large = await sharp({ create: { ...canvas, channels: 3, background: '#808080' } })
+        .composite([{ input: photo.bytes, left: Math.round((canvas.width - width) / 2), top: Math.round((canvas.height - height) / 2) }])
+        .jpeg({ quality: 92 })
+        .toBuffer();
+      faces.push(largest(await model.encode(large)));
+    }
+    const same: number[] = [];
+    const different: number[] = [];
+    // Each face read this way against every other photo as it is: a selfie against a group photo.
+    faces.forEach((a, i) =>
+      asTheyAre.forEach((b, j) => {
+        if (a && b && i !== j) (photos[i]!.person === photos[j]!.person ? same : different).push(euclidean(a.encoding, b.encoding));
+      }),
+    );
+    const found = faces.filter((face) => face !== undefined);
+    const moved = faces.flatMap((face, i) => (face && asTheyAre[i] ? [euclidean(face.encoding, asTheyAre[i].encoding)] : []));
+    const label = !size ? 'as they are' : size === 'margin' ? 'in a grey margin a quarter of their size (the control)' : `in a ${size.width}x${size.height} photo`;
+    const published = atThreshold(same, different, publishedThreshold);
+    rows.push(`| ${label} | ${found.length} of ${photos.length} | ${median(found.map((face) => face.quality?.size ?? 0))} px | ${median(moved).toFixed(3)} | ${verificationAuc(same, different).toFixed(4)} (${same.length} + ${different.length} pairs) | ${percent(published.trueAcceptRate)} / ${percent(published.falseAcceptRate)} |`);
+  }
+  return `### The identity photos set in larger photos (read at 1280 px a side)
+
+| identity photos | faces found | median face height read | median distance from the encoding as they are | AUC against the other photos as they are | at ${publishedThreshold}: true / false accepts |
+|---|---|---|---|---|---|
+${rows.join('\n')}
+`;
+}
+
 /** The photos the tests assert on (never used to fit anything): their face counts. */
 async function testPhotosReport(model: FaceModel): Promise<string> {
   const expected: [URL, number][] = [
@@ -164,6 +215,7 @@ const variants = [
 ] as const;
 const summaries: string[] = [];
 let testPhotos = '';
+let largerPhotos = '';
 for (const [name, secondLook] of variants) {
   const model = await loadFaceModel({ ...engineOptions, secondLook });
   const runs: SetRun[] = [];
@@ -178,9 +230,11 @@ ${[...runs, ...(runs.length > 1 ? [together(runs)] : [])].map(summaryRow).join('
 Faces by for_recognition: ${runs.map((run) => `${run.name}: ${['high', 'medium', 'low'].map((v) => `${v} ${run.verdicts[v] ?? 0}`).join(', ')}`).join('; ')}.
 `);
   if (secondLook) testPhotos = await testPhotosReport(model);
+  if (secondLook) largerPhotos = await largerPhotosReport(sets, model);
   await model.close();
 }
 console.log(`### Summary (${availableParallelism()} cores, intra-op threads ${config.ENCODER_INTRA_OP_THREADS})
 
 ${summaries.join('\n')}`);
+console.log(largerPhotos);
 console.log(testPhotos);
