@@ -75,8 +75,13 @@ interface CountLabel {
 export function devSet2(): DevelopmentSet | undefined {
   const folder = shared('dev-set-2/');
   if (!existsSync(folder)) return undefined;
-  const labels = JSON.parse(readFileSync(`${folder}labels.json`, 'utf8')) as Record<string, CountLabel>;
   const notFaces = (JSON.parse(readFileSync(new URL('./dev-set-2-not-faces.json', import.meta.url), 'utf8')) as { images: Record<string, Box[]> }).images;
+  return countLabeled('dev-set-2', folder, notFaces);
+}
+
+/** Any folder with a labels.json as dev-set-2's (`npm run eval -- --folder`), scored the same way. */
+export function countLabeled(name: string, folder: string, notFaces: Record<string, Box[]> = {}): DevelopmentSet {
+  const labels = JSON.parse(readFileSync(`${folder}labels.json`, 'utf8')) as Record<string, CountLabel>;
   const photos = Object.entries(labels).map(([path, label]): LabeledPhoto => ({
     path,
     clearFaces: label.faces,
@@ -91,5 +96,5 @@ export function devSet2(): DevelopmentSet | undefined {
       missed: Math.max(0, label.faces - found.length),
     }),
   }));
-  return { name: 'dev-set-2', folder, photos };
+  return { name, folder, photos };
 }
