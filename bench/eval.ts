@@ -19,11 +19,20 @@ import { loadFaceModel, type FaceModel } from '../src/adapters/encoder/faceModel
 import { loadConfig } from '../src/app/config.ts';
 import type { Box, Face } from '../src/domain/ImageEncodings.ts';
 import { euclidean } from '../test/support/engineComparison.ts';
+import { anyAngleReport } from './anyAngle.ts';
+import { driftReport, saveEncodings } from './engineDrift.ts';
 import { countLabeled, devSet, devSet2, type DevelopmentSet } from './evalSets.ts';
 import { atThreshold, bestThreshold, median, verificationAuc } from './evalMetrics.ts';
 
 const { values: args } = parseArgs({
-  options: { set: { type: 'string', multiple: true }, folder: { type: 'string', multiple: true }, summary: { type: 'boolean', default: false } },
+  options: {
+    set: { type: 'string', multiple: true },
+    folder: { type: 'string', multiple: true },
+    summary: { type: 'boolean', default: false },
+    'save-encodings': { type: 'string' },
+    'drift-from': { type: 'string' },
+    'service-only': { type: 'boolean', default: false },
+  },
 });
 const config = loadConfig(process.env);
 const publishedThreshold = 0.6;
@@ -43,16 +52,19 @@ interface SetRun {
   identityPhotosWithoutFace: number;
   times: number[];
   verdicts: Record<string, number>;
+  /** Every photo's faces, by the set's name and the photo's path. */
+  found: Map<string, Face[]>;
 }
 
 async function evaluate(set: DevelopmentSet, model: FaceModel): Promise<SetRun> {
-  const run: SetRun = { name: set.name, rows: [], photos: 0, clearFaces: 0, falseFaces: 0, missed: 0, nonPhotoFaces: 0, nonPhotos: 0, wrongTooMany: 0, same: [], different: [], identityPhotosWithoutFace: 0, times: [], verdicts: {} };
+  const run: SetRun = { name: set.name, rows: [], photos: 0, clearFaces: 0, falseFaces: 0, missed: 0, nonPhotoFaces: 0, nonPhotos: 0, wrongTooMany: 0, same: [], different: [], identityPhotosWithoutFace: 0, times: [], verdicts: {}, found: new Map() };
   const identities: { person: string; encoding: readonly number[] | undefined }[] = [];
   for (const photo of set.photos) {
     const bytes = readFileSync(set.folder + photo.path);
     const started = performance.now();
     const faces = await model.encode(bytes);
     run.times.push(performance.now() - started);
+    run.found.set(`${set.name}/${photo.path}`, faces);
     for (const face of faces) if (face.quality) run.verdicts[face.quality.for_recognition] = (run.verdicts[face.quality.for_recognition] ?? 0) + 1;
     const { falseFaces, missed } = photo.score(faces);
     // Too many is required when the faces that must be found are already too many; allowed
@@ -126,6 +138,7 @@ function together(runs: readonly SetRun[]): SetRun {
     identityPhotosWithoutFace: sum((run) => run.identityPhotosWithoutFace),
     times: runs.flatMap((run) => run.times),
     verdicts: {},
+    found: new Map(runs.flatMap((run) => [...run.found])),
   };
 }
 
@@ -221,13 +234,16 @@ const engineOptions = {
   onCacheFailure: (error: unknown) => console.warn(`eval: networks not cached: ${String(error)}`),
 };
 // The service's engine, then the same without its checking stage, so the stage's effect shows.
-const variants = [
+const variants: [string, boolean][] = [
   ['the service: detections YuNet is unsure of get a second look', true],
   [`without the second look (YuNet's score alone, from ${faceSettings.minScore})`, false],
-] as const;
+];
+if (args['service-only']) variants.splice(1);
 const summaries: string[] = [];
 let testPhotos = '';
 let largerPhotos = '';
+let drift = '';
+let anyAngle = '';
 for (const [name, secondLook] of variants) {
   const model = await loadFaceModel({ ...engineOptions, secondLook });
   const runs: SetRun[] = [];
@@ -241,12 +257,20 @@ ${[...runs, ...(runs.length > 1 ? [together(runs)] : [])].map(summaryRow).join('
 
 Faces by for_recognition: ${runs.map((run) => `${run.name}: ${['high', 'medium', 'low'].map((v) => `${v} ${run.verdicts[v] ?? 0}`).join(', ')}`).join('; ')}.
 `);
+  if (secondLook) {
+    const found = together(runs).found;
+    if (args['save-encodings']) saveEncodings(args['save-encodings'], found);
+    if (args['drift-from']) drift = driftReport(args['drift-from'], found);
+  }
   if (secondLook) testPhotos = await testPhotosReport(model);
   if (secondLook) largerPhotos = await largerPhotosReport(sets, model);
+  if (secondLook) anyAngle = await anyAngleReport(sets, model, publishedThreshold);
   await model.close();
 }
 console.log(`### Summary (${availableParallelism()} cores, intra-op threads ${config.ENCODER_INTRA_OP_THREADS})
 
 ${summaries.join('\n')}`);
 console.log(largerPhotos);
+console.log(drift);
+console.log(anyAngle);
 console.log(testPhotos);

@@ -5,14 +5,13 @@ import { detectAllFaces, nets, SsdMobilenetv1Options, tf } from '@vladmandic/fac
 import type { Box, Face } from '../../src/domain/ImageEncodings.ts';
 import { inspectImage } from '../../src/adapters/SharpImageInspector.ts';
 import { decodeForDetection } from '../../src/adapters/encoder/decodeForDetection.ts';
-import type { Rect } from '../../src/adapters/encoder/faceApiOnnx/faceGeometry.ts';
+import type { Point, Rect } from '../../src/adapters/encoder/engine/geometry.ts';
 import type { Pixels } from '../../src/adapters/encoder/engine/Pixels.ts';
 
 // The built-in engine before the move to onnxruntime: face-api on TensorFlow.js (wasm),
 // unchanged but for its name. It is kept (with tfjs as a devDependency) only as the
-// reference the engine is held to: its landmark and descriptor networks must give
-// face-api's numbers on face-api's boxes (engineEquivalence.test.ts), and its encodings
-// must stay near the ones face-api gave (bench/equivalence.ts).
+// reference the converted networks are held to: given the same face chip, they must give
+// face-api's numbers (engineEquivalence.test.ts).
 
 /**
  * Below face-api's 0.5: a real group selfie's sixth face scores 0.37, while photos with
@@ -28,6 +27,28 @@ export interface ReferenceFaceModel {
   encode(image: Uint8Array): Promise<Face[]>;
   /** SSD's boxes in the decoded pixels (unrounded, as face-api's nets were fed them) and their encodings. */
   detect(pixels: Pixels): Promise<{ box: Rect; encoding: number[] }[]>;
+}
+
+/** face-api's landmark and descriptor networks on a chip already at their input side (112 and 150). */
+export interface ReferenceNetworks {
+  landmarks(chip: Pixels): Promise<Point[]>;
+  descriptor(chip: Pixels): Promise<number[]>;
+}
+
+export async function loadReferenceNetworks(): Promise<ReferenceNetworks> {
+  await loadNetworksOnce();
+  const run = async <T>(chip: Pixels, read: (input: ReturnType<typeof tf.tensor3d>) => Promise<T>) => {
+    const input = tf.tensor3d(chip.data, [chip.height, chip.width, 3], 'int32');
+    try {
+      return await read(input);
+    } finally {
+      input.dispose();
+    }
+  };
+  return {
+    landmarks: (chip) => run(chip, async (input) => (await nets.faceLandmark68Net.detectLandmarks(input) as { positions: Point[] }).positions.map(({ x, y }) => ({ x, y }))),
+    descriptor: (chip) => run(chip, async (input) => Array.from(await nets.faceRecognitionNet.computeFaceDescriptor(input) as Float32Array)),
+  };
 }
 
 export async function loadReferenceFaceModel(options: { maxInputPixels: number }): Promise<ReferenceFaceModel> {

@@ -2,23 +2,9 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { clipAtImageBorders, squarePads } from '../../../src/adapters/encoder/faceApiOnnx/faceGeometry.ts';
 import { faceApiNetwork } from '../../../src/adapters/encoder/faceApiOnnx/faceApiGraphs.ts';
 import { networkBytes } from '../../../src/adapters/encoder/onnx/networkCache.ts';
 import { convFilter, depthwiseFilter } from '../../../src/adapters/encoder/onnx/tfjsWeights.ts';
-
-describe('face-api geometry', () => {
-  it('pads to a square around the short side, the larger half after', () => {
-    // ONNX pads for NHWC: [n, top, left, c, n, bottom, right, c].
-    expect(squarePads(100, 60)).toEqual([0, 20, 0, 0, 0, 20, 0, 0]);
-    expect(squarePads(97, 100)).toEqual([0, 0, 1, 0, 0, 0, 2, 0]);
-    expect(squarePads(100, 100)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
-  });
-
-  it('clips a box to the image and floors it', () => {
-    expect(clipAtImageBorders({ x: -4.5, y: 10.7, width: 30, height: 500 }, 200, 100)).toEqual({ x: 0, y: 10, width: 25, height: 89 });
-  });
-});
 
 describe('tfjs filter layouts', () => {
   it('reorders [height, width, in, out] into ONNX [out, in, height, width]', () => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { nonMaxSuppression } from '../../../src/adapters/encoder/engine/faceBoxes.ts';
 import { headPose } from '../../../src/adapters/encoder/engine/headPose.ts';
-import { landmarkBox } from '../../../src/adapters/encoder/engine/landmarkBox.ts';
+import { chipToPhoto, photoToChip } from '../../../src/adapters/encoder/engine/Chip.ts';
+import { descriptorChip, landmarkChip, yuNetRoll } from '../../../src/adapters/encoder/engine/faceChips.ts';
+import { angleApart, type Point } from '../../../src/adapters/encoder/engine/geometry.ts';
 
 describe('nonMaxSuppression', () => {
   const at = (score: number, x: number) => ({ score, box: { x, y: 0, width: 100, height: 100 } });
@@ -12,12 +14,60 @@ describe('nonMaxSuppression', () => {
   });
 });
 
-describe('landmarkBox', () => {
-  it("frames YuNet's box as SSD framed faces: a little narrower and taller, a little higher", () => {
-    const box = landmarkBox({ x: 100, y: 100, width: 100, height: 100 });
-    expect(box.width).toBeLessThan(100);
-    expect(box.height).toBeGreaterThan(100);
-    expect(box.y + box.height / 2).toBeLessThan(150);
+describe('the chips faces are read in', () => {
+  const upright = [
+    { x: 38.2946, y: 51.6963 },
+    { x: 73.5318, y: 51.5014 },
+    { x: 56.0252, y: 71.7366 },
+    { x: 41.5493, y: 92.3655 },
+    { x: 70.7299, y: 92.2041 },
+  ];
+  /** `points` turned clockwise by `degrees` about (200, 100), scaled 3 times. */
+  const turned = (points: readonly Point[], degrees: number) => {
+    const a = (degrees * Math.PI) / 180;
+    return points.map(({ x, y }) => ({ x: 200 + 3 * (x * Math.cos(a) - y * Math.sin(a)), y: 100 + 3 * (x * Math.sin(a) + y * Math.cos(a)) }));
+  };
+  const degreesOf = (radians: number) => (radians * 180) / Math.PI;
+
+  it("reads YuNet's five points as turned by the whole turn, upside down included", () => {
+    for (const degrees of [0, 30, -45, 90, 180, -135]) {
+      expect(angleApart(yuNetRoll(turned(upright, degrees)), (degrees * Math.PI) / 180)).toBeLessThan(1e-6);
+    }
+  });
+
+  it("frames YuNet's box as SSD framed faces (a square a little taller than YuNet's box, a little higher), turned as the five points are", () => {
+    const chip = landmarkChip({ x: 100, y: 100, width: 100, height: 100 }, turned(upright, 20));
+    expect(chip.side).toBeGreaterThan(100);
+    expect(chip.centre.y).toBeLessThan(150);
+    expect(degreesOf(chip.angle)).toBeCloseTo(20, 6);
+  });
+
+  it("cuts the descriptor's chip as face-api's square when the face is upright, and turns it with the eyes", () => {
+    // 68 points where only the eyes (36-47) and the mouth (48-67) matter: eyes 40 px apart, mouth 45 px below them.
+    const face = Array.from({ length: 68 }, (_, i) => (i >= 36 && i < 42 ? { x: 80, y: 100 } : i >= 42 && i < 48 ? { x: 120, y: 100 } : { x: 100, y: 145 }));
+    const chip = descriptorChip(face);
+    const side = (2 * Math.hypot(20, 45)) / 2 / 0.45;
+    expect(chip.angle).toBe(0);
+    expect(chip.side).toBeCloseTo(side, 6);
+    // face-api's square: the eyes' and mouth's centre at (0.5, 0.43) of it.
+    expect(photoToChip(chip, { x: 100, y: 115 }).x).toBeCloseTo(0.5, 6);
+    expect(photoToChip(chip, { x: 100, y: 115 }).y).toBeCloseTo(0.43, 6);
+    const tilted = descriptorChip(turned(face, 30));
+    expect(degreesOf(tilted.angle)).toBeCloseTo(30, 6);
+    expect(tilted.side).toBeCloseTo(3 * side, 6);
+    // The same face points land on the same chip points.
+    const [before, after] = [photoToChip(chip, face[30]!), photoToChip(tilted, turned([face[30]!], 30)[0]!)];
+    expect(after.x).toBeCloseTo(before.x, 6);
+    expect(after.y).toBeCloseTo(before.y, 6);
+  });
+
+  it('maps chip points to the photo and back', () => {
+    const chip = { centre: { x: 50, y: 60 }, side: 40, angle: 1 };
+    const photo = chipToPhoto(chip, 0.25, 0.8);
+    const back = photoToChip(chip, photo);
+    expect(back.x).toBeCloseTo(0.25, 9);
+    expect(back.y).toBeCloseTo(0.8, 9);
+    expect(chipToPhoto(chip, 0.5, 0.5)).toEqual({ x: 50, y: 60 });
   });
 });
 
@@ -60,6 +110,21 @@ describe('headPose', () => {
     expect(pose.roll).toBeGreaterThan(16);
     expect(pose.roll).toBeLessThan(24);
     expect(Math.abs(pose.yaw)).toBeLessThan(3);
+  });
+
+  it('reads the turn of a head tilted a quarter in the photo as its own, not as a nod', () => {
+    const [turn, tilt] = [degrees(30), degrees(90)];
+    const pose = headPose(
+      points(([x, y, z]) => {
+        const [tx, tz] = [x * Math.cos(turn) - z * Math.sin(turn), x * Math.sin(turn) + z * Math.cos(turn)];
+        return [tx * Math.cos(tilt) - y * Math.sin(tilt), tx * Math.sin(tilt) + y * Math.cos(tilt), tz];
+      }),
+    );
+    expect(pose.roll).toBeGreaterThan(85);
+    expect(pose.roll).toBeLessThan(95);
+    expect(pose.yaw).toBeGreaterThan(24);
+    expect(pose.yaw).toBeLessThan(36);
+    expect(Math.abs(pose.pitch)).toBeLessThan(4);
   });
 
   it("reads a head turned towards the image's right as positive yaw, and chin up as positive pitch", () => {

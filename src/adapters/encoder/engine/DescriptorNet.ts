@@ -1,23 +1,22 @@
 import * as ort from 'onnxruntime-node';
 import { faceApiNetwork } from '../faceApiOnnx/faceApiGraphs.ts';
-import { alignedFaceRect, clipAtImageBorders, type Point, type Rect } from '../faceApiOnnx/faceGeometry.ts';
 import { imageStatisticsNetwork } from '../onnx/imageStatistics.ts';
 import { networkBytes } from '../onnx/networkCache.ts';
-import { regionFeeds } from '../onnx/regionInput.ts';
+import { chipFeeds } from '../onnx/chipInput.ts';
+import type { Chip } from './Chip.ts';
 import type { NetworkLoading } from './NetworkLoading.ts';
 
 export interface Description {
   /** face-api's 128 numbers. */
   readonly descriptor: Float32Array;
-  /** Of the aligned face the descriptor saw: mean luma 0-1, and its Laplacian's spread (0-255 scale). */
+  /** Of the chip the descriptor read: mean luma 0-1, and its Laplacian's spread (0-255 scale). */
   readonly brightness: number;
   readonly detail: number;
 }
 
 /**
- * face-api's descriptor net on the square face-api aligns from the 68 points (eyes and
- * mouth), padded to a centred square and resized to 150; and the image statistics of
- * that same square, for the quality verdict.
+ * face-api's descriptor net on a face's chip, read upright at 150 px, and the image
+ * statistics of that same chip, for the quality verdict.
  */
 export class DescriptorNet {
   readonly #descriptor: ort.InferenceSession;
@@ -34,11 +33,10 @@ export class DescriptorNet {
     return new DescriptorNet(await create(faceApiNetwork('descriptor')), await create(imageStatisticsNetwork));
   }
 
-  /** `region` is the clipped box the landmarks were read from (face-api caps the square with it). */
-  async describe(image: ort.Tensor, size: { width: number; height: number }, landmarks: readonly Point[], region: Rect): Promise<Description | undefined> {
-    const aligned = clipAtImageBorders(alignedFaceRect(landmarks, region), size.width, size.height);
-    if (aligned.width <= 0 || aligned.height <= 0) return undefined;
-    const feeds = regionFeeds(image, aligned);
+  /** Undefined when the chip holds no pixel of the photo. */
+  async describe(image: ort.Tensor, chip: Chip): Promise<Description | undefined> {
+    const feeds = chipFeeds(image, [chip]);
+    if (!feeds) return undefined;
     const descriptor = floats(await this.#descriptor.run(feeds), 'descriptor');
     const statistics = await this.#statistics.run(feeds);
     return { descriptor, brightness: floats(statistics, 'brightness')[0]!, detail: floats(statistics, 'detail')[0]! };

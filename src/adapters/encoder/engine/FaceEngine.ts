@@ -1,26 +1,32 @@
 import * as ort from 'onnxruntime-node';
 import { faceApiNetwork } from '../faceApiOnnx/faceApiGraphs.ts';
-import type { Point, Rect } from '../faceApiOnnx/faceGeometry.ts';
 import { imageStatisticsNetwork } from '../onnx/imageStatistics.ts';
 import type { NetworkSource } from '../onnx/networkCache.ts';
+import type { Chip } from './Chip.ts';
 import { DescriptorNet } from './DescriptorNet.ts';
-import { detectFaces, secondLook } from './detectFaces.ts';
+import { detectFaces, detectTurned, quarterLooks } from './detectFaces.ts';
+import { descriptorChip, landmarkChip, landmarkRoll } from './faceChips.ts';
+import { angleApart, centreOf, type Point, type Rect } from './geometry.ts';
 import { LandmarkNet } from './LandmarkNet.ts';
-import { landmarkBox } from './landmarkBox.ts';
 import type { Pixels } from './Pixels.ts';
-import { YuNet } from './YuNet.ts';
+import { QuarterViews } from './QuarterViews.ts';
+import { YuNet, type YuNetFace } from './YuNet.ts';
 
 export interface FoundFace {
   /** YuNet's box, in the decoded image's pixels; may reach past its edges. */
   readonly box: Rect;
   /** YuNet's confidence, 0-1. */
   readonly score: number;
-  /** The box the landmark net read: the face framed as SSD MobileNet framed faces. */
-  readonly framed: Rect;
-  /** face-api's 68 points. */
+  /** YuNet's confidence when it looked again at the face upright (its second look). */
+  readonly look: number;
+  /** The chip the landmark net read: the face framed as SSD MobileNet framed faces, turned upright. */
+  readonly landmarkChip: Chip;
+  /** face-api's 68 points, in the decoded image's pixels. */
   readonly landmarks: readonly Point[];
+  /** The chip the descriptor read, aligned from the 68 points. */
+  readonly chip: Chip;
   readonly descriptor: Float32Array;
-  /** Of the aligned face the descriptor saw: mean luma 0-1, and its Laplacian's spread (0-255 scale). */
+  /** Of the chip the descriptor read: mean luma 0-1, and its Laplacian's spread (0-255 scale). */
   readonly brightness: number;
   readonly detail: number;
   /**
@@ -38,19 +44,31 @@ export interface FaceEngineOptions {
   readonly onCacheFailure: (error: unknown) => void;
 }
 
-/** Fitted on both development sets (`npm run eval`; README, "How faces are found"). */
+/** Fitted on the development sets (`npm run eval`; docs/face-engine.md). */
 export const faceSettings = {
-  /** YuNet's score from which a detection may be a face: the lowest clear face a second look kept scored 0.50. */
+  /** YuNet's score from which a detection may be a face: 0.3 found no more faces on dev-set. */
   minScore: 0.45,
-  /** From this score a detection is a face without a second look: the animals' faces scored up to 0.78. */
+  /** From this score a detection is a face whatever the second look says: the look alone lost 2 upright faces on dev-set. */
   sureScore: 0.8,
   /**
-   * A detection below sureScore is a face when a second look scores it at least this:
-   * the false faces it removed scored 0-0.38 there, the clear faces it kept 0.49 and up
-   * (dev-set: 5 false faces removed, no clear face; dev-set-2: 7 false faces, no clear face).
+   * A detection below sureScore is a face when YuNet, looking again upright, scores it at
+   * least this: dev-set's false faces scored up to 0.47 there, its clear faces 0.68 and up.
    */
-  secondLook: 0.45,
+  secondLook: 0.55,
+  /** How far (radians) the 68 points' roll may be from their chip's before they are read again: at ±45°, p90 0.178 without, 0.149 with. */
+  rereadAngle: (10 * Math.PI) / 180,
 } as const;
+
+/**
+ * The turns (degrees, clockwise) a photo with no face upright is read at. The quarter
+ * and half turns find sideways and upside-down photos (dev-set: 9 of 100 quarter-turned
+ * faces found without); the eighths find heads tilted 45 degrees YuNet misses upright
+ * (89 of 100 found without them, 100 with).
+ */
+const TURNS = [90, -90, 180, 45, -45, 135, -135] as const;
+
+/** The side YuNet's second looks are read at (faces 48 px): 1.4 ms a face for all four turns, against 6 ms at 160. */
+const SECOND_LOOK_SIDE = 96;
 
 /** The networks converted from face-api's weights, for `npm run models` to convert ahead of time. */
 export function convertedNetworks(): NetworkSource[] {
@@ -66,12 +84,14 @@ export function convertedNetworks(): NetworkSource[] {
  */
 export class FaceEngine {
   readonly #yuNet: YuNet;
+  readonly #views: QuarterViews;
   readonly #landmarks: LandmarkNet;
   readonly #descriptors: DescriptorNet;
   readonly #secondLook: boolean;
 
-  private constructor(yuNet: YuNet, landmarks: LandmarkNet, descriptors: DescriptorNet, secondLook: boolean) {
+  private constructor(yuNet: YuNet, views: QuarterViews, landmarks: LandmarkNet, descriptors: DescriptorNet, secondLook: boolean) {
     this.#yuNet = yuNet;
+    this.#views = views;
     this.#landmarks = landmarks;
     this.#descriptors = descriptors;
     this.#secondLook = secondLook;
@@ -95,7 +115,13 @@ export class FaceEngine {
       cacheFailed = true;
     };
     const loading = { sessionOptions, cacheFolder: options.cacheFolder, onCacheFailure };
-    const engine = new FaceEngine(await YuNet.load(sessionOptions), await LandmarkNet.load(loading), await DescriptorNet.load(loading), options.secondLook ?? true);
+    const engine = new FaceEngine(
+      await YuNet.load(sessionOptions),
+      await QuarterViews.load(SECOND_LOOK_SIDE, sessionOptions),
+      await LandmarkNet.load(loading),
+      await DescriptorNet.load(loading),
+      options.secondLook ?? true,
+    );
     await engine.#warmUp();
     return engine;
   }
@@ -103,40 +129,87 @@ export class FaceEngine {
   async findFaces(pixels: Pixels): Promise<FoundFace[]> {
     const image = tensorOf(pixels);
     // 1. Detect: YuNet at the working side and, for a larger photo, at its decoded size.
-    const detections = await detectFaces(this.#yuNet, pixels, faceSettings.minScore);
+    const upright = await this.#readAll(image, await detectFaces(this.#yuNet, pixels, faceSettings.minScore));
+    if (upright.length > 0) return upright;
+    // 5. A photo with no face upright may be sideways or upside down with no EXIF tag to say
+    // so: it is read at the turn where YuNet is surest of a face (a face the wrong way up
+    // scores lower than the right way up).
+    const byTurn: YuNetFace[][] = [];
+    for (const degrees of TURNS) byTurn.push(await detectTurned(this.#yuNet, pixels, degrees, faceSettings.minScore));
+    const surest = (faces: readonly YuNetFace[]) => Math.max(0, ...faces.map((face) => face.score));
+    byTurn.sort((a, b) => surest(b) - surest(a));
+    for (const detections of byTurn) {
+      const turned = await this.#readAll(image, detections);
+      if (turned.length > 0) return turned;
+    }
+    return [];
+  }
+
+  async #readAll(image: ort.Tensor, detections: readonly YuNetFace[]): Promise<FoundFace[]> {
     const faces: FoundFace[] = [];
     for (const detection of detections) {
-      // 2. Faces and only faces: a detection YuNet is unsure of needs a second look.
-      if (this.#secondLook && detection.score < faceSettings.sureScore && (await secondLook(this.#yuNet, pixels, detection.box)) < faceSettings.secondLook) continue;
-      // 3. face-api's 68 points, read in the box SSD MobileNet would have drawn.
-      const framed = landmarkBox(detection.box);
-      const read = await this.#landmarks.read(image, pixels, framed);
-      if (!read) continue;
-      // 4. face-api's descriptor and the image statistics, on the square aligned from them.
-      const description = await this.#descriptors.describe(image, pixels, read.points, read.region);
-      if (!description) continue;
-      faces.push({
-        box: detection.box,
-        score: detection.score,
-        framed,
-        landmarks: read.points,
-        ...description,
-        eyeDisagreement: eyeDisagreement(detection.points, read.points),
-      });
+      const face = await this.#read(image, detection);
+      if (face) faces.push(face);
     }
     return faces;
+  }
+
+  /** What one detection is: a face, read upright, or undefined when it is none. */
+  async #read(image: ort.Tensor, detection: YuNetFace): Promise<FoundFace | undefined> {
+    // 2. face-api's 68 points, read upright in the box SSD MobileNet would have drawn.
+    const framed = landmarkChip(detection.box, detection.points);
+    let read = await this.#readLandmarks(image, framed);
+    if (!read) return undefined;
+    // 3. Which way up, and faces only: YuNet looks again at the face turned upright as the
+    // 68 points say, and a quarter and a half turn from that (YuNet's own points lean
+    // upright, so a face upside down reads as upright until then). The turn it is surest
+    // of is the face's; a detection YuNet was unsure of is a face only if that look is sure.
+    const looks = await quarterLooks(this.#yuNet, this.#views, image, detection.box, read.roll);
+    const best = looks.indexOf(Math.max(...looks));
+    if (this.#secondLook && detection.score < faceSettings.sureScore && looks[best]! < faceSettings.secondLook) return undefined;
+    if (best !== 0) {
+      // View k shows the chip turned k quarters clockwise: upright there, the face is turned k quarters back.
+      read = await this.#readLandmarks(image, { ...read.chip, angle: read.roll - (best * Math.PI) / 2 });
+      if (!read) return undefined;
+    }
+    const { landmarks } = read;
+    // 4. face-api's descriptor and the image statistics, on the chip aligned from them.
+    const chip = descriptorChip(landmarks);
+    const description = await this.#descriptors.describe(image, chip);
+    if (!description) return undefined;
+    return {
+      box: detection.box,
+      score: detection.score,
+      look: looks[best]!,
+      landmarkChip: read.chip,
+      landmarks,
+      chip,
+      ...description,
+      eyeDisagreement: eyeDisagreement(detection.points, landmarks),
+    };
+  }
+
+  /** The 68 points read in `chip`, and again when they say the face is turned otherwise than the chip. */
+  async #readLandmarks(image: ort.Tensor, chip: Chip): Promise<{ landmarks: Point[]; chip: Chip; roll: number } | undefined> {
+    const landmarks = await this.#landmarks.read(image, chip);
+    if (!landmarks) return undefined;
+    const roll = landmarkRoll(landmarks);
+    if (angleApart(roll, chip.angle) <= faceSettings.rereadAngle) return { landmarks, chip, roll };
+    const upright = { ...chip, angle: roll };
+    const again = await this.#landmarks.read(image, upright);
+    return again && { landmarks: again, chip: upright, roll: landmarkRoll(again) };
   }
 
   /** A network's first run allocates its buffers and is several times slower: pay that before taking work. */
   async #warmUp(): Promise<void> {
     const blank = { data: new Uint8Array(64 * 64 * 3), width: 64, height: 64 };
     await this.#yuNet.detect(blank, 1);
-    const read = await this.#landmarks.read(tensorOf(blank), blank, { x: 8, y: 8, width: 48, height: 48 });
-    if (read) await this.#descriptors.describe(tensorOf(blank), blank, read.points, read.region);
+    const landmarks = await this.#landmarks.read(tensorOf(blank), { centre: { x: 32, y: 32 }, side: 48, angle: 0 });
+    if (landmarks) await this.#descriptors.describe(tensorOf(blank), descriptorChip(landmarks));
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.#yuNet.release(), this.#landmarks.release(), this.#descriptors.release()]);
+    await Promise.all([this.#yuNet.release(), this.#views.release(), this.#landmarks.release(), this.#descriptors.release()]);
   }
 }
 
@@ -147,12 +220,8 @@ function tensorOf(pixels: Pixels): ort.Tensor {
 /** How far apart YuNet and face-api put the eyes, as a share of the eye distance. */
 function eyeDisagreement(yuNetPoints: readonly Point[], landmarks: readonly Point[]): number {
   if (yuNetPoints.length < 2) return Number.NaN;
-  const faceApiEyes = [centre(landmarks.slice(36, 42)), centre(landmarks.slice(42, 48))];
+  const faceApiEyes = [centreOf(landmarks.slice(36, 42)), centreOf(landmarks.slice(42, 48))];
   const eyeDistance = Math.max(1, Math.hypot(faceApiEyes[0]!.x - faceApiEyes[1]!.x, faceApiEyes[0]!.y - faceApiEyes[1]!.y));
   const apart = faceApiEyes.map((eye, i) => Math.hypot(eye.x - yuNetPoints[i]!.x, eye.y - yuNetPoints[i]!.y));
   return (apart[0]! + apart[1]!) / 2 / eyeDistance;
-}
-
-function centre(points: readonly Point[]): Point {
-  return { x: points.reduce((sum, p) => sum + p.x, 0) / points.length, y: points.reduce((sum, p) => sum + p.y, 0) / points.length };
 }

@@ -1,14 +1,12 @@
 import * as ort from 'onnxruntime-node';
-import { faceApiNetwork, networkSides } from '../faceApiOnnx/faceApiGraphs.ts';
-import { clipAtImageBorders, landmarkPoints, type Point, type Rect } from '../faceApiOnnx/faceGeometry.ts';
+import { faceApiNetwork } from '../faceApiOnnx/faceApiGraphs.ts';
 import { networkBytes } from '../onnx/networkCache.ts';
-import { regionFeeds } from '../onnx/regionInput.ts';
+import { chipFeeds } from '../onnx/chipInput.ts';
+import { chipToPhoto, type Chip } from './Chip.ts';
+import type { Point } from './geometry.ts';
 import type { NetworkLoading } from './NetworkLoading.ts';
 
-/**
- * face-api's 68-point landmark net (iBUG numbering), fed as face-api feeds it: the
- * detection box clipped to the image, padded to a centred square, resized to 112.
- */
+/** face-api's 68-point landmark net (iBUG numbering), reading a face's chip upright at 112 px. */
 export class LandmarkNet {
   readonly #session: ort.InferenceSession;
 
@@ -21,18 +19,15 @@ export class LandmarkNet {
     return new LandmarkNet(await ort.InferenceSession.create(bytes, loading.sessionOptions));
   }
 
-  /**
-   * 68 points in image pixels for the face framed by `box` (which may reach past the
-   * image's edges), with the box's clipped region they were read from; undefined when
-   * the box holds no pixel of the image.
-   */
-  async read(image: ort.Tensor, size: { width: number; height: number }, box: Rect): Promise<{ points: Point[]; region: Rect } | undefined> {
-    const region = clipAtImageBorders(box, size.width, size.height);
-    if (region.width <= 0 || region.height <= 0) return undefined;
-    const output = await this.#session.run(regionFeeds(image, region));
-    const tensor = output['landmarks'];
+  /** 68 points in the photo's pixels for the face in `chip`; undefined when the chip holds no pixel of the photo. */
+  async read(image: ort.Tensor, chip: Chip): Promise<Point[] | undefined> {
+    const feeds = chipFeeds(image, [chip]);
+    if (!feeds) return undefined;
+    const tensor = (await this.#session.run(feeds))['landmarks'];
     if (!tensor || tensor.type !== 'float32') throw new Error('the landmark net gave no float output');
-    return { points: landmarkPoints(tensor.data as Float32Array, networkSides.landmarks, region, box), region };
+    // The net gives each point in units of its input's side: the chip's own units.
+    const output = tensor.data as Float32Array;
+    return Array.from({ length: 68 }, (_, i) => chipToPhoto(chip, output[2 * i]!, output[2 * i + 1]!));
   }
 
   release(): Promise<void> {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import type { Point, Rect } from '../faceApiOnnx/faceGeometry.ts';
+import type { Point, Rect } from './geometry.ts';
 import { nonMaxSuppression } from './faceBoxes.ts';
 import type { Pixels } from './Pixels.ts';
 import { withInputStage } from './yuNetInputStage.ts';
@@ -31,14 +31,19 @@ const NMS_OVERLAP = 0.45;
  * turns the decoded photo into that inside the graph).
  */
 export class YuNet {
-  readonly #session: ort.InferenceSession;
+  /** YuNet reading a photo through its input stage. */
+  readonly #photos: ort.InferenceSession;
+  /** YuNet as it is, reading views already in its input's form. */
+  readonly #views: ort.InferenceSession;
 
-  private constructor(session: ort.InferenceSession) {
-    this.#session = session;
+  private constructor(photos: ort.InferenceSession, views: ort.InferenceSession) {
+    this.#photos = photos;
+    this.#views = views;
   }
 
   static async load(options: ort.InferenceSession.SessionOptions): Promise<YuNet> {
-    return new YuNet(await ort.InferenceSession.create(withInputStage(readFileSync(yuNetFile)), options));
+    const model = readFileSync(yuNetFile);
+    return new YuNet(await ort.InferenceSession.create(withInputStage(model), options), await ort.InferenceSession.create(model, options));
   }
 
   /**
@@ -49,23 +54,39 @@ export class YuNet {
     const width = Math.ceil(region.width / ALIGNMENT) * ALIGNMENT;
     const height = Math.ceil(region.height / ALIGNMENT) * ALIGNMENT;
     const int64s = (values: readonly number[]) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), [values.length]);
-    const outputs = await this.#session.run({
+    const outputs = await this.#photos.run({
       image: new ort.Tensor('uint8', image.data, [1, image.height, image.width, 3]),
       start: int64s([region.y, region.x]),
       end: int64s([region.y + region.height, region.x + region.width]),
       pads: int64s([0, 0, 0, 0, 0, height - region.height, width - region.width, 0]),
     });
-    const faces: YuNetFace[] = [];
-    for (const stride of STRIDES) {
-      const [cls, obj, bbox, kps] = (['cls', 'obj', 'bbox', 'kps'] as const).map((name) => floats(outputs, `${name}_${stride}`));
-      faces.push(...decodeGrid({ cls: cls!, obj: obj!, bbox: bbox!, kps: kps! }, stride, width / stride, minScore));
-    }
-    return nonMaxSuppression(faces, NMS_OVERLAP).map((face) => moved(face, region));
+    return decoded(outputs, 0, 1, width, minScore).map((face) => moved(face, region));
   }
 
-  release(): Promise<void> {
-    return this.#session.release();
+  /** The faces in each of `views`: YuNet's own input, float32 BGR planes [n, 3, side, side], 0-255, side a multiple of 32. */
+  async detectViews(views: ort.Tensor, minScore: number): Promise<YuNetFace[][]> {
+    const [count, , , width] = views.dims as [number, number, number, number];
+    const outputs = await this.#views.run({ [this.#views.inputNames[0]!]: views });
+    return Array.from({ length: count }, (_, view) => decoded(outputs, view, count, width, minScore));
   }
+
+  async release(): Promise<void> {
+    await Promise.all([this.#photos.release(), this.#views.release()]);
+  }
+}
+
+/** The faces in image `item` of a batch of `count`, after non-maximum suppression. */
+function decoded(outputs: ort.InferenceSession.ReturnType, item: number, count: number, width: number, minScore: number): YuNetFace[] {
+  const faces: YuNetFace[] = [];
+  for (const stride of STRIDES) {
+    const [cls, obj, bbox, kps] = (['cls', 'obj', 'bbox', 'kps'] as const).map((name) => {
+      const all = floats(outputs, `${name}_${stride}`);
+      const each = all.length / count;
+      return all.subarray(item * each, (item + 1) * each);
+    });
+    faces.push(...decodeGrid({ cls: cls!, obj: obj!, bbox: bbox!, kps: kps! }, stride, width / stride, minScore));
+  }
+  return nonMaxSuppression(faces, NMS_OVERLAP);
 }
 
 /** One stride's outputs: a row per cell of its (height / stride) x (width / stride) grid, row-major. */

@@ -1,6 +1,8 @@
+import type * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import type { Rect } from '../faceApiOnnx/faceGeometry.ts';
-import { intersectionOverUnion, nonMaxSuppression } from './faceBoxes.ts';
+import type { QuarterViews } from './QuarterViews.ts';
+import { holdsCentre, nonMaxSuppression } from './faceBoxes.ts';
+import type { Point, Rect } from './geometry.ts';
 import type { Pixels } from './Pixels.ts';
 import type { YuNet, YuNetFace } from './YuNet.ts';
 
@@ -61,6 +63,36 @@ export function tiles(width: number, height: number): Rect[] {
   return spans(height).flatMap((row) => spans(width).map((column) => ({ x: column.start, y: row.start, width: column.length, height: row.length })));
 }
 
+/**
+ * YuNet's faces in `pixels` turned clockwise by `degrees` (a sideways or upside-down
+ * photo with no EXIF tag to say so), at the working side, in `pixels`' own coordinates.
+ * Each box keeps the size YuNet gave it, centred where the face is in the photo.
+ */
+export async function detectTurned(yuNet: YuNet, pixels: Pixels, degrees: number, minScore: number): Promise<YuNetFace[]> {
+  const working = await resized(pixels, Math.min(1, detectionScales.workingSide / Math.max(pixels.width, pixels.height)));
+  const { data, info } = await sharp(working.pixels.data, { raw: { width: working.pixels.width, height: working.pixels.height, channels: 3 } })
+    .rotate(degrees, { background: '#000000' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const turned = { data, width: info.width, height: info.height };
+  // Back about the centres (pixel k's centre at k), then to `pixels`' scale.
+  const radians = (-degrees * Math.PI) / 180;
+  const [cos, sin] = [Math.cos(radians), Math.sin(radians)];
+  const back = (point: Point): Point => {
+    const [dx, dy] = [point.x - (turned.width - 1) / 2, point.y - (turned.height - 1) / 2];
+    return {
+      x: (dx * cos - dy * sin + (working.pixels.width - 1) / 2) / working.scale.x,
+      y: (dx * sin + dy * cos + (working.pixels.height - 1) / 2) / working.scale.y,
+    };
+  };
+  const sideways = Math.abs(Math.round(degrees / 90)) % 2 === 1;
+  return (await yuNet.detect(turned, minScore)).map(({ score, box, points }) => {
+    const centre = back({ x: box.x + box.width / 2, y: box.y + box.height / 2 });
+    const [width, height] = sideways ? [box.height / working.scale.x, box.width / working.scale.y] : [box.width / working.scale.x, box.height / working.scale.y];
+    return { score, box: { x: centre.x - width / 2, y: centre.y - height / 2, width, height }, points: points.map(back) };
+  });
+}
+
 async function resized(pixels: Pixels, scale: number): Promise<{ pixels: Pixels; scale: { x: number; y: number } }> {
   if (scale >= 1) return { pixels, scale: { x: 1, y: 1 } };
   const width = Math.max(1, Math.round(pixels.width * scale));
@@ -81,28 +113,23 @@ function rescaled(faces: readonly YuNetFace[], scale: { x: number; y: number }):
   }));
 }
 
-/** The framing of a second look: the face's box enlarged this much around its centre, read at this side. */
-const SECOND_LOOK = { context: 2, side: 160 } as const;
+/** The framing of a second look: the face's box enlarged this much around its centre. */
+const SECOND_LOOK_CONTEXT = 2;
 
 /**
- * YuNet's score for the face in `box` when it is read again framed as YuNet sees faces
- * best: centred, half the width of its view, 80 px. A detection whose score came from an
- * unfavourable scale (an animal's face filling the photo, say) rarely keeps it.
+ * YuNet's scores for a face when it is read again framed as YuNet sees faces best:
+ * centred, half the width of its view, turned by `roll` (radians) and then a quarter, a
+ * half and three quarters further, all in one run. A detection whose score came from an
+ * unfavourable scale or angle (an animal's face filling the photo, a head tilted 45
+ * degrees) is read again as a face would be, and a face the wrong way up scores best
+ * the right way up.
  */
-export async function secondLook(yuNet: YuNet, pixels: Pixels, box: Rect): Promise<number> {
-  const side = Math.round(SECOND_LOOK.context * Math.max(box.width, box.height));
-  const left = Math.round(box.x + box.width / 2 - side / 2);
-  const top = Math.round(box.y + box.height / 2 - side / 2);
-  const inside = { left: Math.max(0, left), top: Math.max(0, top), right: Math.min(pixels.width, left + side), bottom: Math.min(pixels.height, top + side) };
-  if (inside.right - inside.left < 1 || inside.bottom - inside.top < 1) return 0;
-  const view = await sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 3 } })
-    .extract({ left: inside.left, top: inside.top, width: inside.right - inside.left, height: inside.bottom - inside.top })
-    .extend({ left: inside.left - left, top: inside.top - top, right: left + side - inside.right, bottom: top + side - inside.bottom, background: '#000000' })
-    .raw()
-    .toBuffer();
-  const data = await sharp(view, { raw: { width: side, height: side, channels: 3 } }).resize(SECOND_LOOK.side, SECOND_LOOK.side).raw().toBuffer();
-  const scale = SECOND_LOOK.side / side;
-  const expected = { x: (box.x - left) * scale, y: (box.y - top) * scale, width: box.width * scale, height: box.height * scale };
-  const faces = await yuNet.detect({ data, width: SECOND_LOOK.side, height: SECOND_LOOK.side }, 0.05);
-  return Math.max(0, ...faces.filter((face) => intersectionOverUnion(face.box, expected) > 0.3).map((face) => face.score));
+export async function quarterLooks(yuNet: YuNet, views: QuarterViews, image: ort.Tensor, box: Rect, roll: number): Promise<number[]> {
+  const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  const cut = await views.cut(image, { centre, side: SECOND_LOOK_CONTEXT * Math.max(box.width, box.height), angle: roll });
+  if (!cut) return [0, 0, 0, 0];
+  const viewSide = cut.dims[3]!;
+  const middle = { x: viewSide / 2, y: viewSide / 2, width: 0, height: 0 };
+  const found = await yuNet.detectViews(cut, 0.05);
+  return found.map((faces) => Math.max(0, ...faces.filter((face) => holdsCentre(face.box, middle)).map((face) => face.score)));
 }

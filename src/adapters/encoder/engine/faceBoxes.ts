@@ -1,4 +1,4 @@
-import type { Rect } from '../faceApiOnnx/faceGeometry.ts';
+import type { Rect } from './geometry.ts';
 
 export function intersectionOverUnion(a: Rect, b: Rect): number {
   const width = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);

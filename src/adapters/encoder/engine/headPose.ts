@@ -1,5 +1,5 @@
 import type { HeadPose } from '../../../domain/ImageEncodings.ts';
-import type { Point } from '../faceApiOnnx/faceGeometry.ts';
+import type { Point } from './geometry.ts';
 
 /**
  * A generic head: 14 points of the anthropometric 3-D face model of Martins and Batista
@@ -50,8 +50,9 @@ const FIT_WEIGHTS: readonly Vector3[] = (() => {
 /**
  * Head rotation from face-api's 68 points: the generic head fitted to them under scaled
  * orthographic projection (a face is small next to its distance from the camera), its
- * two image axes made orthonormal, then read as angles. Signs follow HeadPose: turned to
- * the image's right, chin up and tilted clockwise are positive.
+ * two image axes made orthonormal, then read as angles: roll in the photo, yaw and pitch
+ * in the head's upright frame. Signs follow HeadPose: turned to the image's right, chin
+ * up and tilted clockwise are positive.
  */
 export function headPose(points: readonly Point[]): HeadPose {
   const projectionRow = (coordinate: (point: Point) => number) =>
@@ -60,12 +61,17 @@ export function headPose(points: readonly Point[]): HeadPose {
   const [right, down] = orthonormalPair(projectionRow((p) => p.x), projectionRow((p) => p.y));
   const facing = cross(right, down);
   // The head's own axes in the camera's frame are the columns: its nose points along -z.
-  const nose = { x: -right[2]!, y: -down[2]!, z: -facing[2]! };
+  const roll = Math.atan2(down[0]!, right[0]!);
+  // Yaw and pitch are the head's own, read with the roll undone: a head tilted in the
+  // photo turns and nods as it would upright (otherwise, rolled 90 degrees, a nod would read as a turn).
+  const [cos, sin] = [Math.cos(roll), Math.sin(roll)];
+  const [x, y] = [-right[2]!, -down[2]!];
+  const nose = { x: x * cos + y * sin, y: y * cos - x * sin, z: -facing[2]! };
   const degrees = (radians: number) => Math.round(((radians * 180) / Math.PI) * 10) / 10;
   return {
     yaw: degrees(Math.atan2(nose.x, -nose.z)),
     pitch: degrees(Math.atan2(-nose.y, Math.hypot(nose.x, nose.z))),
-    roll: degrees(Math.atan2(down[0]!, right[0]!)),
+    roll: degrees(roll),
   };
 }
 

@@ -1,15 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import type { NetworkSource } from '../onnx/networkCache.ts';
 import { OnnxGraph } from '../onnx/OnnxGraph.ts';
-import { regionInput } from '../onnx/regionInput.ts';
+import { chipInput } from '../onnx/chipInput.ts';
 import { convFilter, depthwiseFilter, faceApiModelFiles, readFaceApiWeights, type Filter, type Weight } from '../onnx/tfjsWeights.ts';
 
 /**
  * face-api's landmark and descriptor networks as ONNX graphs, layer for layer as
  * face-api runs them (src/faceFeatureExtractor + src/faceLandmarkNet,
  * src/faceRecognitionNet in @vladmandic/face-api), with face-api's own weights. Each
- * starts with `regionInput`: the region is padded to a square (zeros, as face-api's
- * padToSquare) and resized the way tf.image.resizeBilinear does.
+ * starts with `chipInput`: the face's chip, cut from the photo and read upright.
  */
 export const networkNames = ['landmarks', 'descriptor'] as const;
 export type NetworkName = (typeof networkNames)[number];
@@ -21,7 +20,7 @@ function modelFolder(): string {
   return fileURLToPath(new URL('./model/', import.meta.resolve('@vladmandic/face-api/package.json')));
 }
 
-const converterSources = ['./faceApiGraphs.ts', '../onnx/OnnxGraph.ts', '../onnx/tfjsWeights.ts', '../onnx/regionInput.ts'].map(
+const converterSources = ['./faceApiGraphs.ts', '../onnx/OnnxGraph.ts', '../onnx/tfjsWeights.ts', '../onnx/chipInput.ts'].map(
   (path) => new URL(path, import.meta.url),
 );
 
@@ -44,7 +43,7 @@ export function faceApiNetwork(name: NetworkName): NetworkSource {
 const meanRgb = [122.782, 117.001, 104.298];
 
 function inputStage(graph: OnnxGraph, side: number): string {
-  return regionInput(graph, side, (x) => graph.node('Div', [graph.node('Sub', [x, graph.floats([1, 3, 1, 1], meanRgb)]), graph.scalar(255)]));
+  return chipInput(graph, side, (x) => graph.node('Div', [graph.node('Sub', [x, graph.floats([1, 3, 1, 1], meanRgb)]), graph.scalar(255)]));
 }
 
 function weight(weights: Map<string, Weight>, name: string): Weight {

@@ -28,9 +28,9 @@ export class OnnxGraph {
   }
 
   /** Makes `value` an output of the graph, under `name`. */
-  output(name: string, value: string, dims: readonly (number | string)[]): void {
+  output(name: string, value: string, dims: readonly (number | string)[], type: ElementType = 'float'): void {
     this.#nodes.push({ name: this.#name('Identity'), opType: 'Identity', input: [value], output: [name] });
-    this.#outputs.push(valueInfo(name, 'float', dims));
+    this.#outputs.push(valueInfo(name, type, dims));
   }
 
   floats(dims: readonly number[], data: Float32Array | readonly number[]): string {
@@ -66,7 +66,8 @@ export class OnnxGraph {
     const model = onnx.ModelProto.create({
       irVersion: 7,
       producerName: 'face-sessions',
-      opsetImport: [{ domain: '', version: 13 }],
+      // 16 for GridSample (chipInput.ts).
+      opsetImport: [{ domain: '', version: 16 }],
       graph: {
         name: graphName,
         node: this.#nodes,

@@ -1,0 +1,27 @@
+import type { Point } from './geometry.ts';
+
+/**
+ * A square cut from the photo at any angle, which a network reads upright: the face
+ * chip of dlib's `get_face_chip_details` and InsightFace's `norm_crop`. `angle` is how
+ * far the square is turned in the photo (radians, clockwise as the photo shows, as
+ * `pose.roll`). Every point a network gives in the chip maps back to the photo through it.
+ */
+export interface Chip {
+  readonly centre: Point;
+  readonly side: number;
+  readonly angle: number;
+}
+
+/** Where the chip's point (u, v), in units of its side from its top-left corner, lies in the photo. */
+export function chipToPhoto(chip: Chip, u: number, v: number): Point {
+  const [cos, sin] = [Math.cos(chip.angle), Math.sin(chip.angle)];
+  const [dx, dy] = [(u - 0.5) * chip.side, (v - 0.5) * chip.side];
+  return { x: chip.centre.x + dx * cos - dy * sin, y: chip.centre.y + dx * sin + dy * cos };
+}
+
+/** Where a photo point lies in the chip, in units of its side from its top-left corner. */
+export function photoToChip(chip: Chip, point: Point): Point {
+  const [cos, sin] = [Math.cos(chip.angle), Math.sin(chip.angle)];
+  const [dx, dy] = [point.x - chip.centre.x, point.y - chip.centre.y];
+  return { x: (dx * cos + dy * sin) / chip.side + 0.5, y: (-dx * sin + dy * cos) / chip.side + 0.5 };
+}
