@@ -55,6 +55,7 @@ export async function anyAngleReport(sets: readonly DevelopmentSet[], model: Fac
   const rows: string[] = [];
   const pairRows: string[] = [];
   const farOff: string[] = [];
+  const notFound: string[] = [];
   for (const set of sets) {
     const byTurn = new Map<string, Measured>([...turns.map((turn) => turn.label), 'back'].map((label) => [label, { found: 0, tried: 0, distances: [], times: [] }]));
     const identities: { person: string; upright: Face; turned30: Face | undefined }[] = [];
@@ -75,7 +76,10 @@ export async function anyAngleReport(sets: readonly DevelopmentSet[], model: Fac
         const faces = await model.encode(image);
         measured.times.push(performance.now() - started);
         measured.tried += 1;
-        if (faces.length === 0) return;
+        if (faces.length === 0) {
+          notFound.push(`${set.name}/${photo.path} (${label})`);
+          return;
+        }
         measured.found += 1;
         const distance = nearest(reference, faces);
         measured.distances.push(distance);
@@ -120,7 +124,7 @@ export async function anyAngleReport(sets: readonly DevelopmentSet[], model: Fac
 |---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
-At or over ${threshold}: ${farOff.join(', ') || 'none'}.
+No face found: ${notFound.join(', ') || 'none'}. At or over ${threshold}: ${farOff.join(', ') || 'none'}.
 
 Identity pairs, one photo upright and the other turned 30°, at ${threshold}:
 

@@ -1,6 +1,5 @@
 import * as ort from 'onnxruntime-node';
 import { faceApiNetwork } from '../faceApiOnnx/faceApiGraphs.ts';
-import { imageStatisticsNetwork } from '../onnx/imageStatistics.ts';
 import { networkBytes } from '../onnx/networkCache.ts';
 import { chipFeeds } from '../onnx/chipInput.ts';
 import type { Chip } from './Chip.ts';
@@ -15,35 +14,31 @@ export interface Description {
 }
 
 /**
- * face-api's descriptor net on a face's chip, read upright at 150 px, and the image
- * statistics of that same chip, for the quality verdict.
+ * face-api's descriptor net on a face's chip, read upright at 150 px, and in the same
+ * run the image statistics of that chip, for the quality verdict.
  */
 export class DescriptorNet {
-  readonly #descriptor: ort.InferenceSession;
-  readonly #statistics: ort.InferenceSession;
+  readonly #session: ort.InferenceSession;
 
-  private constructor(descriptor: ort.InferenceSession, statistics: ort.InferenceSession) {
-    this.#descriptor = descriptor;
-    this.#statistics = statistics;
+  private constructor(session: ort.InferenceSession) {
+    this.#session = session;
   }
 
   static async load(loading: NetworkLoading): Promise<DescriptorNet> {
-    const create = (source: Parameters<typeof networkBytes>[0]) =>
-      ort.InferenceSession.create(networkBytes(source, loading.cacheFolder, loading.onCacheFailure), loading.sessionOptions);
-    return new DescriptorNet(await create(faceApiNetwork('descriptor')), await create(imageStatisticsNetwork));
+    const bytes = networkBytes(faceApiNetwork('descriptor'), loading.cacheFolder, loading.onCacheFailure);
+    return new DescriptorNet(await ort.InferenceSession.create(bytes, loading.sessionOptions));
   }
 
   /** Undefined when the chip holds no pixel of the photo. */
   async describe(image: ort.Tensor, chip: Chip): Promise<Description | undefined> {
     const feeds = chipFeeds(image, [chip]);
     if (!feeds) return undefined;
-    const descriptor = floats(await this.#descriptor.run(feeds), 'descriptor');
-    const statistics = await this.#statistics.run(feeds);
-    return { descriptor, brightness: floats(statistics, 'brightness')[0]!, detail: floats(statistics, 'detail')[0]! };
+    const outputs = await this.#session.run(feeds);
+    return { descriptor: floats(outputs, 'descriptor'), brightness: floats(outputs, 'brightness')[0]!, detail: floats(outputs, 'detail')[0]! };
   }
 
-  async release(): Promise<void> {
-    await Promise.all([this.#descriptor.release(), this.#statistics.release()]);
+  release(): Promise<void> {
+    return this.#session.release();
   }
 }
 

@@ -1,15 +1,14 @@
 import * as ort from 'onnxruntime-node';
 import { faceApiNetwork } from '../faceApiOnnx/faceApiGraphs.ts';
-import { imageStatisticsNetwork } from '../onnx/imageStatistics.ts';
 import type { NetworkSource } from '../onnx/networkCache.ts';
 import type { Chip } from './Chip.ts';
 import { DescriptorNet } from './DescriptorNet.ts';
-import { detectFaces, detectTurned, quarterLooks } from './detectFaces.ts';
+import { detectFaces, detectTurned, secondLooks } from './detectFaces.ts';
 import { descriptorChip, landmarkChip, landmarkRoll } from './faceChips.ts';
 import { angleApart, centreOf, type Point, type Rect } from './geometry.ts';
 import { LandmarkNet } from './LandmarkNet.ts';
 import type { Pixels } from './Pixels.ts';
-import { QuarterViews } from './QuarterViews.ts';
+import { ViewCutter } from './ViewCutter.ts';
 import { YuNet, type YuNetFace } from './YuNet.ts';
 
 export interface FoundFace {
@@ -48,13 +47,18 @@ export interface FaceEngineOptions {
 export const faceSettings = {
   /** YuNet's score from which a detection may be a face: 0.3 found no more faces on dev-set. */
   minScore: 0.45,
-  /** From this score a detection is a face whatever the second look says: the look alone lost 2 upright faces on dev-set. */
-  sureScore: 0.8,
+  /**
+   * From this score a detection is a face whatever the second look says: masked faces
+   * scored 0.75 and 0.76 and looked 0.11 and 0.43, a dog 0.76 (dev-set-2); the look alone
+   * lost 2 upright faces on dev-set.
+   */
+  sureScore: 0.74,
   /**
    * A detection below sureScore is a face when YuNet, looking again upright, scores it at
-   * least this: dev-set's false faces scored up to 0.47 there, its clear faces 0.68 and up.
+   * least this: the false faces of both sets looked up to 0.49, their clear faces from
+   * 0.50 (dev-set from 0.68).
    */
-  secondLook: 0.55,
+  secondLook: 0.5,
   /** How far (radians) the 68 points' roll may be from their chip's before they are read again: at ±45°, p90 0.178 without, 0.149 with. */
   rereadAngle: (10 * Math.PI) / 180,
 } as const;
@@ -67,12 +71,15 @@ export const faceSettings = {
  */
 const TURNS = [90, -90, 180, 45, -45, 135, -135] as const;
 
+/** At most this many landmark reads a chip (a face read sideways needs a second to come near, a third to settle). */
+const READS = 3;
+
 /** The side YuNet's second looks are read at (faces 48 px): 1.4 ms a face for all four turns, against 6 ms at 160. */
 const SECOND_LOOK_SIDE = 96;
 
 /** The networks converted from face-api's weights, for `npm run models` to convert ahead of time. */
 export function convertedNetworks(): NetworkSource[] {
-  return [faceApiNetwork('landmarks'), faceApiNetwork('descriptor'), imageStatisticsNetwork];
+  return [faceApiNetwork('landmarks'), faceApiNetwork('descriptor')];
 }
 
 /**
@@ -84,14 +91,14 @@ export function convertedNetworks(): NetworkSource[] {
  */
 export class FaceEngine {
   readonly #yuNet: YuNet;
-  readonly #views: QuarterViews;
+  readonly #cutter: ViewCutter;
   readonly #landmarks: LandmarkNet;
   readonly #descriptors: DescriptorNet;
   readonly #secondLook: boolean;
 
-  private constructor(yuNet: YuNet, views: QuarterViews, landmarks: LandmarkNet, descriptors: DescriptorNet, secondLook: boolean) {
+  private constructor(yuNet: YuNet, cutter: ViewCutter, landmarks: LandmarkNet, descriptors: DescriptorNet, secondLook: boolean) {
     this.#yuNet = yuNet;
-    this.#views = views;
+    this.#cutter = cutter;
     this.#landmarks = landmarks;
     this.#descriptors = descriptors;
     this.#secondLook = secondLook;
@@ -117,7 +124,7 @@ export class FaceEngine {
     const loading = { sessionOptions, cacheFolder: options.cacheFolder, onCacheFailure };
     const engine = new FaceEngine(
       await YuNet.load(sessionOptions),
-      await QuarterViews.load(SECOND_LOOK_SIDE, sessionOptions),
+      await ViewCutter.load(SECOND_LOOK_SIDE, sessionOptions),
       await LandmarkNet.load(loading),
       await DescriptorNet.load(loading),
       options.secondLook ?? true,
@@ -157,19 +164,19 @@ export class FaceEngine {
   /** What one detection is: a face, read upright, or undefined when it is none. */
   async #read(image: ort.Tensor, detection: YuNetFace): Promise<FoundFace | undefined> {
     // 2. face-api's 68 points, read upright in the box SSD MobileNet would have drawn.
-    const framed = landmarkChip(detection.box, detection.points);
-    let read = await this.#readLandmarks(image, framed);
+    let read = await this.#readLandmarks(image, landmarkChip(detection.box, detection.points));
     if (!read) return undefined;
     // 3. Which way up, and faces only: YuNet looks again at the face turned upright as the
-    // 68 points say, and a quarter and a half turn from that (YuNet's own points lean
-    // upright, so a face upside down reads as upright until then). The turn it is surest
-    // of is the face's; a detection YuNet was unsure of is a face only if that look is sure.
-    const looks = await quarterLooks(this.#yuNet, this.#views, image, detection.box, read.roll);
-    const best = looks.indexOf(Math.max(...looks));
-    if (this.#secondLook && detection.score < faceSettings.sureScore && looks[best]! < faceSettings.secondLook) return undefined;
-    if (best !== 0) {
-      // View k shows the chip turned k quarters clockwise: upright there, the face is turned k quarters back.
-      read = await this.#readLandmarks(image, { ...read.chip, angle: read.roll - (best * Math.PI) / 2 });
+    // 68 points say, and a quarter, a half and three quarters from that (YuNet's own points
+    // lean upright, so a face upside down reads as upright until then). The turn it is
+    // surest of is the face's; a detection YuNet was unsure of is a face only if that look is sure.
+    const looks = await secondLooks(this.#yuNet, this.#cutter, image, detection.box, read.roll);
+    const best = looks.reduce((surest, look, turn) => (look.score > looks[surest]!.score ? turn : surest), 0);
+    const { score: look, face: seen } = looks[best]!;
+    if (this.#secondLook && detection.score < faceSettings.sureScore && look < faceSettings.secondLook) return undefined;
+    // A face YuNet first read at the wrong angle is framed again from what it saw upright.
+    if (seen && (best !== 0 || read.reread)) {
+      read = await this.#readLandmarks(image, landmarkChip(seen.box, seen.points));
       if (!read) return undefined;
     }
     const { landmarks } = read;
@@ -180,7 +187,7 @@ export class FaceEngine {
     return {
       box: detection.box,
       score: detection.score,
-      look: looks[best]!,
+      look,
       landmarkChip: read.chip,
       landmarks,
       chip,
@@ -189,15 +196,20 @@ export class FaceEngine {
     };
   }
 
-  /** The 68 points read in `chip`, and again when they say the face is turned otherwise than the chip. */
-  async #readLandmarks(image: ort.Tensor, chip: Chip): Promise<{ landmarks: Point[]; chip: Chip; roll: number } | undefined> {
-    const landmarks = await this.#landmarks.read(image, chip);
-    if (!landmarks) return undefined;
-    const roll = landmarkRoll(landmarks);
-    if (angleApart(roll, chip.angle) <= faceSettings.rereadAngle) return { landmarks, chip, roll };
-    const upright = { ...chip, angle: roll };
-    const again = await this.#landmarks.read(image, upright);
-    return again && { landmarks: again, chip: upright, roll: landmarkRoll(again) };
+  /**
+   * The 68 points read in `chip`, and again, up to READS times, while they say the face
+   * is turned otherwise than the chip they were read in.
+   */
+  async #readLandmarks(image: ort.Tensor, chip: Chip): Promise<{ landmarks: Point[]; chip: Chip; roll: number; reread: boolean } | undefined> {
+    let read: { landmarks: Point[]; chip: Chip; roll: number; reread: boolean } | undefined;
+    for (let reads = 0; reads < READS; reads++) {
+      const readChip: Chip = read ? { ...read.chip, angle: read.roll } : chip;
+      const landmarks = await this.#landmarks.read(image, readChip);
+      if (!landmarks) return undefined;
+      read = { landmarks, chip: readChip, roll: landmarkRoll(landmarks), reread: reads > 0 };
+      if (angleApart(read.roll, readChip.angle) <= faceSettings.rereadAngle) break;
+    }
+    return read;
   }
 
   /** A network's first run allocates its buffers and is several times slower: pay that before taking work. */
@@ -209,7 +221,7 @@ export class FaceEngine {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.#yuNet.release(), this.#views.release(), this.#landmarks.release(), this.#descriptors.release()]);
+    await Promise.all([this.#yuNet.release(), this.#cutter.release(), this.#landmarks.release(), this.#descriptors.release()]);
   }
 }
 

@@ -4,7 +4,7 @@ import * as ort from 'onnxruntime-node';
 import type { Point, Rect } from './geometry.ts';
 import { nonMaxSuppression } from './faceBoxes.ts';
 import type { Pixels } from './Pixels.ts';
-import { withInputStage } from './yuNetInputStage.ts';
+import { withInputStage, withQuarterTurnsStage } from './yuNetInputStage.ts';
 
 /** The committed network; models/yunet/SOURCE.md holds its provenance, license and contract. */
 export const yuNetFile = fileURLToPath(new URL('../../../../models/yunet/yunet_n_dynamic.onnx', import.meta.url));
@@ -33,7 +33,7 @@ const NMS_OVERLAP = 0.45;
 export class YuNet {
   /** YuNet reading a photo through its input stage. */
   readonly #photos: ort.InferenceSession;
-  /** YuNet as it is, reading views already in its input's form. */
+  /** YuNet reading a view of a face four ways (withQuarterTurnsStage). */
   readonly #views: ort.InferenceSession;
 
   private constructor(photos: ort.InferenceSession, views: ort.InferenceSession) {
@@ -43,7 +43,7 @@ export class YuNet {
 
   static async load(options: ort.InferenceSession.SessionOptions): Promise<YuNet> {
     const model = readFileSync(yuNetFile);
-    return new YuNet(await ort.InferenceSession.create(withInputStage(model), options), await ort.InferenceSession.create(model, options));
+    return new YuNet(await ort.InferenceSession.create(withInputStage(model), options), await ort.InferenceSession.create(withQuarterTurnsStage(model), options));
   }
 
   /**
@@ -63,11 +63,13 @@ export class YuNet {
     return decoded(outputs, 0, 1, width, minScore).map((face) => moved(face, region));
   }
 
-  /** The faces in each of `views`: YuNet's own input, float32 BGR planes [n, 3, side, side], 0-255, side a multiple of 32. */
-  async detectViews(views: ort.Tensor, minScore: number): Promise<YuNetFace[][]> {
-    const [count, , , width] = views.dims as [number, number, number, number];
-    const outputs = await this.#views.run({ [this.#views.inputNames[0]!]: views });
-    return Array.from({ length: count }, (_, view) => decoded(outputs, view, count, width, minScore));
+  /**
+   * The faces in `view` (uint8 RGB, square, its side a multiple of 32) as it is and
+   * turned a quarter, a half and three quarters clockwise, each in that turned view's pixels.
+   */
+  async detectQuarterTurns(view: Pixels, minScore: number): Promise<YuNetFace[][]> {
+    const outputs = await this.#views.run({ view: new ort.Tensor('uint8', view.data, [1, view.height, view.width, 3]) });
+    return [0, 1, 2, 3].map((turn) => decoded(outputs, turn, 4, view.width, minScore));
   }
 
   async release(): Promise<void> {

@@ -1,6 +1,7 @@
 import type * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import type { QuarterViews } from './QuarterViews.ts';
+import { chipToPhoto } from './Chip.ts';
+import type { ViewCutter } from './ViewCutter.ts';
 import { holdsCentre, nonMaxSuppression } from './faceBoxes.ts';
 import type { Point, Rect } from './geometry.ts';
 import type { Pixels } from './Pixels.ts';
@@ -116,20 +117,39 @@ function rescaled(faces: readonly YuNetFace[], scale: { x: number; y: number }):
 /** The framing of a second look: the face's box enlarged this much around its centre. */
 const SECOND_LOOK_CONTEXT = 2;
 
+/** What YuNet saw of a face when it looked again: its score, and the face itself in the photo's coordinates. */
+export interface Look {
+  readonly score: number;
+  readonly face: YuNetFace | undefined;
+}
+
 /**
- * YuNet's scores for a face when it is read again framed as YuNet sees faces best:
- * centred, half the width of its view, turned by `roll` (radians) and then a quarter, a
- * half and three quarters further, all in one run. A detection whose score came from an
+ * YuNet's looks at a face read again framed as YuNet sees faces best: centred, half the
+ * width of its view, turned by `roll` (radians) and then a quarter, a half and three
+ * quarters further clockwise, all in one run. A detection whose score came from an
  * unfavourable scale or angle (an animal's face filling the photo, a head tilted 45
  * degrees) is read again as a face would be, and a face the wrong way up scores best
- * the right way up.
+ * the right way up, where YuNet also frames it upright.
  */
-export async function quarterLooks(yuNet: YuNet, views: QuarterViews, image: ort.Tensor, box: Rect, roll: number): Promise<number[]> {
-  const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-  const cut = await views.cut(image, { centre, side: SECOND_LOOK_CONTEXT * Math.max(box.width, box.height), angle: roll });
-  if (!cut) return [0, 0, 0, 0];
-  const viewSide = cut.dims[3]!;
-  const middle = { x: viewSide / 2, y: viewSide / 2, width: 0, height: 0 };
-  const found = await yuNet.detectViews(cut, 0.05);
-  return found.map((faces) => Math.max(0, ...faces.filter((face) => holdsCentre(face.box, middle)).map((face) => face.score)));
+export async function secondLooks(yuNet: YuNet, cutter: ViewCutter, image: ort.Tensor, box: Rect, roll: number): Promise<Look[]> {
+  const chip = { centre: { x: box.x + box.width / 2, y: box.y + box.height / 2 }, side: SECOND_LOOK_CONTEXT * Math.max(box.width, box.height), angle: roll };
+  const view = await cutter.cut(image, chip);
+  if (!view) return [0, 1, 2, 3].map(() => ({ score: 0, face: undefined }));
+  const side = view.width;
+  const middle = { x: side / 2, y: side / 2, width: 0, height: 0 };
+  const found = await yuNet.detectQuarterTurns(view, 0.05);
+  return found.map((faces, quarters) => {
+    const face = faces.filter((candidate) => holdsCentre(candidate.box, middle)).sort((a, b) => b.score - a.score)[0];
+    if (!face) return { score: 0, face: undefined };
+    // Back from the view, turned `quarters` clockwise, to the chip's pixels, then to the photo.
+    const toPhoto = (point: Point) => {
+      let [x, y] = [point.x, point.y];
+      for (let turn = 0; turn < quarters; turn++) [x, y] = [y, side - 1 - x];
+      return chipToPhoto(chip, x / side, y / side);
+    };
+    const centre = toPhoto({ x: face.box.x + face.box.width / 2, y: face.box.y + face.box.height / 2 });
+    // The box keeps the size YuNet gave it upright, centred where the face is in the photo.
+    const [width, height] = [(face.box.width * chip.side) / side, (face.box.height * chip.side) / side];
+    return { score: face.score, face: { score: face.score, box: { x: centre.x - width / 2, y: centre.y - height / 2, width, height }, points: face.points.map(toPhoto) } };
+  });
 }

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { NetworkSource } from '../onnx/networkCache.ts';
 import { OnnxGraph } from '../onnx/OnnxGraph.ts';
 import { chipInput } from '../onnx/chipInput.ts';
+import { addImageStatistics } from '../onnx/imageStatistics.ts';
 import { convFilter, depthwiseFilter, faceApiModelFiles, readFaceApiWeights, type Filter, type Weight } from '../onnx/tfjsWeights.ts';
 
 /**
@@ -20,7 +21,7 @@ function modelFolder(): string {
   return fileURLToPath(new URL('./model/', import.meta.resolve('@vladmandic/face-api/package.json')));
 }
 
-const converterSources = ['./faceApiGraphs.ts', '../onnx/OnnxGraph.ts', '../onnx/tfjsWeights.ts', '../onnx/chipInput.ts'].map(
+const converterSources = ['./faceApiGraphs.ts', '../onnx/OnnxGraph.ts', '../onnx/tfjsWeights.ts', '../onnx/chipInput.ts', '../onnx/imageStatistics.ts'].map(
   (path) => new URL(path, import.meta.url),
 );
 
@@ -42,8 +43,12 @@ export function faceApiNetwork(name: NetworkName): NetworkSource {
 /** face-api's mean RGB of its landmark and recognition training sets. */
 const meanRgb = [122.782, 117.001, 104.298];
 
-function inputStage(graph: OnnxGraph, side: number): string {
-  return chipInput(graph, side, (x) => graph.node('Div', [graph.node('Sub', [x, graph.floats([1, 3, 1, 1], meanRgb)]), graph.scalar(255)]));
+/** The chip, normalised as face-api normalises its input; `measure` may also read the chip as it is. */
+function inputStage(graph: OnnxGraph, side: number, measure?: (rgb: string) => void): string {
+  return chipInput(graph, side, (x) => {
+    measure?.(x);
+    return graph.node('Div', [graph.node('Sub', [x, graph.floats([1, 3, 1, 1], meanRgb)]), graph.scalar(255)]);
+  });
 }
 
 function weight(weights: Map<string, Weight>, name: string): Weight {
@@ -152,7 +157,8 @@ function recognition(weights: Map<string, Weight>): Uint8Array {
     return graph.node('Relu', [graph.node('Add', [pooled, out])]);
   };
 
-  let x = layer(inputStage(graph, side), 'conv32_down', 2, false, true);
+  // The chip's brightness and detail come from the same run, for the quality verdict.
+  let x = layer(inputStage(graph, side, (rgb) => addImageStatistics(graph, rgb)), 'conv32_down', 2, false, true);
   side = Math.floor((side - 7) / 2) + 1;
   x = graph.node('MaxPool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [0, 0, 0, 0] });
   side = Math.floor((side - 3) / 2) + 1;
