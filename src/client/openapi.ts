@@ -230,6 +230,8 @@ export interface components {
             faces: {
                 /** @description 128-number face encoding. */
                 encoding: number[];
+                /** @description The engine that made the encoding (as `face-api-128/aligned-2026.12`). Encodings of different engines live in different spaces: compare and store them with it. Absent when the encoder does not say (a remote encoder other than this service's) and on faces stored before engines were named. */
+                engine?: string;
                 /** @description Where the face is, in pixels of the EXIF-oriented image. */
                 box?: {
                     x: number;
@@ -239,7 +241,7 @@ export interface components {
                 };
                 /** @description How sure the detector is that this is a face. */
                 score?: number;
-                /** @description Eye centres, nose tip and mouth corners in image pixels; left and right as the image shows them. */
+                /** @description Eye centres, nose tip and mouth corners in image pixels; left and right as the image shows them with the face turned upright (so in a photo stored sideways, left_eye may be above right_eye). */
                 landmarks?: {
                     left_eye: {
                         x: number;

@@ -4,6 +4,12 @@
  */
 export interface Face {
   readonly encoding: readonly number[];
+  /**
+   * The engine that made the encoding: encodings of different engines live in different
+   * spaces and are not to be compared. Absent when the encoder does not say (a remote
+   * encoder other than this service's) and on faces stored before engines were named.
+   */
+  readonly engine?: string;
   readonly box?: Box;
   /** How sure the detector is that this is a face, 0-1. */
   readonly score?: number;
@@ -25,7 +31,7 @@ export interface Point {
   readonly y: number;
 }
 
-/** Five points in image pixels; left and right are as the image shows them, not the person's own. */
+/** Five points in image pixels; left and right are as the image shows them with the face upright, not the person's own. */
 export interface FaceLandmarks {
   readonly left_eye: Point;
   readonly right_eye: Point;

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ENGINE_VERSION } from '../../src/adapters/encoder/engine/FaceEngine.ts';
 import { createFaceSessionsClient, type FaceSessionsClient } from '../../src/client/createFaceSessionsClient.ts';
 import { fixture, hasSeedImages, seedImage } from '../support/fixtures.ts';
 import { encode, newSession, type RunningApp, startApp } from '../support/startApp.ts';
@@ -85,10 +86,11 @@ describe('encoding real photos with the built-in model', () => {
     expect(image?.faces.map((face) => face.encoding)).toEqual(body!.faces.map((face) => face.encoding));
   });
 
-  it('gives each face its score, landmarks, pose and quality, the same in /encode and /summary', async () => {
+  it('gives each face its engine, score, landmarks, pose and quality, the same in /encode and /summary', async () => {
     const { data: body } = await encode(faces, soccer);
     const [face] = body!.faces;
     expect(face).toMatchObject({
+      engine: ENGINE_VERSION,
       score: expect.any(Number),
       box: { x: expect.any(Number), y: expect.any(Number), width: expect.any(Number), height: expect.any(Number) },
       landmarks: {

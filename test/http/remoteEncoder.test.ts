@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINE_VERSION } from '../../src/adapters/encoder/engine/FaceEngine.ts';
 import { HttpFaceEncoder } from '../../src/adapters/encoder/HttpFaceEncoder.ts';
 import { builtInEncoder } from '../support/builtInEncoder.ts';
 import { fixture, hasSeedImages, seedImage } from '../support/fixtures.ts';
@@ -85,12 +86,13 @@ describe('npm run encoder is not open to anyone', () => {
 });
 
 describe('HttpFaceEncoder against the real encoder service', () => {
-  it('gives exactly the encodings the in-process encoder gives for the same photo', async () => {
+  it('gives exactly the encodings the in-process encoder gives for the same photo, and names the engine that made them', async () => {
     const local = builtInEncoder({ threads: 1 });
     try {
       const photo = fixture('one-face-basketball-1.png');
       const [remote, inProcess] = await Promise.all([encoder.encode(photo), local.encode(photo)]);
       expect(remote.map((face) => face.encoding)).toEqual(inProcess.map((face) => face.encoding));
+      expect(remote.map((face) => face.engine)).toEqual([ENGINE_VERSION]);
     } finally {
       await local.close();
     }
@@ -116,11 +118,11 @@ describe('the API with ENCODER_URL', () => {
     await app.close();
   });
 
-  it('encodes through the remote encoder and reports it ready', async () => {
+  it('encodes through the remote encoder, says which engine made the encoding, and reports it ready', async () => {
     const key = await newSession(app.url);
     const response = await upload(app.url, key, fixture('one-face-soccer.jpg'));
     expect(response.status).toBe(200);
-    expect(((await response.json()) as { faces: unknown[] }).faces).toHaveLength(1);
+    expect(((await response.json()) as { faces: unknown[] }).faces).toEqual([{ encoding: expect.any(Array), engine: ENGINE_VERSION }]);
     expect(await (await fetch(`${app.url}/ready`)).json()).toMatchObject({ checks: { encoder: 'ok' } });
   });
 });
@@ -191,6 +193,24 @@ describe('the API in front of a failing encoder', () => {
       await api.close();
       server.closeAllConnections();
       server.close();
+    }
+  });
+
+  it.each([
+    ['says nothing of its engine', undefined],
+    ['names it in a way no engine is named', 'engine <script>'],
+  ])('gives faces no engine from an encoder that %s', async (_, name) => {
+    const encoderStub = await faultyEncoder((r) => r.writeHead(200, name === undefined ? {} : { 'x-face-engine': name }).end(JSON.stringify([Array(128).fill(0.1)])));
+    const api = await startApp({ ENCODER_URL: encoderStub.url });
+    try {
+      const response = await upload(api.url, await newSession(api.url), fixture('one-face-soccer.jpg'));
+      const { faces } = (await response.json()) as { faces: object[] };
+      expect(faces).toHaveLength(1);
+      expect(faces[0]).not.toHaveProperty('engine');
+    } finally {
+      await api.close();
+      encoderStub.server.closeAllConnections();
+      encoderStub.server.close();
     }
   });
 

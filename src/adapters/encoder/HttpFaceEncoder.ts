@@ -33,6 +33,10 @@ const DEFAULT_RETRY_AFTER_SECONDS = 2;
  * encoder never sees what storage files sessions under.
  */
 export const OWNER_HEADER = 'x-encode-owner';
+/** Our own encoder service names the engine that made its encodings here; others say nothing, and their faces carry no engine. */
+export const ENGINE_HEADER = 'x-face-engine';
+/** What an engine's name may look like: anything else from the encoder is dropped rather than repeated to API clients. */
+const ENGINE_NAME = /^[\w./-]{1,64}$/;
 const PING_TIMEOUT_MS = 1500;
 
 /**
@@ -114,7 +118,8 @@ export class HttpFaceEncoder implements FaceEncoder {
       const detail = `The face encoder's answer is not a list of ${ENCODING_LENGTH}-number encodings.`;
       throw new Failure('encoder_bad_response', detail, { cause: parsed.error });
     }
-    return parsed.data.map((encoding) => ({ encoding }));
+    const engine = response.headers[ENGINE_HEADER];
+    return parsed.data.map((encoding) => ({ encoding, ...(typeof engine === 'string' && ENGINE_NAME.test(engine) && { engine }) }));
   }
 
   async ping(): Promise<void> {

@@ -3,7 +3,7 @@ import { forRecognition } from '../../domain/faceQuality.ts';
 import type { Box, Face, FaceLandmarks, Point } from '../../domain/ImageEncodings.ts';
 import { inspectImage } from '../SharpImageInspector.ts';
 import { decodeForDetection } from './decodeForDetection.ts';
-import { FaceEngine, type FoundFace } from './engine/FaceEngine.ts';
+import { ENGINE_VERSION, FaceEngine, type FoundFace } from './engine/FaceEngine.ts';
 import { headPose } from './engine/headPose.ts';
 import type { Rect } from './engine/geometry.ts';
 
@@ -48,6 +48,7 @@ async function encodeFaces(engine: FaceEngine, image: Uint8Array, maxInputPixels
   const scale = { x: width / pixels.width, y: height / pixels.height };
   return found.map((face) => ({
     encoding: Array.from(face.descriptor),
+    engine: ENGINE_VERSION,
     box: toImageBox(face.box, scale, { width, height }),
     ...faceDetail(face, scale),
   }));

@@ -3,7 +3,7 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import { Failure, isFailure, type FailureCode } from '../../domain/Failure.ts';
 import type { FaceEncoder } from '../../ports/FaceEncoder.ts';
-import { OWNER_HEADER } from '../encoder/HttpFaceEncoder.ts';
+import { ENGINE_HEADER, OWNER_HEADER } from '../encoder/HttpFaceEncoder.ts';
 import { requireBearerToken } from './bearerToken.ts';
 import { whileClientWaits } from './clientGone.ts';
 import { uploadReceiver } from './receiveUpload.ts';
@@ -53,6 +53,9 @@ export function createEncoderApp(deps: EncoderAppDeps): Koa {
     const faces = await whileClientWaits(ctx, (signal) => deps.encoder.encode(image, { signal, ...(OWNER.test(owner) && { owner }) }));
     if (!faces) return;
     if (faces.length > deps.maxFaces) return reply(ctx, 400, `More than ${deps.maxFaces} faces in the image.`);
+    // Beside the original's body, which has no room for it: the engine that made the encodings.
+    const engine = faces.find((face) => face.engine !== undefined)?.engine;
+    if (engine !== undefined) ctx.set(ENGINE_HEADER, engine);
     ctx.body = faces.map((face) => face.encoding);
   });
 

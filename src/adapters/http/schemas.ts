@@ -15,12 +15,16 @@ const point = z.object({ x: z.number(), y: z.number() });
 
 const face = z.object({
   encoding: z.array(z.number()).length(128).meta({ description: '128-number face encoding.' }),
+  engine: z.string().optional().meta({
+    description:
+      'The engine that made the encoding (as `face-api-128/aligned-2026.12`). Encodings of different engines live in different spaces: compare and store them with it. Absent when the encoder does not say (a remote encoder other than this service\'s) and on faces stored before engines were named.',
+  }),
   box: box.optional(),
   score: z.number().min(0).max(1).optional().meta({ description: 'How sure the detector is that this is a face.' }),
   landmarks: z
     .object({ left_eye: point, right_eye: point, nose_tip: point, mouth_left: point, mouth_right: point })
     .optional()
-    .meta({ description: 'Eye centres, nose tip and mouth corners in image pixels; left and right as the image shows them.' }),
+    .meta({ description: 'Eye centres, nose tip and mouth corners in image pixels; left and right as the image shows them with the face turned upright (so in a photo stored sideways, left_eye may be above right_eye).' }),
   pose: z
     .object({
       yaw: z.number().meta({ description: 'Degrees; turned towards the image\'s right is positive.' }),

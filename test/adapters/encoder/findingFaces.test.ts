@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalFaceEncoder } from '../../../src/adapters/encoder/LocalFaceEncoder.ts';
 import type { Face } from '../../../src/domain/ImageEncodings.ts';
 import { builtInEncoder } from '../../support/builtInEncoder.ts';
+import { euclidean } from '../../support/engineComparison.ts';
 import { fixture } from '../../support/fixtures.ts';
 
 // The detection stage and the detail every face gets, on the committed photos (the
@@ -66,6 +67,46 @@ describe('finding faces', () => {
       .jpeg({ quality: 92 })
       .toBuffer();
     expect(await encoder.encode(group)).toHaveLength(6);
+  });
+});
+
+describe('at any angle', () => {
+  /** The soccer face at twice its size (87 px), as a larger face in a photo would be. */
+  const larger = () => sharp(soccer).resize(1096).png().toBuffer();
+  const turned = async (degrees: number) => sharp(await larger()).rotate(degrees, { background: '#808080' }).png().toBuffer();
+  /** How far apart two angles in degrees are, the short way round. */
+  const degreesApart = (a: number, b: number) => Math.abs(((((a - b) % 360) + 540) % 360) - 180);
+
+  it('reads a head tilted 30 or 45 degrees, and a photo stored sideways or upside down with no EXIF tag, as the same face, rated the same', async () => {
+    const upright = onlyFace(await encoder.encode(await larger()));
+    for (const degrees of [30, -45, 90, 180, 270]) {
+      const face = onlyFace(await encoder.encode(await turned(degrees)));
+      // Unaligned, the engine before read the head turned 30 degrees 0.57 away (median of held-out photos) and missed most sideways photos.
+      expect(euclidean(face.encoding, upright.encoding)).toBeLessThan(0.25);
+      // Roll stays relative to the photo; the quality verdict does not drop with the tilt.
+      expect(degreesApart(face.pose!.roll, upright.pose!.roll + degrees)).toBeLessThan(12);
+      expect(face.quality!.for_recognition).toBe(upright.quality!.for_recognition);
+    }
+  });
+
+  it("gives a sideways or upside-down face's box and landmarks in the photo's own pixels", async () => {
+    const upright = onlyFace(await encoder.encode(await larger()));
+    const { width, height } = await sharp(await larger()).metadata();
+    const centre = (box: { x: number; y: number; width: number; height: number }) => ({ x: box.x + box.width / 2, y: box.y + box.height / 2 });
+    const before = centre(upright.box!);
+    // Where a point of the upright photo goes when the photo turns clockwise by a quarter, a half, three quarters.
+    const moved: Record<number, (p: { x: number; y: number }) => { x: number; y: number }> = {
+      90: (p) => ({ x: height! - p.y, y: p.x }),
+      180: (p) => ({ x: width! - p.x, y: height! - p.y }),
+      270: (p) => ({ x: p.y, y: width! - p.x }),
+    };
+    for (const [degrees, move] of Object.entries(moved)) {
+      const face = onlyFace(await encoder.encode(await turned(Number(degrees))));
+      const [expected, found] = [move(before), centre(face.box!)];
+      expect(Math.hypot(found.x - expected.x, found.y - expected.y)).toBeLessThan(0.1 * upright.box!.width);
+      const nose = move(upright.landmarks!.nose_tip);
+      expect(Math.hypot(face.landmarks!.nose_tip.x - nose.x, face.landmarks!.nose_tip.y - nose.y)).toBeLessThan(0.1 * upright.box!.width);
+    }
   });
 });
 

@@ -43,6 +43,15 @@ export interface FaceEngineOptions {
   readonly onCacheFailure: (error: unknown) => void;
 }
 
+/**
+ * The name of the space this engine's encodings live in: face-api's 128-number
+ * descriptor read on chips aligned by the eyes (December 2026). A new name whenever the
+ * descriptor or the way a face is cut for it changes, so a stored encoding can be tied
+ * to the engine that made it. Faces stored by the engine before, which read axis-aligned
+ * squares, carry no name.
+ */
+export const ENGINE_VERSION = 'face-api-128/aligned-2026.12';
+
 /** Fitted on the development sets (`npm run eval`; docs/face-engine.md). */
 export const faceSettings = {
   /** YuNet's score from which a detection may be a face: 0.3 found no more faces on dev-set. */
@@ -174,8 +183,10 @@ export class FaceEngine {
     const best = looks.reduce((surest, look, turn) => (look.score > looks[surest]!.score ? turn : surest), 0);
     const { score: look, face: seen } = looks[best]!;
     if (this.#secondLook && detection.score < faceSettings.sureScore && look < faceSettings.secondLook) return undefined;
-    // A face YuNet first read at the wrong angle is framed again from what it saw upright.
-    if (seen && (best !== 0 || read.reread)) {
+    // A face YuNet first read at the wrong angle is framed again from what it saw upright,
+    // and its five points, which lean upright, are taken from there too.
+    const reframed = seen !== undefined && (best !== 0 || read.reread);
+    if (reframed) {
       read = await this.#readLandmarks(image, landmarkChip(seen.box, seen.points));
       if (!read) return undefined;
     }
@@ -192,7 +203,7 @@ export class FaceEngine {
       landmarks,
       chip,
       ...description,
-      eyeDisagreement: eyeDisagreement(detection.points, landmarks),
+      eyeDisagreement: eyeDisagreement(reframed ? seen.points : detection.points, landmarks),
     };
   }
 
