@@ -23,8 +23,13 @@ export function saveEncodings(file: string, found: ReadonlyMap<string, readonly 
   writeFileSync(file, JSON.stringify(saved));
 }
 
-/** Each saved face against the face now found over it (IoU at least 0.5): median and p90 distance, and how many paired. */
-export function driftReport(file: string, found: ReadonlyMap<string, readonly Face[]>): string {
+/**
+ * Each saved face against the face now found over it (IoU at least 0.5): median and p90
+ * distance, and how many paired. Then what users of stored encodings see: each identity
+ * photo's saved encoding against every other identity photo's encoding now (`identities`:
+ * the person in each photo, by the same keys), at `threshold`.
+ */
+export function driftReport(file: string, found: ReadonlyMap<string, readonly Face[]>, identities: ReadonlyMap<string, string>, threshold: number): string {
   const saved = JSON.parse(readFileSync(file, 'utf8')) as SavedEncodings;
   // By the folder each photo is in (a set's identity crops, its groups...), and all together.
   const groups = new Map<string, { saved: number; distances: number[] }>();
@@ -46,10 +51,24 @@ export function driftReport(file: string, found: ReadonlyMap<string, readonly Fa
     const over = (limit: number) => distances.filter((d) => d > limit).length;
     return `| ${name} | ${count} | ${distances.length} | ${median(distances).toFixed(3)} | ${percentile(distances, 0.9).toFixed(3)} | ${over(0.3)} | ${over(0.6)} |`;
   });
+  const largestOf = <T extends { box?: Box }>(faces: readonly T[] | undefined) =>
+    [...(faces ?? [])].sort((a, b) => (b.box ? b.box.width * b.box.height : 0) - (a.box ? a.box.width * a.box.height : 0))[0];
+  const photos = [...identities].map(([photo, person]) => ({ person, before: largestOf(saved[photo]), now: largestOf(found.get(photo)) }));
+  const same: number[] = [];
+  const different: number[] = [];
+  for (const a of photos) {
+    for (const b of photos) {
+      if (a === b || !a.before || !b.now) continue;
+      (a.person === b.person ? same : different).push(euclidean(a.before.encoding, b.now.encoding));
+    }
+  }
+  const share = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)}% (${part} of ${whole})`;
   return `### Upright faces against the saved engine's encodings (${file})
 
 | photos | faces saved | paired now | median distance | p90 | over 0.3 | over 0.6 |
 |---|---|---|---|---|---|---|
 ${rows.join('\n')}
+
+Stored encodings against new ones: each identity photo's saved encoding against every other identity photo's now, at ${threshold}: same person accepted ${share(same.filter((d) => d < threshold).length, same.length)}, different people rejected ${share(different.filter((d) => d >= threshold).length, different.length)}.
 `;
 }

@@ -260,7 +260,8 @@ Faces by for_recognition: ${runs.map((run) => `${run.name}: ${['high', 'medium',
   if (secondLook) {
     const found = together(runs).found;
     if (args['save-encodings']) saveEncodings(args['save-encodings'], found);
-    if (args['drift-from']) drift = driftReport(args['drift-from'], found);
+    const identities = new Map(sets.flatMap((set) => set.photos.flatMap((photo) => (photo.identity ? [[`${set.name}/${photo.path}`, photo.identity] as const] : []))));
+    if (args['drift-from']) drift = driftReport(args['drift-from'], found, identities, publishedThreshold);
   }
   if (secondLook) testPhotos = await testPhotosReport(model);
   if (secondLook) largerPhotos = await largerPhotosReport(sets, model);
