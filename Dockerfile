@@ -29,7 +29,8 @@ ENV NODE_ENV=production \
     SQLITE_PATH=/app/data/faces.db \
     MODEL_CACHE_DIR=/app/models \
     MALLOC_TRIM_THRESHOLD_=0 \
-    MALLOC_MMAP_THRESHOLD_=4194304 \
+    MALLOC_MMAP_THRESHOLD_=2097152 \
+    MALLOC_ARENA_MAX=2 \
     GLIBC_TUNABLES=glibc.malloc.hugetlb=1
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
