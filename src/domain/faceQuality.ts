@@ -16,7 +16,7 @@ export interface QualityMeasures {
 /**
  * How far a match on this face can be trusted. Each measure is judged against a bar for
  * "high" and a floor below which it is "low"; the face gets its worst mark. The bars
- * were set on the development set's faces (see README, "Face quality").
+ * were set on the development set's faces (see docs/face-engine.md, "Pose and quality").
  */
 export const qualityBars = {
   /** Pixels: the descriptor reads faces at 150; below 40 it reads mostly upscaling. */

@@ -57,6 +57,16 @@ describe('YuNet', () => {
     face.points.forEach((point, i) => expectNear(point, points[i]!));
   });
 
+  it('reads a view four ways in one run, and is surest of the way that turns the face upright', async () => {
+    // The soccer face cut to a 96 px view (face about half of it), then turned a quarter clockwise.
+    const view = await sharp(fixture('one-face-soccer.jpg')).extract({ left: 217, top: 83, width: 48, height: 48 }).resize(96, 96).rotate(90).removeAlpha().raw().toBuffer();
+    const looks = await yuNet.detectQuarterTurns({ data: new Uint8Array(view), width: 96, height: 96 }, 0.05);
+    const best = looks.map((faces) => Math.max(0, ...faces.map((face) => face.score)));
+    // Three more quarters clockwise bring it upright.
+    expect(best.indexOf(Math.max(...best))).toBe(3);
+    expect(best[3]).toBeGreaterThan(0.7);
+  });
+
   it('finds nothing in a baboon', async () => {
     expect(await yuNet.detect(await pixels('no-face-baboon.jpg'), 0.45)).toEqual([]);
   });

@@ -54,7 +54,7 @@ export const ENGINE_VERSION = 'face-api-128/aligned-2026.12';
 
 /** Fitted on the development sets (`npm run eval`; docs/face-engine.md). */
 export const faceSettings = {
-  /** YuNet's score from which a detection may be a face: 0.3 found no more faces on dev-set. */
+  /** YuNet's score from which a detection may be a face: 0.3 found no more faces on either set, and 4 more false ones. */
   minScore: 0.45,
   /**
    * From this score a detection is a face whatever the second look says: masked faces
@@ -64,8 +64,8 @@ export const faceSettings = {
   sureScore: 0.74,
   /**
    * A detection below sureScore is a face when YuNet, looking again upright, scores it at
-   * least this: the false faces of both sets looked up to 0.49, their clear faces from
-   * 0.50 (dev-set from 0.68).
+   * least this: dev-set's false faces looked up to 0.47, its clear faces 0.68 and up; on
+   * both sets 0.5 gave 4 false faces and 3 missed (0.45: 5 and 3, 0.55: 4 and 4).
    */
   secondLook: 0.5,
   /** How far (radians) the 68 points' roll may be from their chip's before they are read again: at ±45°, p90 0.178 without, 0.149 with. */
@@ -83,7 +83,7 @@ const TURNS = [90, -90, 180, 45, -45, 135, -135] as const;
 /** At most this many landmark reads a chip (a face read sideways needs a second to come near, a third to settle). */
 const READS = 3;
 
-/** The side YuNet's second looks are read at (faces 48 px): 1.4 ms a face for all four turns, against 6 ms at 160. */
+/** The side YuNet's second looks are read at (faces 48 px): ~1.8 ms a face for all four turns; at 160, ~6 ms. */
 const SECOND_LOOK_SIDE = 96;
 
 /** The networks converted from face-api's weights, for `npm run models` to convert ahead of time. */
@@ -92,11 +92,12 @@ export function convertedNetworks(): NetworkSource[] {
 }
 
 /**
- * The stages a face goes through: YuNet finds it; face-api's landmark net reads its 68
- * points in the box SSD MobileNet would have given it; face-api's descriptor net reads
- * the square aligned from those points (so encodings stay comparable with face-api's),
- * and the image statistics of that square measure its quality. `run()` holds the calling
- * thread: this lives in a worker.
+ * The stages a face goes through, each reading it upright: YuNet finds it; face-api's
+ * landmark net reads its 68 points in a chip turned as the face is; YuNet looks again,
+ * four ways, to tell which way up it is and whether it is a face at all; face-api's
+ * descriptor net reads face-api's square turned by the eyes, with the image statistics
+ * for its quality. A photo with no face upright is read turned. `run()` holds the
+ * calling thread: this lives in a worker.
  */
 export class FaceEngine {
   readonly #yuNet: YuNet;
@@ -144,7 +145,7 @@ export class FaceEngine {
 
   async findFaces(pixels: Pixels): Promise<FoundFace[]> {
     const image = tensorOf(pixels);
-    // 1. Detect: YuNet at the working side and, for a larger photo, at its decoded size.
+    // 2. Detect (docs/face-engine.md numbers the stages): YuNet at the working side and, for a larger photo, in tiles at its decoded size.
     const upright = await this.#readAll(image, await detectFaces(this.#yuNet, pixels, faceSettings.minScore));
     if (upright.length > 0) return upright;
     // 5. A photo with no face upright may be sideways or upside down with no EXIF tag to say
@@ -172,10 +173,10 @@ export class FaceEngine {
 
   /** What one detection is: a face, read upright, or undefined when it is none. */
   async #read(image: ort.Tensor, detection: YuNetFace): Promise<FoundFace | undefined> {
-    // 2. face-api's 68 points, read upright in the box SSD MobileNet would have drawn.
+    // 3. face-api's 68 points, read upright in the box SSD MobileNet would have drawn.
     let read = await this.#readLandmarks(image, landmarkChip(detection.box, detection.points));
     if (!read) return undefined;
-    // 3. Which way up, and faces only: YuNet looks again at the face turned upright as the
+    // 4. Which way up, and faces only: YuNet looks again at the face turned upright as the
     // 68 points say, and a quarter, a half and three quarters from that (YuNet's own points
     // lean upright, so a face upside down reads as upright until then). The turn it is
     // surest of is the face's; a detection YuNet was unsure of is a face only if that look is sure.
@@ -191,7 +192,7 @@ export class FaceEngine {
       if (!read) return undefined;
     }
     const { landmarks } = read;
-    // 4. face-api's descriptor and the image statistics, on the chip aligned from them.
+    // 6. face-api's descriptor and the image statistics, on the chip aligned from them.
     const chip = descriptorChip(landmarks);
     const description = await this.#descriptors.describe(image, chip);
     if (!description) return undefined;
@@ -227,6 +228,7 @@ export class FaceEngine {
   async #warmUp(): Promise<void> {
     const blank = { data: new Uint8Array(64 * 64 * 3), width: 64, height: 64 };
     await this.#yuNet.detect(blank, 1);
+    await secondLooks(this.#yuNet, this.#cutter, tensorOf(blank), { x: 8, y: 8, width: 48, height: 48 }, 0);
     const landmarks = await this.#landmarks.read(tensorOf(blank), { centre: { x: 32, y: 32 }, side: 48, angle: 0 });
     if (landmarks) await this.#descriptors.describe(tensorOf(blank), descriptorChip(landmarks));
   }

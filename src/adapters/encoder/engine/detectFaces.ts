@@ -7,7 +7,7 @@ import type { Point, Rect } from './geometry.ts';
 import type { Pixels } from './Pixels.ts';
 import type { YuNet, YuNetFace } from './YuNet.ts';
 
-/** Fitted on the development sets (`npm run eval`; README, "How faces are found"). */
+/** Fitted on the development sets (`npm run eval`; docs/face-engine.md). */
 export const detectionScales = {
   /** The long side every photo is read at (smaller photos as they are); YuNet's scores fall for faces over ~450 px in its view. */
   workingSide: 640,
