@@ -5,6 +5,7 @@ import { ObservedFaceEncoder } from '../adapters/encoder/ObservedFaceEncoder.ts'
 import { QueueingFaceEncoder } from '../adapters/encoder/QueueingFaceEncoder.ts';
 import type { PrometheusMetrics } from '../adapters/metrics/PrometheusMetrics.ts';
 import { SharpImageInspector } from '../adapters/SharpImageInspector.ts';
+import type { FaceEncoder } from '../ports/FaceEncoder.ts';
 import type { EncoderServiceConfig } from './config.ts';
 
 type BuiltInEncoderConfig = Omit<EncoderServiceConfig, 'PORT' | 'HOST'>;
@@ -17,9 +18,7 @@ type BuiltInEncoderConfig = Omit<EncoderServiceConfig, 'PORT' | 'HOST'>;
 const INITIAL_COST: CostGuess = { fixedMs: 100, msPerMegapixel: 15 };
 
 /**
- * The built-in encoder as both entry points run it: the worker pool, behind a queue
- * that weighs uploads by their pixels, keeps sessions from holding each other up, and
- * admits an upload while its expected wait fits ENCODER_WAIT_BUDGET_MS.
+ * The built-in encoder as both entry points run it: the worker pool, behind the queue.
  */
 export function queuedBuiltInEncoder(config: BuiltInEncoderConfig, logger: Logger, metrics?: PrometheusMetrics): QueueingFaceEncoder {
   const pool = new LocalFaceEncoder({
@@ -30,16 +29,31 @@ export function queuedBuiltInEncoder(config: BuiltInEncoderConfig, logger: Logge
     onError: (error) => logger.error({ err: error }, 'face encoder thread failed'),
     onWarning: (detail) => logger.warn(detail),
   });
+  return queued(pool, pool.concurrency, config, metrics);
+}
+
+/**
+ * `encoder` behind a queue that weighs uploads by their pixels, keeps sessions from
+ * holding each other up, admits an upload while its expected wait fits
+ * ENCODER_WAIT_BUDGET_MS, and runs at most `concurrency` at once: the one admission path
+ * of both encoder modes.
+ */
+export function queued(
+  encoder: FaceEncoder,
+  concurrency: number,
+  config: Pick<BuiltInEncoderConfig, 'ENCODER_WAIT_BUDGET_MS' | 'MAX_INPUT_PIXELS'>,
+  metrics?: PrometheusMetrics,
+): QueueingFaceEncoder {
   const queueing = {
-    concurrency: pool.concurrency,
+    concurrency,
     waitBudgetMs: config.ENCODER_WAIT_BUDGET_MS,
     initialCost: INITIAL_COST,
-    // Only the header: the pool decodes the image itself.
-    inspector: new SharpImageInspector({ maxInputPixels: config.MAX_INPUT_PIXELS, verifyDecode: false }),
+    // Only the header: decoding is the encoder's work, and waits its turn.
+    inspector: new SharpImageInspector({ maxInputPixels: config.MAX_INPUT_PIXELS }),
   };
-  if (!metrics) return new QueueingFaceEncoder(pool, queueing);
-  const observed = new ObservedFaceEncoder(pool, metrics);
-  const queued = new QueueingFaceEncoder(observed, { ...queueing, onShed: () => metrics.shed(), onAbandoned: () => metrics.abandoned() });
-  metrics.watchEncoder({ queueDepth: () => queued.queueDepth, inFlight: () => observed.inFlight, expectedWaitMs: () => queued.expectedWaitMs });
-  return queued;
+  if (!metrics) return new QueueingFaceEncoder(encoder, queueing);
+  const observed = new ObservedFaceEncoder(encoder, metrics);
+  const queue = new QueueingFaceEncoder(observed, { ...queueing, onShed: () => metrics.shed(), onAbandoned: () => metrics.abandoned() });
+  metrics.watchEncoder({ queueDepth: () => queue.queueDepth, inFlight: () => observed.inFlight, expectedWaitMs: () => queue.expectedWaitMs });
+  return queue;
 }

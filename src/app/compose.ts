@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
 import { NodeCipher } from '../adapters/crypto/NodeCipher.ts';
@@ -7,7 +8,7 @@ import type { IpcPeer } from '../adapters/cluster/IpcPeer.ts';
 import { SharedEncodingCache, SharedOpenedSessions } from '../adapters/cluster/sharedMemory.ts';
 import { CircuitBreakingFaceEncoder } from '../adapters/encoder/CircuitBreakingFaceEncoder.ts';
 import { HttpFaceEncoder } from '../adapters/encoder/HttpFaceEncoder.ts';
-import { ObservedFaceEncoder } from '../adapters/encoder/ObservedFaceEncoder.ts';
+import { DecodeCheckingFaceEncoder } from '../adapters/encoder/DecodeCheckingFaceEncoder.ts';
 import { createApp } from '../adapters/http/createApp.ts';
 import { createMetricsApp } from '../adapters/http/requestMetrics.ts';
 import { KeyvEncodingCache } from '../adapters/keyv/KeyvEncodingCache.ts';
@@ -37,7 +38,7 @@ import type { EncodingStore } from '../ports/EncodingStore.ts';
 import type { FaceEncoder } from '../ports/FaceEncoder.ts';
 import type { SessionExpiry } from '../ports/SessionExpiry.ts';
 import type { SessionStore, StorageSealing } from '../ports/SessionStore.ts';
-import { queuedBuiltInEncoder } from './builtInEncoder.ts';
+import { queued, queuedBuiltInEncoder } from './builtInEncoder.ts';
 import type { Config } from './config.ts';
 import { loadEncoderToken } from './encoderToken.ts';
 import { makeLimits } from './rateLimiters.ts';
@@ -89,10 +90,7 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
     (code) => metrics.dependencyFailed('cache', code),
   );
   const encoder = cluster && config.ENCODER_URL === undefined ? new ClusterFaceEncoder(cluster.primary) : makeEncoder(config, logger, metrics);
-  const inspector = new SharpImageInspector({
-    maxInputPixels: config.MAX_INPUT_PIXELS,
-    verifyDecode: config.ENCODER_URL !== undefined,
-  });
+  const inspector = new SharpImageInspector({ maxInputPixels: config.MAX_INPUT_PIXELS });
   const ownOpened = new LruOpenedSessions({
     maxSessions: Math.ceil(config.CACHE_MAX_ENTRIES / config.SESSION_IMAGE_LIMIT),
     maxAgeMs: Math.min(OPENED_MAX_AGE_MS, (idleTtlMs ?? Infinity) / 2),
@@ -235,11 +233,15 @@ function makeEncoder(config: Config, logger: Logger, metrics: PrometheusMetrics)
   const http = new HttpFaceEncoder({ url: config.ENCODER_URL, timeoutMs: config.ENCODER_TIMEOUT_MS, ...(token !== undefined && { token }) });
   // The built-in pool needs no breaker: its one failure mode, a queue past its budget, already fails fast.
   const breaker = new CircuitBreakingFaceEncoder(http, { minimumCalls: 5, failurePercentage: 50, coolDownMs: 10_000, windowMs: 10_000 });
-  const observed = new ObservedFaceEncoder(breaker, metrics);
-  // A remote encoder queues on its own side; this instance only knows what it has sent.
-  metrics.watchEncoder({ queueDepth: () => 0, inFlight: () => observed.inFlight, expectedWaitMs: () => 0 });
-  return observed;
+  // The same admission as the built-in engine: charged first, then queued by pixels, then decoded here.
+  return queued(new DecodeCheckingFaceEncoder(breaker, config.MAX_INPUT_PIXELS), REMOTE_CONCURRENCY, config, metrics);
 }
+
+/**
+ * Uploads one instance decodes and sends to a remote encoder at once: twice its cores,
+ * so one decodes while another waits on the network. The encoder queues the rest on its side.
+ */
+const REMOTE_CONCURRENCY = 2 * availableParallelism();
 
 /** Runs `check` at most once per `ms`; callers in between share its outcome. */
 function reuseOutcomeFor(ms: number, check: () => Promise<void>): () => Promise<void> {

@@ -214,6 +214,28 @@ describe('the API in front of a failing encoder', () => {
     }
   });
 
+  it('charges the budget before it decodes, as the built-in engine does: a corrupt upload spends it, and the next is refused undecoded', async () => {
+    const encoderStub = await faultyEncoder((r) => r.writeHead(200).end('[]'));
+    const api = await startApp({ ENCODER_URL: encoderStub.url, RATE_LIMIT_ENCODES_PER_SESSION_PER_HOUR: '1' });
+    try {
+      const key = await newSession(api.url);
+      const jpeg = fixture('one-face-soccer.jpg');
+      const corrupt = await upload(api.url, key, jpeg.subarray(0, jpeg.length / 2));
+      expect(corrupt.status).toBe(400);
+      expect(await corrupt.json()).toMatchObject({ code: 'invalid_image' });
+      for (const bytes of [jpeg.subarray(0, jpeg.length / 3), jpeg]) {
+        const refused = await upload(api.url, key, bytes);
+        expect(refused.status).toBe(429);
+        expect(await refused.json()).toMatchObject({ code: 'rate_limited' });
+      }
+      expect(encoderStub.state.calls).toBe(0);
+    } finally {
+      await api.close();
+      encoderStub.server.closeAllConnections();
+      encoderStub.server.close();
+    }
+  });
+
   it('never calls the encoder for a file that does not decode', async () => {
     const encoderStub = await faultyEncoder((r) => r.writeHead(200).end('[]'));
     const api = await startApp({ ENCODER_URL: encoderStub.url });

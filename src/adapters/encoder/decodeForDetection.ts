@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { sharp } from '../imageFormats.ts';
 import { Failure } from '../../domain/Failure.ts';
 import type { Pixels } from './engine/Pixels.ts';
 

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { sharp } from '../imageFormats.ts';
 import { forRecognition } from '../../domain/faceQuality.ts';
 import type { Box, Face, FaceLandmarks, Point } from '../../domain/ImageEncodings.ts';
 import { inspectImage } from '../SharpImageInspector.ts';

@@ -1,5 +1,5 @@
 import type * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
+import { sharp } from '../../imageFormats.ts';
 import { chipToPhoto } from './Chip.ts';
 import type { ViewCutter } from './ViewCutter.ts';
 import { holdsCentre, nonMaxSuppression } from './faceBoxes.ts';
