@@ -165,6 +165,26 @@ describe('the API in front of a failing encoder', () => {
     }
   });
 
+  it('follows no redirect from the encoder: the photo goes nowhere else, and the client gets 502', async () => {
+    const elsewhere = await faultyEncoder((r) => r.writeHead(200).end(JSON.stringify([Array(128).fill(0.1)])));
+    const redirecting = await faultyEncoder((r) => r.writeHead(307, { location: elsewhere.url }).end());
+    const api = await startApp({ ENCODER_URL: redirecting.url });
+    try {
+      const key = await newSession(api.url);
+      const response = await upload(api.url, key, fixture('one-face-soccer.jpg'));
+      expect(response.status).toBe(502);
+      expect(await response.json()).toMatchObject({ code: 'encoder_bad_response' });
+      expect(redirecting.state.calls).toBe(1);
+      expect(elsewhere.state.calls).toBe(0);
+    } finally {
+      await api.close();
+      for (const stub of [elsewhere, redirecting]) {
+        stub.server.closeAllConnections();
+        stub.server.close();
+      }
+    }
+  });
+
   it('hangs up on the encoder when its own client hangs up, and sends whose upload it is', async () => {
     const seen: { owner: string | undefined; gaveUp: boolean }[] = [];
     const server = http.createServer((request, response) => {

@@ -57,6 +57,9 @@ export class HttpFaceEncoder implements FaceEncoder {
       agent: this.#agents,
       ...(options.token !== undefined && { headers: { authorization: `Bearer ${options.token}` } }),
       timeout: { request: options.timeoutMs },
+      // A redirect would send the user's photo somewhere else, without the token, and take
+      // that host's answer: it is an encoder failure (502), never followed.
+      followRedirect: false,
       // Statuses are mapped below, after got has retried the 503s.
       throwHttpErrors: false,
       retry: {
