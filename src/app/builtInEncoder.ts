@@ -8,7 +8,7 @@ import { SharpImageInspector } from '../adapters/SharpImageInspector.ts';
 import type { FaceEncoder } from '../ports/FaceEncoder.ts';
 import type { EncoderServiceConfig } from './config.ts';
 
-type BuiltInEncoderConfig = Omit<EncoderServiceConfig, 'PORT' | 'HOST'>;
+type BuiltInEncoderConfig = Omit<EncoderServiceConfig, 'PORT' | 'HOST' | 'ENCODER_ALLOW_NO_TOKEN'>;
 
 /**
  * Until encodes are timed: measured on this project's 2-core machine, a 0.2-megapixel

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { SEAL_SECRET_BYTES } from '../adapters/crypto/NodeCipher.ts';
 import { checkTrustedAddresses, type TrustedProxies } from '../adapters/http/clientAddress.ts';
@@ -167,7 +168,24 @@ const encoderServiceSchema = z.object({
   /** Loopback unless told otherwise: the API calls it, nobody else should. */
   HOST: z.string().min(1).default('127.0.0.1'),
   ENCODER_WAIT_BUDGET_MS: integer(10_000, 0),
-}).refine(...oneEncoderToken);
+  /** Listen beyond loopback with no token: only on a private network where whoever reaches the port may use the encoder. */
+  ENCODER_ALLOW_NO_TOKEN: z.stringbool().default(false),
+})
+  .refine(...oneEncoderToken)
+  .refine(
+    (config) => isLoopback(config.HOST) || config.ENCODER_TOKEN !== undefined || config.ENCODER_TOKEN_FILE !== undefined || config.ENCODER_ALLOW_NO_TOKEN,
+    {
+      path: ['HOST'],
+      message:
+        'is beyond loopback, and the encoder has no token: anyone who reaches it could encode without limit. Set ENCODER_TOKEN or ENCODER_TOKEN_FILE (and the same for the API), or ENCODER_ALLOW_NO_TOKEN=true on a private network you trust',
+    },
+  );
+
+/** Whether `host` names this machine alone: 127.0.0.0/8, ::1 or localhost. */
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  return ipaddr.isValid(host) && ipaddr.process(host).range() === 'loopback';
+}
 
 export type Config = z.infer<typeof schema>;
 export type EncoderServiceConfig = z.infer<typeof encoderServiceSchema>;

@@ -83,8 +83,19 @@ describe('loadConfig', () => {
 
   it('runs the encoder service on loopback unless HOST is set; the API on every interface', () => {
     expect(loadEncoderServiceConfig({}).HOST).toBe('127.0.0.1');
-    expect(loadEncoderServiceConfig({ HOST: '0.0.0.0' }).HOST).toBe('0.0.0.0');
+    expect(loadEncoderServiceConfig({ HOST: '::1' }).HOST).toBe('::1');
+    expect(loadEncoderServiceConfig({ HOST: '0.0.0.0', ENCODER_TOKEN_FILE: './encoder.token' }).HOST).toBe('0.0.0.0');
     expect(loadConfig({}).HOST).toBe('0.0.0.0');
+  });
+
+  it('refuses to open the encoder service beyond loopback without a token, unless told the network is private', () => {
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'encoder.internal']) {
+      const message = captureError(() => loadEncoderServiceConfig({ HOST: host }));
+      expect(message).toContain('HOST');
+      expect(message).toContain('ENCODER_TOKEN');
+    }
+    expect(loadEncoderServiceConfig({ HOST: '0.0.0.0', ENCODER_TOKEN: 'a'.repeat(32) }).HOST).toBe('0.0.0.0');
+    expect(loadEncoderServiceConfig({ HOST: '0.0.0.0', ENCODER_ALLOW_NO_TOKEN: 'true' }).ENCODER_ALLOW_NO_TOKEN).toBe(true);
   });
 
   it('takes an ENCODER_TOKEN long enough to be a secret, and never prints one it refuses', () => {
