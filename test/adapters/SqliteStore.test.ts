@@ -1,6 +1,6 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -216,5 +216,33 @@ describe('a file sealed before the server-held secret (schema 2, by that build)'
     expect(withSecret.filter((what) => what.startsWith('found'))).toEqual([0, 1, 2].map((photo) => `found the upgraded schema-2 id of photo ${photo}`));
     expect(withSecret.every((what) => what.includes('upgraded schema-2'))).toBe(true);
     expect(plunder(loot, { sha256s, apiKeys: [a, b], secret }).some((what) => what.endsWith('as a link with API key 1'))).toBe(true);
+  });
+});
+
+describe('SqliteStore on disk', () => {
+  it('keeps its folder and files to their owner, whatever the umask: 0700, and 0600 for the database, its WAL and its shared memory', async () => {
+    const path = join(dir, 'private', 'nested', 'faces.db');
+    const umask = process.umask(0);
+    let store: SqliteStore;
+    try {
+      store = new SqliteStore(path, sealing);
+      await store.createSession(hashApiKey(crypto.randomUUID()));
+    } finally {
+      process.umask(umask);
+    }
+    try {
+      expect(statSync(dirname(path)).mode & 0o777).toBe(0o700);
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) expect(statSync(file).mode & 0o777).toBe(0o600);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('takes a file an older version left readable by others back to its owner', () => {
+    const path = join(dir, 'older.db');
+    writeFileSync(path, '');
+    chmodSync(path, 0o644);
+    void new SqliteStore(path, sealing).close();
+    expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Failure } from '../../domain/Failure.ts';
@@ -32,7 +32,7 @@ export class SqliteStore implements SessionStore, EncodingStore {
   /** Upgrades the file first, and refuses one sealed under another secret than `sealing`'s (SealMismatchError). */
   constructor(path: string, sealing: StorageSealing, expiry: SessionExpiry = { clock: Date.now }) {
     this.#expiry = expiry;
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') ownerOnly(path);
     const db = new Database(path, { timeout: 5000 });
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
@@ -194,4 +194,19 @@ function prepareStatements(db: Database.Database) {
     deleteEntry: db.prepare('DELETE FROM entries WHERE id = ?'),
     findEntry: db.prepare<[string], Uint8Array>('SELECT sealed FROM entries WHERE id = ?').pluck(),
   };
+}
+
+/**
+ * The database's folder 0700 when this creates it, and the database, its WAL and its
+ * shared memory 0600, whatever the umask: they hold every session's metadata. SQLite
+ * gives the WAL and shared-memory files it creates the database file's mode.
+ */
+function ownerOnly(path: string): void {
+  const folder = dirname(path);
+  if (!existsSync(folder)) {
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    chmodSync(folder, 0o700);
+  }
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
 }
