@@ -18,16 +18,16 @@ export async function startService(env: Record<string, string>, stdio: StdioOpti
   const url = `http://127.0.0.1:${port}`;
   // A sealing secret of its own, created at its first start as the embedded default is, and gone with it.
   const secrets = mkdtempSync(join(tmpdir(), 'faces-bench-secret-'));
+  const { SEAL_SECRET: _given, ...environment } = process.env;
   const child = spawn(process.execPath, ['src/app/main.ts'], {
     env: {
-      ...process.env,
+      ...environment,
       ...mallocSettings,
       PORT: String(port),
       HOST: '127.0.0.1',
       METRICS_PORT: '0',
       RATE_LIMIT_SESSIONS_PER_MINUTE: '0',
       RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
-      SEAL_SECRET: '',
       SEAL_SECRET_FILE: join(secrets, 'seal.key'),
       RATE_LIMIT_UNAUTHORIZED_PER_MINUTE: '0',
       RATE_LIMIT_ENCODES_PER_SESSION_PER_HOUR: '0',

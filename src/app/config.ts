@@ -78,7 +78,8 @@ const redisUrl = z.url({ protocol: /^rediss?$/ });
 export const sealSecret = z
   .base64('must be base64 (openssl rand -base64 32)')
   .transform((text) => Buffer.from(text, 'base64'))
-  .refine((bytes) => bytes.byteLength >= SEAL_SECRET_BYTES, `must decode to at least ${SEAL_SECRET_BYTES} bytes (openssl rand -base64 32)`);
+  .refine((bytes) => bytes.byteLength >= SEAL_SECRET_BYTES, `must decode to at least ${SEAL_SECRET_BYTES} bytes (openssl rand -base64 32)`)
+  .refine((bytes) => bytes.some((byte) => byte !== bytes[0]), 'is one byte over and over (all zeros, say), which is no secret (openssl rand -base64 32)');
 
 /** SPEC.md's configuration table, read once at start. */
 const schema = z.object({
@@ -199,6 +200,12 @@ export class ConfigError extends Error {
  * Empty variables count as unset, so `PORT=` in a .env file means the default.
  */
 export function loadConfig(env: Env = process.env): Config {
+  // Elsewhere an empty value means unset; for the sealing secret that would quietly put
+  // a new secret in ./secrets/seal.key, under which none of the data opens.
+  const empty = ['SEAL_SECRET', 'SEAL_SECRET_FILE'].filter((name) => env[name] === '');
+  if (empty.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n${empty.map((name) => `  ${name}: is set but empty; unset it, or give it a value`).join('\n')}`);
+  }
   return parse(schema, env);
 }
 

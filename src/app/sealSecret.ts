@@ -24,7 +24,7 @@ export function loadSealSecret(config: Pick<Config, 'SEAL_SECRET' | 'SEAL_SECRET
   );
   const parsed = sealSecret.safeParse(text);
   if (!parsed.success) {
-    throw new ConfigError(`Invalid configuration:\n  SEAL_SECRET_FILE: ${path} must hold at least ${SEAL_SECRET_BYTES} bytes in base64 (openssl rand -base64 32)`);
+    throw new ConfigError(`Invalid configuration:\n  SEAL_SECRET_FILE: what ${path} holds ${parsed.error.issues[0]?.message ?? 'is no secret'}`);
   }
   return parsed.data;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, loadEncoderServiceConfig } from '../../src/app/config.ts';
@@ -131,20 +132,24 @@ describe('loadConfig', () => {
     expect(loadConfig({}).SEAL_SECRET).toBeUndefined();
     expect(loadConfig({}).SEAL_SECRET_FILE).toBe('./secrets/seal.key');
     expect(loadConfig({ SEAL_SECRET_FILE: '/run/secrets/seal' }).SEAL_SECRET_FILE).toBe('/run/secrets/seal');
-    const secret = Buffer.alloc(32, 9);
+    const secret = randomBytes(32);
     expect(loadConfig({ SEAL_SECRET: secret.toString('base64') }).SEAL_SECRET).toEqual(secret);
   });
 
-  it('refuses a sealing secret that is not base64, too short, or given twice, without printing it', () => {
-    const short = Buffer.alloc(31, 9).toString('base64');
+  it('refuses a sealing secret that is not base64, too short, one byte repeated, empty, or given twice, without printing it', () => {
+    const short = randomBytes(31).toString('base64');
     for (const [env, says] of [
       [{ SEAL_SECRET: 'not base64 at all!' }, 'base64'],
       [{ SEAL_SECRET: short }, 'at least 32 bytes'],
-      [{ SEAL_SECRET: Buffer.alloc(32).toString('base64'), SEAL_SECRET_FILE: './seal.key' }, 'not both'],
+      [{ SEAL_SECRET: Buffer.alloc(32).toString('base64') }, 'no secret'],
+      [{ SEAL_SECRET: Buffer.alloc(48, 0xab).toString('base64') }, 'no secret'],
+      [{ SEAL_SECRET: '' }, 'SEAL_SECRET: is set but empty'],
+      [{ SEAL_SECRET_FILE: '' }, 'SEAL_SECRET_FILE: is set but empty'],
+      [{ SEAL_SECRET: randomBytes(32).toString('base64'), SEAL_SECRET_FILE: './seal.key' }, 'not both'],
     ] as const) {
       const message = captureError(() => loadConfig(env));
       expect(message).toContain(says);
-      expect(message).not.toContain(env.SEAL_SECRET);
+      if ('SEAL_SECRET' in env && env.SEAL_SECRET) expect(message).not.toContain(env.SEAL_SECRET);
     }
   });
 

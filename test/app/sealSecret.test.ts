@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -68,7 +69,7 @@ describe('the sealing secret file', () => {
   it('is used as it is when others can read it (as Docker mounts secrets), with a warning', () => {
     const path = freshPath();
     mkdirSync(join(path, '..'));
-    const secret = Buffer.alloc(32, 5);
+    const secret = randomBytes(32);
     writeFileSync(path, secret.toString('base64'));
     chmodSync(path, 0o444);
     const { lines, logger } = capturingLogger();
@@ -76,7 +77,7 @@ describe('the sealing secret file', () => {
     expect(lines.join('')).toContain('chmod 600');
   });
 
-  it('is refused when it holds no secret of at least 32 bytes, or cannot be read, without printing what it holds', () => {
+  it('is refused when it holds no secret of at least 32 bytes (or 32 zeros), or cannot be read, without printing what it holds', () => {
     const path = freshPath();
     mkdirSync(join(path, '..'));
     const short = Buffer.alloc(16, 5).toString('base64');
@@ -84,6 +85,8 @@ describe('the sealing secret file', () => {
     const { logger } = capturingLogger();
     expect(() => loadSealSecret({ SEAL_SECRET_FILE: path }, logger)).toThrow(ConfigError);
     expect(() => loadSealSecret({ SEAL_SECRET_FILE: path }, logger)).not.toThrow(short);
+    writeFileSync(path, Buffer.alloc(32).toString('base64'));
+    expect(() => loadSealSecret({ SEAL_SECRET_FILE: path }, logger)).toThrow('no secret');
     expect(() => loadSealSecret({ SEAL_SECRET_FILE: join(path, '..') }, logger)).toThrow('cannot read');
     expect(() => loadSealSecret({ SEAL_SECRET_FILE: join(path, 'under a file') }, logger)).toThrow('cannot read');
     // Not even root can make a folder there.

@@ -52,17 +52,17 @@ beforeAll(async () => {
   const [port, metricsPort] = [await freePort(), await freePort()];
   url = `http://127.0.0.1:${port}`;
   metricsUrl = `http://127.0.0.1:${metricsPort}`;
+  // No secret given: the embedded default, a file the primary creates before it forks.
+  const { SEAL_SECRET: _given, ...environment } = process.env;
   child = spawn(process.execPath, [entryPoints.api], {
     env: {
-      ...process.env,
+      ...environment,
       PORT: String(port),
       HOST: '127.0.0.1',
       METRICS_PORT: String(metricsPort),
       WEB_CONCURRENCY: '2',
       STORAGE: 'sqlite',
       SQLITE_PATH: join(dataDir, 'faces.db'),
-      // No secret given: the embedded default, a file the primary creates before it forks.
-      SEAL_SECRET: '',
       SEAL_SECRET_FILE: secretFile,
       SESSION_TTL_SECONDS: '2',
       RATE_LIMIT_SESSIONS_PER_MINUTE: '8',
