@@ -44,6 +44,43 @@ function startLargeUpload(url: string, headers: Record<string, string>): Promise
   });
 }
 
+/**
+ * Sends an upload's headers with `Expect: 100-continue` and holds its body back, as curl
+ * does for bodies over 1 MiB, until the server answers; then, on 100 Continue, the body.
+ * Resolves with every status line the server sent, in order.
+ */
+function expectContinue(url: string, headers: Record<string, string>, body: Buffer): Promise<number[]> {
+  const { hostname, port } = new URL(url);
+  const boundary = 'continueBoundary';
+  const multipart = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="photo.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`),
+    body,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  const lines = [
+    'POST /encode HTTP/1.1',
+    `Host: ${hostname}:${port}`,
+    `Content-Type: multipart/form-data; boundary=${boundary}`,
+    `Content-Length: ${multipart.length}`,
+    'Expect: 100-continue',
+    'Connection: close',
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+    let answer = '';
+    const statuses = () => [...answer.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((match) => Number(match[1]));
+    socket.on('data', (chunk: Buffer) => {
+      const before = statuses();
+      answer += chunk.toString('latin1');
+      if (before.length === 0 && statuses()[0] === 100) socket.write(multipart);
+    });
+    socket.once('close', () => resolve(statuses()));
+    socket.once('error', reject);
+  });
+}
+
 describe('POST /encode checks the key before it reads the body', () => {
   let app: RunningApp;
   beforeAll(async () => {
@@ -60,6 +97,13 @@ describe('POST /encode checks the key before it reads the body', () => {
     ['an unknown bearer key', { authorization: `Bearer ${randomUUID()}` }],
   ])('answers 401 to a 9 MiB upload with %s while the client is still sending it', async (_, headers) => {
     expect(await startLargeUpload(app.url, headers)).toEqual({ status: 401, sent: 64 * 1024 });
+  });
+
+  it('answers Expect: 100-continue with 401 and no 100 Continue when the key is refused, and with 100 Continue when it is good', async () => {
+    expect(await expectContinue(app.url, { key: randomUUID() }, Buffer.alloc(2 * MiB, 0xff))).toEqual([401]);
+    expect(await expectContinue(app.url, {}, Buffer.alloc(2 * MiB, 0xff))).toEqual([401]);
+    const key = await newSession(app.url);
+    expect(await expectContinue(app.url, { key }, fixture('one-face-soccer.jpg'))).toEqual([100, 200]);
   });
 
   it('answers 401 to an upload with the key of a session that expired, before its body', async () => {

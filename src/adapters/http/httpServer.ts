@@ -11,10 +11,14 @@ const MAX_HEADER_BYTES = 8 * 1024;
  * problem+json answer instead of Node's bare one.
  */
 export function createHttpServer(app: Koa): http.Server {
-  const server = http.createServer(
-    { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 10_000, requestTimeout: 60_000 },
-    app.callback(),
-  );
+  const handle = app.callback();
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 10_000, requestTimeout: 60_000 }, handle);
+  // Node would answer `Expect: 100-continue` at once, inviting the body before the app has
+  // checked the key; the app sends 100 Continue itself, once it reads the body (continueUpload).
+  server.on('checkContinue', (request: http.IncomingMessage, response: http.ServerResponse) => {
+    awaitingContinue.add(response);
+    void handle(request, response);
+  });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable || error.code === 'ECONNRESET') return socket.destroy();
     const [status, code, title] =
@@ -27,4 +31,16 @@ export function createHttpServer(app: Koa): http.Server {
     );
   });
   return server;
+}
+
+const awaitingContinue = new WeakSet<http.ServerResponse>();
+
+/**
+ * Invites the body of a request that asked to be told to send it (`Expect: 100-continue`):
+ * called by whatever reads a body, after the request passed every check before it. A
+ * request answered before that gets its final status and never a 100.
+ */
+export function continueUpload(response: http.ServerResponse): void {
+  if (!awaitingContinue.delete(response)) return;
+  response.writeContinue();
 }

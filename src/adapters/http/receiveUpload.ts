@@ -2,6 +2,7 @@ import multer from '@koa/multer';
 import type { Context } from 'koa';
 import multerCore from 'multer';
 import { Failure } from '../../domain/Failure.ts';
+import { continueUpload } from './httpServer.ts';
 import { uploadedFile } from './schemas.ts';
 
 /**
@@ -16,6 +17,7 @@ export function uploadReceiver(maxBytes: number): (ctx: Context) => Promise<Buff
   }).single('file');
 
   return async function receiveUpload(ctx) {
+    continueUpload(ctx.res);
     try {
       await single(ctx, async () => {});
     } catch (error) {
