@@ -32,6 +32,8 @@ export async function startService(env: Record<string, string>, stdio: StdioOpti
       RATE_LIMIT_UNAUTHORIZED_PER_MINUTE: '0',
       RATE_LIMIT_ENCODES_PER_SESSION_PER_HOUR: '0',
       RATE_LIMIT_ENCODES_PER_ADDRESS_PER_HOUR: '0',
+      // Every client of the bench is this one address.
+      MAX_UPLOADS_IN_FLIGHT_PER_ADDRESS: '0',
       ...env,
     },
     stdio,

@@ -11,6 +11,7 @@ import { HttpFaceEncoder } from '../adapters/encoder/HttpFaceEncoder.ts';
 import { DecodeCheckingFaceEncoder } from '../adapters/encoder/DecodeCheckingFaceEncoder.ts';
 import { createApp } from '../adapters/http/createApp.ts';
 import { createMetricsApp } from '../adapters/http/requestMetrics.ts';
+import { UploadsInFlight } from '../adapters/http/uploadsInFlight.ts';
 import { KeyvEncodingCache } from '../adapters/keyv/KeyvEncodingCache.ts';
 import { memoryKeyv } from '../adapters/keyv/memoryKeyv.ts';
 import { ObservedEncodingCache } from '../adapters/keyv/ObservedEncodingCache.ts';
@@ -116,6 +117,12 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
   );
   const budget = new LimitsEncodeBudget({ perSession: limits.encodesPerSession, perAddress: limits.encodesPerAddress });
 
+  const uploads = new UploadsInFlight(
+    { perKey: config.MAX_UPLOADS_IN_FLIGHT_PER_KEY, perAddress: config.MAX_UPLOADS_IN_FLIGHT_PER_ADDRESS, bufferedBytes: config.MAX_UPLOAD_BUFFER_BYTES },
+    (cap) => metrics.rateLimited(cap),
+  );
+  metrics.watchUploads({ inFlight: () => uploads.inFlight, bytesHeld: () => uploads.bytesHeld });
+
   const getSummary = new GetSummary(deps);
   let draining = false;
   const app = createApp({
@@ -141,6 +148,7 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
       maxFaces: config.MAX_FACES,
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
     },
+    uploads,
   });
 
   const sweeps = idleTtlMs !== undefined && (!cluster || cluster.sweeps);

@@ -127,6 +127,12 @@ const schema = z.object({
   RATE_LIMIT_ENCODES_PER_SESSION_PER_HOUR: integer(30, 0),
   /** Encoder runs (any outcome) one client address may cause per hour; 0: off. */
   RATE_LIMIT_ENCODES_PER_ADDRESS_PER_HOUR: integer(120, 0),
+  /** Uploads one session may have in flight at once (being received, queued or encoded), per process; unset: SESSION_IMAGE_LIMIT; 0: off. */
+  MAX_UPLOADS_IN_FLIGHT_PER_KEY: z.coerce.number().int().min(0).optional(),
+  /** The same for one client address over all its sessions; 0: off. */
+  MAX_UPLOADS_IN_FLIGHT_PER_ADDRESS: integer(8, 0),
+  /** Bytes of upload bodies one process holds at once, reserved before they arrive; unset: 12 x MAX_UPLOAD_BYTES. */
+  MAX_UPLOAD_BUFFER_BYTES: z.coerce.number().int().min(1).optional(),
   /**
    * Which proxies' X-Forwarded-For to believe: "false" (none), a count of proxies in
    * front (1 behind one nginx), or their addresses and CIDR ranges, comma-separated.
@@ -146,6 +152,10 @@ const schema = z.object({
     path: ['SEAL_SECRET_FILE'],
     message: 'set SEAL_SECRET or SEAL_SECRET_FILE, not both',
   })
+  .refine((config) => config.MAX_UPLOAD_BUFFER_BYTES === undefined || config.MAX_UPLOAD_BUFFER_BYTES >= config.MAX_UPLOAD_BYTES, {
+    path: ['MAX_UPLOAD_BUFFER_BYTES'],
+    message: 'must be at least MAX_UPLOAD_BYTES, or no upload of the largest size could be taken',
+  })
   .refine((config) => config.STORAGE !== 'memory' || (config.WEB_CONCURRENCY ?? 1) === 1, {
     path: ['WEB_CONCURRENCY'],
     message: 'must be 1 with STORAGE=memory: each process would hold sessions of its own',
@@ -153,6 +163,8 @@ const schema = z.object({
   .transform((config) => ({
     ...config,
     ENCODER_WAIT_BUDGET_MS: config.ENCODER_WAIT_BUDGET_MS ?? config.ENCODER_TIMEOUT_MS,
+    MAX_UPLOADS_IN_FLIGHT_PER_KEY: config.MAX_UPLOADS_IN_FLIGHT_PER_KEY ?? config.SESSION_IMAGE_LIMIT,
+    MAX_UPLOAD_BUFFER_BYTES: config.MAX_UPLOAD_BUFFER_BYTES ?? 12 * config.MAX_UPLOAD_BYTES,
     WEB_CONCURRENCY: config.WEB_CONCURRENCY ?? (config.STORAGE === 'memory' ? 1 : availableParallelism()),
     // Read only when SEAL_SECRET is unset.
     SEAL_SECRET_FILE: config.SEAL_SECRET_FILE ?? DEFAULT_SEAL_SECRET_FILE,

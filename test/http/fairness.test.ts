@@ -12,7 +12,7 @@ let bomb: Buffer;
 
 beforeAll(async () => {
   // Every limit that would stop the bombs before the queue is off: this is about the queue.
-  app = await startApp({ STORAGE: 'memory', ENCODER_THREADS: '1' });
+  app = await startApp({ STORAGE: 'memory', ENCODER_THREADS: '1', MAX_UPLOADS_IN_FLIGHT_PER_KEY: '0' });
   bomb = await sharp({ create: { width: 7071, height: 7071, channels: 3, background: '#000000' } })
     .webp({ lossless: true })
     .toBuffer();

@@ -40,7 +40,7 @@ describe.skipIf(!hasRedis)('two instances sharing one Redis', () => {
     const image = { sha256: createHash('sha256').update(soccer).digest('hex'), faces: [{ encoding: [0.1234567891] }] };
     await writeVersion1Layout(client, prefix, { keyHash: hashApiKey(version1Key), images: [image] });
     client.destroy();
-    const env = { STORAGE: 'redis', CACHE: 'redis', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, ENCODER_THREADS: '1' };
+    const env = { STORAGE: 'redis', CACHE: 'redis', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, ENCODER_THREADS: '1', MAX_UPLOADS_IN_FLIGHT_PER_KEY: '0' };
     [a, b] = await Promise.all([startApp(env), startApp(env)]);
   });
   afterAll(async () => {

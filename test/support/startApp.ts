@@ -30,6 +30,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
     RATE_LIMIT_UNAUTHORIZED_PER_MINUTE: '0',
     RATE_LIMIT_ENCODES_PER_SESSION_PER_HOUR: '0',
     RATE_LIMIT_ENCODES_PER_ADDRESS_PER_HOUR: '0',
+    MAX_UPLOADS_IN_FLIGHT_PER_ADDRESS: '0',
   };
   const config = loadConfig({ STORAGE: 'memory', ...perAddressLimitsOff, SEAL_SECRET: TEST_SEAL_SECRET, ...env });
   const logs: string[] = [];

@@ -21,6 +21,7 @@ import { problemDetails, sendProblem } from './problem.ts';
 import { requestLog } from './requestLog.ts';
 import { type RequestObserver, requestMetrics } from './requestMetrics.ts';
 import { uploadReceiver } from './receiveUpload.ts';
+import type { UploadsInFlight } from './uploadsInFlight.ts';
 import { apiKeyHeaders } from './schemas.ts';
 import { securityHeaders } from './securityHeaders.ts';
 import { swaggerUi } from './swaggerUi.ts';
@@ -48,6 +49,8 @@ export interface HttpAppDeps {
   readonly trustedProxies: TrustedProxies;
   readonly logger: Logger;
   readonly limits: { sessionImageLimit: number; maxFaces: number; maxUploadBytes: number };
+  /** Caps what uploads in flight hold (per key, per address, bytes in this process). */
+  readonly uploads: UploadsInFlight;
   readonly observer: RequestObserver;
 }
 
@@ -101,14 +104,21 @@ export function createApp(deps: HttpAppDeps): Koa {
   router.post('/encode', ...keyed, async (ctx) => {
     // Before the body is read: a refused key gets its 401 while the client is still
     // sending, and Node discards the rest of the body as it arrives, buffering none of it.
-    await deps.authenticate.execute({ key: apiKey(ctx) });
-    const image = await receiveUpload(ctx);
-    if (!image) throw new Failure('missing_file', 'Send the image as multipart/form-data in a part named "file".');
+    const key = apiKey(ctx);
+    const keyHash = await deps.authenticate.execute({ key });
     const caller = clientAddress(ctx.req);
-    const encoded = await whileClientWaits(ctx, (signal) => deps.encodeImage.execute({ key: apiKey(ctx), image, caller, signal }));
-    if (!encoded) return;
-    ctx.type = 'application/json';
-    ctx.body = imageJson(encoded);
+    // Then a place for the body, held until the answer: what it will hold is bounded before it arrives.
+    const leave = deps.uploads.enter(keyHash, caller, uploadBytesOf(ctx, deps.limits.maxUploadBytes));
+    try {
+      const image = await receiveUpload(ctx);
+      if (!image) throw new Failure('missing_file', 'Send the image as multipart/form-data in a part named "file".');
+      const encoded = await whileClientWaits(ctx, (signal) => deps.encodeImage.execute({ key, image, caller, signal }));
+      if (!encoded) return;
+      ctx.type = 'application/json';
+      ctx.body = imageJson(encoded);
+    } finally {
+      leave();
+    }
   });
 
   router.get('/summary', ...keyed, async (ctx) => {
@@ -169,4 +179,14 @@ async function runChecks(checks: HttpAppDeps['readinessChecks'], logger: Logger)
     }),
   );
   return Object.fromEntries(entries);
+}
+
+/** Multipart framing around the file: boundaries, part headers. */
+const MULTIPART_OVERHEAD_BYTES = 16 * 1024;
+
+/** The most an upload's body will hold: its Content-Length when it gives one, else the largest upload taken. */
+function uploadBytesOf(ctx: Koa.Context, maxUploadBytes: number): number {
+  const most = maxUploadBytes + MULTIPART_OVERHEAD_BYTES;
+  const length = Number(ctx.get('content-length'));
+  return Number.isSafeInteger(length) && length >= 0 ? Math.min(length, most) : most;
 }

@@ -105,6 +105,23 @@ export class PrometheusMetrics implements RequestObserver, EncodeObserver {
     );
   }
 
+  /** What uploads in flight hold in this process, read at each scrape. */
+  watchUploads(gauges: { readonly inFlight: () => number; readonly bytesHeld: () => number }): void {
+    for (const [name, help, read] of [
+      ['face_sessions_uploads_in_flight', 'Uploads being received, queued or encoded in this process', gauges.inFlight],
+      ['face_sessions_upload_bytes_held', 'Bytes reserved for the bodies of uploads in flight in this process', gauges.bytesHeld],
+    ] as const) {
+      new Gauge({
+        name,
+        help,
+        registers: [this.#registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    }
+  }
+
   requestEnded(labels: { method: string; route: string; status: number }, seconds: number): void {
     this.#requests.observe({ ...labels, status: String(labels.status) }, seconds);
   }

@@ -14,7 +14,10 @@ export class Authenticate {
     this.#sessions = deps.sessions;
   }
 
-  async execute(input: { key: string | undefined }): Promise<void> {
-    if ((await this.#sessions.listImages(keyHashOf(input.key))) === null) throw unauthorized();
+  /** Resolves with the key's hash, what the session is filed under. */
+  async execute(input: { key: string | undefined }): Promise<string> {
+    const keyHash = keyHashOf(input.key);
+    if ((await this.#sessions.listImages(keyHash)) === null) throw unauthorized();
+    return keyHash;
   }
 }
