@@ -28,7 +28,7 @@ describe.skipIf(!hasRedisServer)('two instances on a real 3-master Redis Cluster
   let b: RunningApp;
   beforeAll(async () => {
     cluster = await startRedisCluster();
-    const env = { STORAGE: 'redis', CACHE: 'redis', REDIS_CLUSTER_NODES: cluster.urls.join(','), REDIS_KEY_PREFIX: prefix, ENCODER_THREADS: '1' };
+    const env = { STORAGE: 'redis', CACHE: 'redis', REDIS_CLUSTER_NODES: cluster.urls.join(','), REDIS_KEY_PREFIX: prefix, ENCODER_THREADS: '1', MAX_UPLOADS_IN_FLIGHT_PER_KEY: '0' };
     [a, b] = await Promise.all([startApp(env), startApp(env)]);
   });
   afterAll(async () => {
