@@ -87,18 +87,9 @@ export class PrometheusMetrics implements RequestObserver, EncodeObserver {
 
   /** The encoder's queue, read at each scrape. */
   watchEncoder(gauges: EncoderGauges): void {
-    const gauge = (name: string, help: string, read: () => number) =>
-      new Gauge({
-        name,
-        help,
-        registers: [this.#registry],
-        collect() {
-          this.set(read());
-        },
-      });
-    gauge('face_sessions_encoder_queue_depth', 'Uploads admitted and waiting for the encoder', gauges.queueDepth);
-    gauge('face_sessions_encoder_in_flight', 'Images the encoder is working on', gauges.inFlight);
-    gauge(
+    this.#gauge('face_sessions_encoder_queue_depth', 'Uploads admitted and waiting for the encoder', gauges.queueDepth);
+    this.#gauge('face_sessions_encoder_in_flight', 'Images the encoder is working on', gauges.inFlight);
+    this.#gauge(
       'face_sessions_encoder_expected_wait_seconds',
       'What a new upload would expect to wait for the encoder (shed above the budget)',
       () => gauges.expectedWaitMs() / 1000,
@@ -107,19 +98,20 @@ export class PrometheusMetrics implements RequestObserver, EncodeObserver {
 
   /** What uploads in flight hold in this process, read at each scrape. */
   watchUploads(gauges: { readonly inFlight: () => number; readonly bytesHeld: () => number }): void {
-    for (const [name, help, read] of [
-      ['face_sessions_uploads_in_flight', 'Uploads being received, queued or encoded in this process', gauges.inFlight],
-      ['face_sessions_upload_bytes_held', 'Bytes reserved for the bodies of uploads in flight in this process', gauges.bytesHeld],
-    ] as const) {
-      new Gauge({
-        name,
-        help,
-        registers: [this.#registry],
-        collect() {
-          this.set(read());
-        },
-      });
-    }
+    this.#gauge('face_sessions_uploads_in_flight', 'Uploads being received, queued or encoded in this process', gauges.inFlight);
+    this.#gauge('face_sessions_upload_bytes_held', 'Bytes reserved for the bodies of uploads in flight in this process', gauges.bytesHeld);
+  }
+
+  /** A gauge whose value is read when it is scraped. */
+  #gauge(name: string, help: string, read: () => number): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.#registry],
+      collect() {
+        this.set(read());
+      },
+    });
   }
 
   requestEnded(labels: { method: string; route: string; status: number }, seconds: number): void {
