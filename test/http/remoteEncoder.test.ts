@@ -139,7 +139,11 @@ describe('the API in front of a failing encoder', () => {
     server.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/selfie`;
-    return { state, url, server };
+    const close = () => {
+      server.closeAllConnections();
+      server.close();
+    };
+    return { state, url, server, close };
   }
 
   it.each([
@@ -160,8 +164,7 @@ describe('the API in front of a failing encoder', () => {
       expect(await (await fetch(`${api.url}/summary`, { headers: { key } })).json()).toEqual({ image_encodings: [] });
     } finally {
       await api.close();
-      encoderStub.server.closeAllConnections();
-      encoderStub.server.close();
+      encoderStub.close();
     }
   });
 
@@ -178,10 +181,7 @@ describe('the API in front of a failing encoder', () => {
       expect(elsewhere.state.calls).toBe(0);
     } finally {
       await api.close();
-      for (const stub of [elsewhere, redirecting]) {
-        stub.server.closeAllConnections();
-        stub.server.close();
-      }
+      for (const stub of [elsewhere, redirecting]) stub.close();
     }
   });
 
@@ -229,8 +229,7 @@ describe('the API in front of a failing encoder', () => {
       expect(faces[0]).not.toHaveProperty('engine');
     } finally {
       await api.close();
-      encoderStub.server.closeAllConnections();
-      encoderStub.server.close();
+      encoderStub.close();
     }
   });
 
@@ -251,8 +250,7 @@ describe('the API in front of a failing encoder', () => {
       expect(encoderStub.state.calls).toBe(0);
     } finally {
       await api.close();
-      encoderStub.server.closeAllConnections();
-      encoderStub.server.close();
+      encoderStub.close();
     }
   });
 
