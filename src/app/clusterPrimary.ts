@@ -7,12 +7,11 @@ import { IpcPeer } from '../adapters/cluster/IpcPeer.ts';
 import { createHttpServer } from '../adapters/http/httpServer.ts';
 import { createMetricsApp } from '../adapters/http/requestMetrics.ts';
 import { PrometheusMetrics } from '../adapters/metrics/PrometheusMetrics.ts';
-import { NodeCipher } from '../adapters/crypto/NodeCipher.ts';
 import { SqliteStore } from '../adapters/sqlite/SqliteStore.ts';
 import { storageSealingOf } from '../domain/sealing.ts';
 import { queuedBuiltInEncoder } from './builtInEncoder.ts';
 import type { Config } from './config.ts';
-import { loadSealSecret } from './sealSecret.ts';
+import { sealingCipher } from './sealSecret.ts';
 
 /** Beyond the grace period, how long the primary waits for a worker before it is killed. */
 const STOP_MARGIN_MS = 5000;
@@ -81,7 +80,7 @@ export function runPrimary(config: Config, logger: Logger): void {
 
   // The sealing secret is created (when missing) once, here, so every worker reads the same; and schema
   // changes (the upgrade of an old file, the check that it was sealed under this secret) run before they open it.
-  const sealing = storageSealingOf(new NodeCipher(loadSealSecret(config, logger)));
+  const sealing = storageSealingOf(sealingCipher(config, logger));
   if (config.STORAGE === 'sqlite') void new SqliteStore(config.SQLITE_PATH, sealing).close();
   for (let i = 0; i < config.WEB_CONCURRENCY; i++) fork();
   logger.info({ workers: config.WEB_CONCURRENCY, port: config.PORT }, 'face-sessions primary: HTTP workers starting');

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
-import { NodeCipher } from '../adapters/crypto/NodeCipher.ts';
 import { ClusterFaceEncoder } from '../adapters/cluster/ClusterFaceEncoder.ts';
 import type { IpcPeer } from '../adapters/cluster/IpcPeer.ts';
 import { SharedEncodingCache, SharedOpenedSessions } from '../adapters/cluster/sharedMemory.ts';
@@ -38,12 +37,12 @@ import type { EncodingCache } from '../ports/EncodingCache.ts';
 import type { EncodingStore } from '../ports/EncodingStore.ts';
 import type { FaceEncoder } from '../ports/FaceEncoder.ts';
 import type { SessionExpiry } from '../ports/SessionExpiry.ts';
-import type { SessionStore, StorageSealing } from '../ports/SessionStore.ts';
+import type { ResealableStore, SessionStore, StorageSealing } from '../ports/SessionStore.ts';
 import { queued, queuedBuiltInEncoder } from './builtInEncoder.ts';
 import type { Config } from './config.ts';
 import { loadEncoderToken } from './encoderToken.ts';
 import { makeLimits } from './rateLimiters.ts';
-import { loadSealSecret } from './sealSecret.ts';
+import { sealingCipher } from './sealSecret.ts';
 
 /** This process is one of an instance's HTTP workers (WEB_CONCURRENCY > 1). */
 export interface ClusterRole {
@@ -74,15 +73,14 @@ const READY_PROBE_REUSE_MS = 2000;
  */
 export function compose(config: Config, logger: Logger, cluster?: ClusterRole): Composed {
   const metrics = new PrometheusMetrics();
-  const cipher = new NodeCipher(loadSealSecret(config, logger));
+  const cipher = sealingCipher(config, logger);
   const redisTarget: RedisTarget = config.REDIS_CLUSTER_NODES ? { clusterNodes: config.REDIS_CLUSTER_NODES } : { url: config.REDIS_URL };
   const redis = config.STORAGE === 'redis' ? createRedisClient({ ...redisTarget, logger }) : undefined;
   const idleTtlMs = config.SESSION_TTL_SECONDS === undefined ? undefined : config.SESSION_TTL_SECONDS * 1000;
   const expiry: SessionExpiry = { clock: Date.now, ...(idleTtlMs !== undefined && { idleTtlMs }) };
   const failure = Promise.withResolvers<Error>();
-  const store = observeFailures(makeStore(config, storageSealingOf(cipher), redis, expiry, logger, failure.resolve), (code) =>
-    metrics.dependencyFailed('storage', code),
-  );
+  const ownStore = makeStore(config, storageSealingOf(cipher), redis, expiry, logger, failure.resolve);
+  const store = observeFailures(ownStore, (code) => metrics.dependencyFailed('storage', code));
   const ownCache = makeCache(config, redisTarget, logger, metrics, idleTtlMs);
   const cache = observeFailures(
     new ObservedEncodingCache(cluster && config.CACHE === 'memory' ? new SharedEncodingCache(ownCache, cluster.primary) : ownCache, (hits, misses) =>
@@ -153,6 +151,8 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
 
   const sweeps = idleTtlMs !== undefined && (!cluster || cluster.sweeps);
   const stopSweeping = sweeps ? sweepIdleSessions(new ExpireIdleSessions(deps), idleTtlMs, logger) : () => undefined;
+  const counts = !(ownStore instanceof MemoryStore) && (!cluster || cluster.sweeps);
+  const stopCounting = counts ? countSealedValues(ownStore, metrics, logger) : () => undefined;
   cluster?.primary.handle('metricsJson', async () => ({ metrics: await metrics.json() }));
 
   return {
@@ -164,6 +164,7 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
     },
     async close() {
       stopSweeping();
+      stopCounting();
       opened.close();
       await Promise.allSettled([encoder.close(), cache.close(), store.close()]);
     },
@@ -186,7 +187,7 @@ function makeStore(
   expiry: SessionExpiry,
   logger: Logger,
   fail: (error: Error) => void,
-): SessionStore & EncodingStore {
+): MemoryStore | SqliteStore | RedisStore {
   switch (config.STORAGE) {
     case 'memory':
       return new MemoryStore(expiry);
@@ -259,6 +260,40 @@ function reuseOutcomeFor(ms: number, check: () => Promise<void>): () => Promise<
     return last.outcome;
   };
 }
+
+/**
+ * Counts stored values by the secret they need, for the start-up log and the metric (one
+ * process per instance), and again every few minutes while some still wait for
+ * `npm run reseal`: it may be running meanwhile. Returns a stop function.
+ */
+function countSealedValues(store: ResealableStore, metrics: PrometheusMetrics, logger: Logger): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let logged = false;
+  const count = async () => {
+    let again = RECOUNT_MS;
+    try {
+      const counts = await store.countSealed();
+      metrics.sealedCounted(counts);
+      if (!logged) {
+        logged = true;
+        if (counts.previous > 0) logger.warn({ values: counts.previous }, 'stored values still sealed under the previous secret: run `npm run reseal`; keep SEAL_SECRET_PREVIOUS until it reports none');
+        if (counts.none > 0) logger.warn({ values: counts.none }, 'stored values from before the outer seal layer: run `npm run reseal` once to give them one');
+        if (counts.other > 0) logger.error({ values: counts.other }, 'stored values sealed under a secret that is not configured: nothing can open them');
+        logger.info(counts, 'stored values by the sealing secret they need');
+      }
+      if (counts.previous + counts.none === 0) return;
+    } catch (error) {
+      again = RECOUNT_AFTER_ERROR_MS;
+      logger.warn({ err: error }, 'could not count stored values by sealing secret; will retry');
+    }
+    timer = setTimeout(() => void count(), again).unref();
+  };
+  timer = setTimeout(() => void count(), 0).unref();
+  return () => clearTimeout(timer);
+}
+
+const RECOUNT_MS = 5 * 60_000;
+const RECOUNT_AFTER_ERROR_MS = 30_000;
 
 /** Runs the expiry sweep every quarter TTL (at most every minute); returns a stop function. */
 function sweepIdleSessions(expire: ExpireIdleSessions, idleTtlMs: number, logger: Logger): () => void {

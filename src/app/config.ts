@@ -107,6 +107,10 @@ const schema = z.object({
   SEAL_SECRET: sealSecret.optional(),
   /** A file holding the sealing secret in base64, created on first start when missing. Kept apart from the data on purpose. */
   SEAL_SECRET_FILE: z.string().min(1).optional(),
+  /** While rotating: the secret before SEAL_SECRET, which still opens what it sealed until `npm run reseal` has moved it all. */
+  SEAL_SECRET_PREVIOUS: sealSecret.optional(),
+  /** The same, from a file (base64); never created. */
+  SEAL_SECRET_PREVIOUS_FILE: z.string().min(1).optional(),
   /** Set: the HTTP encoder at this URL (the seed's variable). Unset: the built-in encoder. */
   ENCODER_URL: z.url({ protocol: /^https?$/ }).optional(),
   ENCODER_TIMEOUT_MS: integer(10_000),
@@ -151,6 +155,10 @@ const schema = z.object({
   .refine((config) => config.SEAL_SECRET === undefined || config.SEAL_SECRET_FILE === undefined, {
     path: ['SEAL_SECRET_FILE'],
     message: 'set SEAL_SECRET or SEAL_SECRET_FILE, not both',
+  })
+  .refine((config) => config.SEAL_SECRET_PREVIOUS === undefined || config.SEAL_SECRET_PREVIOUS_FILE === undefined, {
+    path: ['SEAL_SECRET_PREVIOUS_FILE'],
+    message: 'set SEAL_SECRET_PREVIOUS or SEAL_SECRET_PREVIOUS_FILE, not both',
   })
   .refine((config) => config.MAX_UPLOAD_BUFFER_BYTES === undefined || config.MAX_UPLOAD_BUFFER_BYTES >= config.MAX_UPLOAD_BYTES, {
     path: ['MAX_UPLOAD_BUFFER_BYTES'],
@@ -214,7 +222,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: Env = process.env): Config {
   // Elsewhere an empty value means unset; for the sealing secret that would quietly put
   // a new secret in ./secrets/seal.key, under which none of the data opens.
-  const empty = ['SEAL_SECRET', 'SEAL_SECRET_FILE'].filter((name) => env[name] === '');
+  const empty = ['SEAL_SECRET', 'SEAL_SECRET_FILE', 'SEAL_SECRET_PREVIOUS', 'SEAL_SECRET_PREVIOUS_FILE'].filter((name) => env[name] === '');
   if (empty.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${empty.map((name) => `  ${name}: is set but empty; unset it, or give it a value`).join('\n')}`);
   }

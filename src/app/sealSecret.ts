@@ -1,8 +1,23 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { SEAL_SECRET_BYTES } from '../adapters/crypto/NodeCipher.ts';
+import { NodeCipher, SEAL_SECRET_BYTES } from '../adapters/crypto/NodeCipher.ts';
 import { type Config, ConfigError, sealSecret } from './config.ts';
 import { readOrCreateSecretFile } from './secretFile.ts';
+
+type SealSettings = Pick<Config, 'SEAL_SECRET' | 'SEAL_SECRET_FILE' | 'SEAL_SECRET_PREVIOUS' | 'SEAL_SECRET_PREVIOUS_FILE' | 'STORAGE'>;
+
+/**
+ * The cipher, holding the sealing secrets: the current one, and while a rotation runs
+ * the previous one. With persistent storage it derives nothing until the store has read
+ * its seal record (`rootFromStorage`).
+ */
+export function sealingCipher(config: SealSettings, logger: Logger): NodeCipher {
+  const previous = loadPreviousSealSecret(config);
+  const secret = loadSealSecret(config, logger);
+  if (previous?.equals(secret)) throw new ConfigError('Invalid configuration:\n  SEAL_SECRET_PREVIOUS: is the current sealing secret; the previous one is the secret before it');
+  return new NodeCipher(secret, { ...(previous && { previous }), rootFromStorage: config.STORAGE !== 'memory' });
+}
 
 /**
  * The server-held sealing secret: SEAL_SECRET, or what SEAL_SECRET_FILE holds (base64),
@@ -22,9 +37,27 @@ export function loadSealSecret(config: Pick<Config, 'SEAL_SECRET' | 'SEAL_SECRET
     },
     logger,
   );
+  return parseSecret(text, 'SEAL_SECRET_FILE', path);
+}
+
+/** SEAL_SECRET_PREVIOUS, or what SEAL_SECRET_PREVIOUS_FILE holds; a missing file is an error, never created. */
+function loadPreviousSealSecret(config: Pick<Config, 'SEAL_SECRET_PREVIOUS' | 'SEAL_SECRET_PREVIOUS_FILE'>): Buffer | undefined {
+  if (config.SEAL_SECRET_PREVIOUS) return config.SEAL_SECRET_PREVIOUS;
+  const path = config.SEAL_SECRET_PREVIOUS_FILE;
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration:\n  SEAL_SECRET_PREVIOUS_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code})`);
+  }
+  return parseSecret(text.trim(), 'SEAL_SECRET_PREVIOUS_FILE', path);
+}
+
+function parseSecret(text: string, setting: string, path: string): Buffer {
   const parsed = sealSecret.safeParse(text);
   if (!parsed.success) {
-    throw new ConfigError(`Invalid configuration:\n  SEAL_SECRET_FILE: what ${path} holds ${parsed.error.issues[0]?.message ?? 'is no secret'}`);
+    throw new ConfigError(`Invalid configuration:\n  ${setting}: what ${path} holds ${parsed.error.issues[0]?.message ?? 'is no secret'}`);
   }
   return parsed.data;
 }

@@ -14,6 +14,11 @@ import type { ImageEncodings } from './ImageEncodings.ts';
  * - A session's link to an image holds that SHA-256 sealed under the session's key,
  *   derived from the API key: the only way back from storage to the entry.
  *
+ * Around both, every stored value has an outer layer under the sealing secret itself
+ * (`Cipher.sealAtRest`), bound to where it is stored. Ids and the keys above derive from
+ * the storage's root, the first secret it was sealed under; the outer layer is what a
+ * rotation re-seals (`StorageSealing.resealEntry`), which needs no API key.
+ *
  * Schema 2 derived without the secret: entries from the image alone (shared by the
  * sessions that uploaded it), links from the API key alone. The storage upgrade re-keys
  * them under the secret without opening them (`storageSealingOf`), and they open here
@@ -23,7 +28,6 @@ const purposes = {
   session: 'face-sessions v3: session key',
   entryId: 'face-sessions v3: entry id',
   entryKey: 'face-sessions v3: entry key',
-  check: 'face-sessions v3: seal check',
   v2EntryId: 'face-sessions v3: id of a v2 entry',
   v2EntryWrap: 'face-sessions v3: key of a v2 entry',
   v2LinkWrap: 'face-sessions v3: key of v2 links',
@@ -75,10 +79,13 @@ export function sessionKeyOf(cipher: Cipher, apiKey: string, keyHash: string): S
 
 /** The whole entry is sealed, not only the numbers: boxes, landmarks and pose are biometric too. */
 export function sealImage(cipher: Cipher, entry: CurrentEntry, image: ImageEncodings): Uint8Array {
-  return cipher.seal(entryKeyOf(cipher, entry), Buffer.from(JSON.stringify(image)), entryContext(entry.id));
+  const inner = cipher.seal(entryKeyOf(cipher, entry), Buffer.from(JSON.stringify(image)), entryContext(entry.id));
+  return cipher.sealAtRest(inner, entryAtRest(entry.id));
 }
 
-export function openImage(cipher: Cipher, entry: ImageEntry, sealed: Uint8Array): ImageEncodings | null {
+export function openImage(cipher: Cipher, entry: ImageEntry, stored: Uint8Array): ImageEncodings | null {
+  const sealed = cipher.openAtRest(stored, entryAtRest(entry.id));
+  if (sealed === null) return null;
   const plaintext =
     'apiKey' in entry
       ? cipher.open(entryKeyOf(cipher, entry), sealed, entryContext(entry.id))
@@ -88,11 +95,15 @@ export function openImage(cipher: Cipher, entry: ImageEntry, sealed: Uint8Array)
 
 /** Bound to the session and the entry, so a link copied into another session or pointed elsewhere does not open. */
 export function sealLink(cipher: Cipher, session: SessionKey, entry: CurrentEntry): ImageLink {
-  return { entryId: entry.id, sealedSecret: cipher.seal(session.key, Buffer.from(entry.sha256), linkContext(session.keyHash, entry.id)) };
+  const inner = cipher.seal(session.key, Buffer.from(entry.sha256), linkContext(session.keyHash, entry.id));
+  return { entryId: entry.id, sealedSecret: cipher.sealAtRest(inner, linkAtRest(session.keyHash, entry.id)) };
 }
 
 /** The entry a link leads to, or `null` when this session's key cannot open it. */
-export function openLink(cipher: Cipher, session: SessionKey, link: ImageLink): ImageEntry | null {
+export function openLink(cipher: Cipher, session: SessionKey, stored: ImageLink): ImageEntry | null {
+  const sealedSecret = cipher.openAtRest(stored.sealedSecret, linkAtRest(session.keyHash, stored.entryId));
+  if (sealedSecret === null) return null;
+  const link = { entryId: stored.entryId, sealedSecret };
   const sha256 = cipher.open(session.key, link.sealedSecret, linkContext(session.keyHash, link.entryId));
   if (sha256 === null) return openV2Link(cipher, session, link);
   const entry = imageEntryOf(cipher, session.apiKey, Buffer.from(sha256).toString('utf8'));
@@ -108,8 +119,20 @@ export function openLink(cipher: Cipher, session: SessionKey, link: ImageLink): 
  */
 export function storageSealingOf(cipher: Cipher): StorageSealing {
   const v2EntryId = (v2Id: string) => hex(cipher.derive(v2Id, purposes.v2EntryId));
+  const reseal = (stored: Uint8Array, context: string) => {
+    if (cipher.sealedUnder(stored) === 'current') return null;
+    const inner = cipher.openAtRest(stored, context);
+    return inner && cipher.sealAtRest(inner, context);
+  };
   return {
-    check: hex(cipher.derive('', purposes.check)),
+    adopt: (record, legacyCheck, storage) => cipher.adopt(record, legacyCheck, storage),
+    settled: (record) => cipher.settled(record),
+    sealedUnder: (stored) => cipher.sealedUnder(stored),
+    resealEntry: (entryId, stored) => reseal(stored, entryAtRest(entryId)),
+    resealLink(keyHash, link) {
+      const sealedSecret = reseal(link.sealedSecret, linkAtRest(keyHash, link.entryId));
+      return sealedSecret && { entryId: link.entryId, sealedSecret };
+    },
     v2EntryId,
     upgradeV2Entry: (v2Id, sealed) => cipher.seal(cipher.derive(v2Id, purposes.v2EntryWrap), sealed, v2EntryContext(v2EntryId(v2Id))),
     upgradeV2Link(keyHash, link) {
@@ -149,3 +172,5 @@ const entryContext = (id: string) => `entry ${id}`;
 const linkContext = (keyHash: string, entryId: string) => `link ${keyHash} ${entryId}`;
 const v2EntryContext = (id: string) => `v2 entry ${id}`;
 const v2LinkContext = (keyHash: string, entryId: string) => `v2 link ${keyHash} ${entryId}`;
+const entryAtRest = (id: string) => `at rest: entry ${id}`;
+const linkAtRest = (keyHash: string, entryId: string) => `at rest: link ${keyHash} ${entryId}`;

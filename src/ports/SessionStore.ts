@@ -1,3 +1,5 @@
+import type { SealedUnder, SealRecordDecision } from './Cipher.ts';
+
 /**
  * Sessions, the ordered images of each, and the sealed entries those images point to.
  * Sessions are identified by the hash of their API key, never the key itself; storage
@@ -49,17 +51,45 @@ export interface ImageLink {
 export type AddImageOutcome = 'added' | 'duplicate' | 'full' | 'no_session';
 
 /**
- * What a persistent store needs of the server-held secret (src/domain/sealing.ts makes
- * it): a check that it is the secret the storage was sealed under, and the upgrade of
- * what was sealed before there was one (schema 2), which it re-keys without opening.
+ * What a persistent store needs of the server-held secrets (src/domain/sealing.ts makes
+ * it): the record of which secrets its data was sealed under, the re-seal of a stored
+ * value under the current one, and the upgrade of what was sealed before there was a
+ * secret at all (schema 2), which it re-keys without opening.
  */
 export interface StorageSealing {
-  /** Only this secret gives it, and it tells nothing about it: stored on first use, and another secret is refused. */
-  readonly check: string;
+  /**
+   * Given what storage holds of its keyring (its record, or its check alone from before
+   * records), says what it should hold from now on; throws a SealMismatchError when the
+   * configured secrets cannot open it. Stores call it before anything else.
+   */
+  adopt(record: string | null, legacyCheck: string | null, storage: string): SealRecordDecision;
+  /** The record once no stored value needs the previous secret any more. */
+  settled(record: string): string;
+  sealedUnder(stored: Uint8Array): SealedUnder;
+  /** A stored entry sealed again under the current secret; `null` when it already is, or when no configured secret opens it. */
+  resealEntry(entryId: string, stored: Uint8Array): Uint8Array | null;
+  /** A stored link of session `keyHash`, the same way. */
+  resealLink(keyHash: string, link: ImageLink): ImageLink | null;
   /** The id a schema-2 entry is kept under from now on. */
   v2EntryId(v2Id: string): string;
   /** A schema-2 sealed entry, sealed again under the secret for its new id. */
   upgradeV2Entry(v2Id: string, sealedEntry: Uint8Array): Uint8Array;
   /** A schema-2 link of session `keyHash`, re-keyed the same way. */
   upgradeV2Link(keyHash: string, link: ImageLink): ImageLink;
+}
+
+/** How many stored values (entries and links) each secret seals; what a re-seal has left to do. */
+export type SealCounts = Record<SealedUnder, number>;
+
+/** A store whose values outlive the process, and so can be re-sealed under a new secret. */
+export interface ResealableStore {
+  /** Reads every stored value's mark (no value is opened). */
+  countSealed(): Promise<SealCounts>;
+  /**
+   * Seals every stored value not under the current secret again, a batch at a time; each
+   * write takes effect only if the value is unchanged since it was read, so the service
+   * may run meanwhile and a run may stop anywhere. Returns what is left after the pass;
+   * once nothing needs the previous secret, storage records that it can go.
+   */
+  reseal(onProgress?: (done: number) => void): Promise<SealCounts>;
 }

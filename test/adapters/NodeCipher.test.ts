@@ -1,6 +1,7 @@
 import { createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { NodeCipher } from '../../src/adapters/crypto/NodeCipher.ts';
+import { SealMismatchError } from '../../src/adapters/SealMismatchError.ts';
 
 const serverSecret = randomBytes(32);
 const cipher = new NodeCipher(serverSecret);
@@ -67,5 +68,60 @@ describe('NodeCipher', () => {
     const sealed = cipher.seal(key, plaintext, 'context');
     const backing = Buffer.concat([Buffer.from('before'), sealed, Buffer.from('after')]);
     expect(cipher.open(key, new Uint8Array(backing.buffer, backing.byteOffset + 6, sealed.length), 'context')).toEqual(plaintext);
+  });
+});
+
+describe('NodeCipher, rotating the sealing secret', () => {
+  const [a, b, c] = [randomBytes(32), randomBytes(32), randomBytes(32)];
+  const storage = 'the test storage';
+  const recordOf = (secret: Buffer, previous?: Buffer, record: string | null = null, legacyCheck: string | null = null) =>
+    new NodeCipher(secret, { ...(previous && { previous }), rootFromStorage: true }).adopt(record, legacyCheck, storage);
+
+  it('marks the outer layer with its secret, opens the previous one\'s, passes older values through, and opens no other', () => {
+    const [before, rotating] = [new NodeCipher(a), new NodeCipher(b, { previous: a })];
+    const underA = before.sealAtRest(plaintext, 'here');
+    expect([rotating.sealedUnder(underA), rotating.sealedUnder(rotating.sealAtRest(plaintext, 'here'))]).toEqual(['previous', 'current']);
+    expect(rotating.openAtRest(underA, 'here')).toEqual(plaintext);
+    expect(rotating.openAtRest(underA, 'elsewhere')).toBeNull();
+    const fromBefore = before.seal(key, plaintext, 'inner'); // no outer layer
+    expect(rotating.sealedUnder(fromBefore)).toBe('none');
+    expect(rotating.openAtRest(fromBefore, 'here')).toEqual(fromBefore);
+    const underC = new NodeCipher(c).sealAtRest(plaintext, 'here');
+    expect(rotating.sealedUnder(underC)).toBe('other');
+    expect(rotating.openAtRest(underC, 'here')).toBeNull();
+  });
+
+  it('keeps the first secret as the root through rotations, so ids derive the same', () => {
+    const first = recordOf(a);
+    const viaA = new NodeCipher(a, { rootFromStorage: true });
+    viaA.adopt(first.record, null, storage);
+    const rotating = new NodeCipher(b, { previous: a, rootFromStorage: true });
+    const started = rotating.adopt(first.record, null, storage);
+    expect(started).toMatchObject({ changed: true, previousNeeded: true });
+    expect(rotating.derive('id', 'p')).toEqual(viaA.derive('id', 'p'));
+    const afterB = new NodeCipher(b, { rootFromStorage: true });
+    afterB.adopt(rotating.settled(started.record), null, storage);
+    expect(afterB.derive('id', 'p')).toEqual(viaA.derive('id', 'p'));
+    expect(JSON.stringify(started)).not.toContain(a.toString('base64'));
+  });
+
+  it('derives nothing before it has read storage\'s record', () => {
+    expect(() => new NodeCipher(a, { rootFromStorage: true }).derive('id', 'p')).toThrow('Storage is unavailable');
+  });
+
+  it('refuses what does not fit: another secret, a missing or wrong previous one, a rotation before the last finished, an altered root', () => {
+    const { record } = recordOf(a);
+    const rotating = recordOf(b, a, record).record;
+    expect(() => recordOf(c, undefined, record)).toThrow(SealMismatchError);
+    expect(() => recordOf(b, undefined, rotating)).toThrow('SEAL_SECRET_PREVIOUS');
+    expect(() => recordOf(b, c, rotating)).toThrow('another previous sealing secret');
+    expect(() => recordOf(c, b, rotating)).toThrow('still being moved off');
+    expect(recordOf(c, b, new NodeCipher(b).settled(rotating))).toMatchObject({ previousNeeded: true });
+    const altered = JSON.stringify({ ...JSON.parse(record), root: Buffer.from(randomBytes(60)).toString('base64') });
+    expect(() => recordOf(a, undefined, altered)).toThrow('was altered');
+    // Storage from before records: its check alone says which secret it was.
+    const legacyCheck = new NodeCipher(a).check;
+    expect(recordOf(a, undefined, null, legacyCheck)).toMatchObject({ changed: true, previousNeeded: false });
+    expect(() => recordOf(b, undefined, null, legacyCheck)).toThrow(SealMismatchError);
   });
 });

@@ -9,7 +9,9 @@ import { clearCacheSealedBefore, redisKeyv } from '../../src/adapters/keyv/redis
 import { SealMismatchError } from '../../src/adapters/SealMismatchError.ts';
 import type { RedisNodeClient } from '../../src/adapters/redis/createRedisClient.ts';
 import { RedisStore } from '../../src/adapters/redis/RedisStore.ts';
+import { LAYOUT_VERSION } from '../../src/adapters/redis/redisLayout.ts';
 import { atRestContract } from '../contracts/atRestContract.ts';
+import { rotationContract } from '../contracts/rotationContract.ts';
 import { sessionStoreContract } from '../contracts/sessionStoreContract.ts';
 import { hashApiKey, sha256Hex } from '../../src/domain/hashing.ts';
 import { v2Bytes, v2Images, v2Keys, writeVersion2Layout } from '../support/sealedV2.ts';
@@ -100,7 +102,7 @@ describe.skipIf(!hasRedis)('Redis keys sealed before the server-held secret (lay
       const changed = await Promise.all(stores.map((store) => store.open()));
       // 3 entries and 2 sessions' lists moved, 3 entries and their counts deleted (the third session was cleared).
       expect(changed.sort()).toEqual([0, 0, 4 + 6]);
-      expect(await client.get(`${prefix}layout-version`)).toBe('3');
+      expect(await client.get(`${prefix}layout-version`)).toBe(LAYOUT_VERSION);
       expect((await client.keys(`${prefix}*`)).filter((name) => /:sealed$|:links$/.test(name))).toEqual([]);
 
       const app = useCasesOver(stores[0]!, cipher);
@@ -183,6 +185,32 @@ afterAll(async () => {
   }
   rmSync(dir, { recursive: true, force: true });
 });
+
+rotationContract(
+  'redis',
+  async () => {
+    const prefix = freshPrefix();
+    const clients: RedisNodeClient[] = [];
+    const client = async () => {
+      clients.push(await connectedClient());
+      return clients.at(-1)!;
+    };
+    const reader = await client();
+    return {
+      async open(sealing) {
+        const store = new RedisStore(await client(), prefix, sealing);
+        await store.open();
+        return store;
+      },
+      steal: async () => lootOfText(await everyValue(reader, prefix)),
+      close: async () => {
+        for (const each of clients) each.destroy();
+        await deletePrefix(prefix);
+      },
+    };
+  },
+  { skip: !hasRedis },
+);
 
 atRestContract(
   'redis',

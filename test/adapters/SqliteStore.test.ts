@@ -11,6 +11,7 @@ import { SqliteStore } from '../../src/adapters/sqlite/SqliteStore.ts';
 import { SCHEMA_VERSION } from '../../src/adapters/sqlite/sqliteSchema.ts';
 import { hashApiKey, sha256Hex } from '../../src/domain/hashing.ts';
 import { atRestContract } from '../contracts/atRestContract.ts';
+import { rotationContract } from '../contracts/rotationContract.ts';
 import { sessionStoreContract } from '../contracts/sessionStoreContract.ts';
 import { copyV2Database, v2Bytes, v2Data, v2Images, v2Keys } from '../support/sealedV2.ts';
 import { freshSealing } from '../support/sealing.ts';
@@ -55,6 +56,20 @@ function stealFile(path: string): Loot {
   db.close();
   return { text: text.join('\n'), values };
 }
+
+rotationContract('sqlite', async () => {
+  const path = freshFile();
+  const opened: SqliteStore[] = [];
+  return {
+    async open(sealing) {
+      const store = new SqliteStore(path, sealing);
+      opened.push(store);
+      return store;
+    },
+    steal: async () => stealFile(path),
+    close: async () => void (await Promise.all(opened.map((store) => store.close()))),
+  };
+});
 
 atRestContract('sqlite', async (expiry, sealing) => {
   const path = freshFile();

@@ -146,6 +146,10 @@ describe('loadConfig', () => {
       [{ SEAL_SECRET: '' }, 'SEAL_SECRET: is set but empty'],
       [{ SEAL_SECRET_FILE: '' }, 'SEAL_SECRET_FILE: is set but empty'],
       [{ SEAL_SECRET: randomBytes(32).toString('base64'), SEAL_SECRET_FILE: './seal.key' }, 'not both'],
+      [{ SEAL_SECRET_PREVIOUS: '' }, 'SEAL_SECRET_PREVIOUS: is set but empty'],
+      [{ SEAL_SECRET_PREVIOUS_FILE: '' }, 'SEAL_SECRET_PREVIOUS_FILE: is set but empty'],
+      [{ SEAL_SECRET_PREVIOUS: Buffer.alloc(32).toString('base64') }, 'no secret'],
+      [{ SEAL_SECRET_PREVIOUS: randomBytes(32).toString('base64'), SEAL_SECRET_PREVIOUS_FILE: './old.key' }, 'not both'],
     ] as const) {
       const message = captureError(() => loadConfig(env));
       expect(message).toContain(says);

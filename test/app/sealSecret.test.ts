@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/app/config.ts';
 import { createLogger } from '../../src/app/logger.ts';
-import { loadSealSecret } from '../../src/app/sealSecret.ts';
+import { loadSealSecret, sealingCipher } from '../../src/app/sealSecret.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'faces-seal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -98,5 +98,24 @@ describe('the sealing secret file', () => {
     const secret = Buffer.alloc(32, 3);
     expect(loadSealSecret({ SEAL_SECRET: secret, SEAL_SECRET_FILE: path }, capturingLogger().logger)).toEqual(secret);
     expect(() => statSync(path)).toThrow();
+  });
+});
+
+describe('the previous sealing secret, while rotating', () => {
+  it('is read from SEAL_SECRET_PREVIOUS_FILE, never created, and refused when it is the current secret', () => {
+    const { logger } = capturingLogger();
+    const [current, previous] = [randomBytes(32), randomBytes(32)];
+    const path = freshPath();
+    const settings = { SEAL_SECRET: current, SEAL_SECRET_FILE: './unused', STORAGE: 'memory' as const };
+    expect(() => sealingCipher({ ...settings, SEAL_SECRET_PREVIOUS_FILE: path }, logger)).toThrow(ConfigError);
+    expect(() => readFileSync(path)).toThrow(); // not created
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, `${previous.toString('base64')}\n`);
+    const cipher = sealingCipher({ ...settings, SEAL_SECRET_PREVIOUS_FILE: path }, logger);
+    // What the previous secret sealed opens: it is the one configured.
+    const sealedBefore = sealingCipher({ ...settings, SEAL_SECRET: previous }, logger).sealAtRest(Buffer.from('faces'), 'here');
+    expect(Buffer.from(cipher.openAtRest(sealedBefore, 'here')!).toString()).toBe('faces');
+    expect(cipher.sealedUnder(sealedBefore)).toBe('previous');
+    expect(() => sealingCipher({ ...settings, SEAL_SECRET_PREVIOUS: current }, logger)).toThrow('is the current sealing secret');
   });
 });

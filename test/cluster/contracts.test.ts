@@ -4,10 +4,12 @@ import { clearCacheSealedBefore, redisKeyv } from '../../src/adapters/keyv/redis
 import { createRedisClient } from '../../src/adapters/redis/createRedisClient.ts';
 import { RedisStore } from '../../src/adapters/redis/RedisStore.ts';
 import { encodingCacheContract } from '../contracts/encodingCacheContract.ts';
+import { rotationContract } from '../contracts/rotationContract.ts';
 import { sessionStoreContract } from '../contracts/sessionStoreContract.ts';
 import { freshPrefix, hasRedisServer, quietLogger } from '../support/redis.ts';
 import { connectedClusterClient, keysByMaster, type RedisCluster, startRedisCluster } from '../support/redisCluster.ts';
 import { v2Images, v2Keys, writeVersion2Layout } from '../support/sealedV2.ts';
+import { lootOfText } from '../support/thief.ts';
 import { freshSealing } from '../support/sealing.ts';
 import { useCasesOver } from '../support/useCasesOver.ts';
 
@@ -31,6 +33,32 @@ sessionStoreContract(
 encodingCacheContract(
   'redis cluster',
   async () => new KeyvEncodingCache(redisKeyv(await connectedClusterClient(cluster!), quietLogger, freshPrefix()), { ttlMs: 60_000 }),
+  { skip: !hasRedisServer },
+);
+
+// Values spread over every master: the re-seal scans each, and each script stays on one slot.
+rotationContract(
+  'redis cluster',
+  async () => {
+    const prefix = freshPrefix();
+    const clients = [await connectedClusterClient(cluster!)];
+    return {
+      async open(sealing) {
+        clients.push(await connectedClusterClient(cluster!));
+        const store = new RedisStore(clients.at(-1)!, prefix, sealing);
+        await store.open();
+        return store;
+      },
+      async steal() {
+        const keys = [...(await keysByMaster(cluster!, prefix)).values()].flat();
+        const values = await Promise.all(
+          keys.map(async (name) => ((await clients[0]!.type(name)) === 'list' ? (await clients[0]!.lRange(name, 0, -1)).join('\n') : ((await clients[0]!.get(name)) ?? ''))),
+        );
+        return lootOfText(Buffer.from([...keys, ...values].join('\n')));
+      },
+      close: async () => void clients.forEach((client) => client.destroy()),
+    };
+  },
   { skip: !hasRedisServer },
 );
 

@@ -63,10 +63,10 @@ describe('sealing', () => {
   });
 
   it('gives a check of the secret that changes with it and shows none of it', () => {
-    expect(sealing.check).toMatch(/^[0-9a-f]{64}$/);
-    expect(other.sealing.check).not.toBe(sealing.check);
-    const { secret, sealing: again } = freshSealing(Buffer.alloc(32, 7));
-    expect(freshSealing(Buffer.alloc(32, 7)).sealing.check).toBe(again.check);
+    expect(cipher.check).toMatch(/^[0-9a-f]{64}$/);
+    expect(other.cipher.check).not.toBe(cipher.check);
+    const { secret, cipher: again } = freshSealing(Buffer.alloc(32, 7));
+    expect(freshSealing(Buffer.alloc(32, 7)).cipher.check).toBe(again.check);
     expect([secret.toString('hex'), secret.toString('base64')].some((text) => again.check.includes(text))).toBe(false);
   });
 });

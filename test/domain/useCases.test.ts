@@ -38,6 +38,23 @@ class CountingCipher implements Cipher {
     this.calls += 1;
     return this.#cipher.open(key, sealed, context);
   }
+  sealAtRest(plaintext: Uint8Array, context: string) {
+    this.calls += 1;
+    return this.#cipher.sealAtRest(plaintext, context);
+  }
+  openAtRest(stored: Uint8Array, context: string) {
+    this.calls += 1;
+    return this.#cipher.openAtRest(stored, context);
+  }
+  sealedUnder(stored: Uint8Array) {
+    return this.#cipher.sealedUnder(stored);
+  }
+  adopt(record: string | null, legacyCheck: string | null, storage: string) {
+    return this.#cipher.adopt(record, legacyCheck, storage);
+  }
+  settled(record: string) {
+    return this.#cipher.settled(record);
+  }
 }
 
 function build(expiry?: SessionExpiry) {

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
+import { NodeCipher } from '../../src/adapters/crypto/NodeCipher.ts';
 import { SqliteStore } from '../../src/adapters/sqlite/SqliteStore.ts';
+import { storageSealingOf } from '../../src/domain/sealing.ts';
 import { connectedClient, deletePrefix, freePort, freshPrefix, hasRedis } from '../support/redis.ts';
 import { freshSealing, TEST_SEAL_SECRET } from '../support/sealing.ts';
 import { entryPoints } from '../support/spawnService.ts';
@@ -57,7 +59,7 @@ describe('storage sealed under another secret than the configured one', () => {
       const prefix = freshPrefix();
       prefixes.push(prefix);
       const client = await connectedClient();
-      await client.set(`${prefix}seal-check`, freshSealing().sealing.check);
+      await client.set(`${prefix}seal-check`, freshSealing().cipher.check);
       client.destroy();
       const { code, said, stderr, logs } = await start({ STORAGE: 'redis', CACHE: 'redis', REDIS_KEY_PREFIX: prefix, WEB_CONCURRENCY: processes });
       expect(code).toBe(1);
@@ -66,4 +68,17 @@ describe('storage sealed under another secret than the configured one', () => {
       expect(logs.filter((line) => line.msg === 'an HTTP worker died; starting another')).toEqual([]);
     },
   );
+
+  it('SQLite mid-rotation: a start with the new secret alone is refused, saying the previous one is still needed', async () => {
+    const path = join(dir, `faces-${files++}.db`);
+    const [old, next] = [freshSealing(), freshSealing()];
+    new SqliteStore(path, old.sealing).close();
+    // A first start with both secrets records the rotation.
+    void new SqliteStore(path, storageSealingOf(new NodeCipher(next.secret, { previous: old.secret, rootFromStorage: true }))).close();
+    const { code, said, stderr } = await start({ STORAGE: 'sqlite', SQLITE_PATH: path, SEAL_SECRET: next.secret.toString('base64') });
+    expect(code).toBe(1);
+    expect(said).toContain('set SEAL_SECRET_PREVIOUS (or _FILE) to it and run `npm run reseal`');
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(said).not.toContain(next.secret.toString('base64'));
+  });
 });

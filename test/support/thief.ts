@@ -35,7 +35,7 @@ export function lootOfText(raw: Buffer): Loot {
  * or opened.
  */
 export function plunder(loot: Loot, knowledge: Knowledge): string[] {
-  const cipher = rememberingDerivations(new NodeCipher(knowledge.secret ?? randomBytes(32)));
+  const cipher = rememberingDerivations(withRootOf(loot, new NodeCipher(knowledge.secret ?? randomBytes(32))));
   const sealing = storageSealingOf(cipher);
   const apiKeys = [...(knowledge.apiKeys ?? []), randomUUID()];
   const ids = new Set(loot.text.match(/[0-9a-f]{64}/g) ?? []);
@@ -71,6 +71,17 @@ export function plunder(loot: Loot, knowledge: Knowledge): string[] {
   return got;
 }
 
+/** With the secret the copy's seal record was sealed under, the root it holds; otherwise the secret itself is the guess. */
+function withRootOf(loot: Loot, cipher: NodeCipher): NodeCipher {
+  const record = /\{"current":"[0-9a-f]+","root":"[^"]+"(,"previous":"[0-9a-f]+")?\}/.exec(loot.text)?.[0];
+  try {
+    if (record) cipher.adopt(record, null, 'the copy');
+  } catch {
+    // Sealed under another secret: the thief keeps its guess.
+  }
+  return cipher;
+}
+
 /** The thief derives the same few keys for every value it tries: once is enough. */
 function rememberingDerivations(cipher: Cipher): Cipher {
   const known = new Map<string, Uint8Array>();
@@ -84,6 +95,11 @@ function rememberingDerivations(cipher: Cipher): Cipher {
     deriveUnkeyed: (secret, purpose) => remember(`unkeyed ${purpose}\0${secret}`, () => cipher.deriveUnkeyed(secret, purpose)),
     seal: (key, plaintext, context) => cipher.seal(key, plaintext, context),
     open: (key, sealed, context) => cipher.open(key, sealed, context),
+    sealAtRest: (plaintext, context) => cipher.sealAtRest(plaintext, context),
+    openAtRest: (stored, context) => cipher.openAtRest(stored, context),
+    sealedUnder: (stored) => cipher.sealedUnder(stored),
+    adopt: (record, legacyCheck, storage) => cipher.adopt(record, legacyCheck, storage),
+    settled: (record) => cipher.settled(record),
   };
 }
 

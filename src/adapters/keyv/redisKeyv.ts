@@ -28,9 +28,15 @@ const CACHE_VERSION = '2';
 export async function clearCacheSealedBefore(client: RedisClient, namespace: string): Promise<number> {
   const marker = `${namespace}-version`;
   if ((await client.get(marker)) === CACHE_VERSION) return 0;
+  const deleted = await emptyCache(client, namespace);
+  await client.set(marker, CACHE_VERSION);
+  return deleted;
+}
+
+/** Deletes every cached entry under `namespace` (a re-seal does, rather than sealing copies again); returns how many. */
+export async function emptyCache(client: RedisClient, namespace: string): Promise<number> {
   let deleted = 0;
   // One key at a time: on a cluster they live in different slots.
   for await (const names of scanKeys(client, `${namespace}${SEPARATOR}*`)) for (const name of names) deleted += await client.unlink(name);
-  await client.set(marker, CACHE_VERSION);
   return deleted;
 }

@@ -29,6 +29,7 @@ export class PrometheusMetrics implements RequestObserver, EncodeObserver {
   readonly #rateLimited: Counter<'limit'>;
   readonly #countedLocally: Counter<'limit'>;
   readonly #abandoned: Counter;
+  readonly #sealed: Gauge<'sealed_under'>;
 
   constructor() {
     const registers = [this.#registry];
@@ -75,6 +76,14 @@ export class PrometheusMetrics implements RequestObserver, EncodeObserver {
       labelNames: ['limit'],
       registers,
     });
+    this.#sealed = new Gauge({
+      name: 'face_sessions_stored_values',
+      help:
+        'Stored entries and links by the secret their outer layer needs, as last counted: current; previous (SEAL_SECRET_PREVIOUS, ' +
+        'needed until npm run reseal has moved them); none (stored before the outer layer, re-sealed by npm run reseal); other (no configured secret opens them)',
+      labelNames: ['sealed_under'],
+      registers,
+    });
     this.#cacheHits = new Counter({ name: 'face_sessions_cache_hits_total', help: 'Images found in the summary cache', registers });
     this.#cacheMisses = new Counter({ name: 'face_sessions_cache_misses_total', help: 'Images not in the summary cache', registers });
     this.#errors = new Counter({
@@ -100,6 +109,11 @@ export class PrometheusMetrics implements RequestObserver, EncodeObserver {
   watchUploads(gauges: { readonly inFlight: () => number; readonly bytesHeld: () => number }): void {
     this.#gauge('face_sessions_uploads_in_flight', 'Uploads being received, queued or encoded in this process', gauges.inFlight);
     this.#gauge('face_sessions_upload_bytes_held', 'Bytes reserved for the bodies of uploads in flight in this process', gauges.bytesHeld);
+  }
+
+  /** What a count of stored values found (one process per instance counts). */
+  sealedCounted(counts: Readonly<Record<'current' | 'previous' | 'none' | 'other', number>>): void {
+    for (const [sealedUnder, count] of Object.entries(counts)) this.#sealed.set({ sealed_under: sealedUnder }, count);
   }
 
   /** A gauge whose value is read when it is scraped. */

@@ -2,10 +2,11 @@ import QuickLRU from 'quick-lru';
 import { Failure } from '../../domain/Failure.ts';
 import type { EncodingStore } from '../../ports/EncodingStore.ts';
 import type { SessionExpiry } from '../../ports/SessionExpiry.ts';
-import type { AddImageOutcome, ImageLink, SessionStore, StorageSealing } from '../../ports/SessionStore.ts';
+import type { AddImageOutcome, ImageLink, ResealableStore, SealCounts, SessionStore, StorageSealing } from '../../ports/SessionStore.ts';
+import { AT_REST_HEADER_BYTES } from '../crypto/NodeCipher.ts';
 import { SealMismatchError } from '../SealMismatchError.ts';
-import { pingRedis, type RedisClient } from './createRedisClient.ts';
-import { entryKeys, sessionKeys, upgradeLayout } from './redisLayout.ts';
+import { pingRedis, type RedisClient, scanKeys } from './createRedisClient.ts';
+import { adoptSealRecord, entryKeys, sessionKeys, upgradeLayout } from './redisLayout.ts';
 
 /** The longest this process leaves a session's use unindexed (see #indexUse). */
 const MAX_INDEX_DELAY_MS = 60_000;
@@ -66,6 +67,24 @@ return 1`;
 
 const SWEEP_BATCH = 500;
 
+// Re-seal scripts write only over what was read. KEYS[1] = an entry; ARGV: as read, re-sealed.
+const REPLACE_ENTRY = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1`;
+// KEYS[1] = a session's links; ARGV[1] = how many were read, then those, then the links re-sealed.
+// An upload linked meanwhile changes the list: this one is left to the next run.
+const REPLACE_LINKS = `
+local count = tonumber(ARGV[1])
+local links = redis.call('LRANGE', KEYS[1], 0, -1)
+if #links ~= count then return 0 end
+for i = 1, count do
+  if links[i] ~= ARGV[i + 1] then return 0 end
+end
+redis.call('DEL', KEYS[1])
+redis.call('RPUSH', KEYS[1], unpack(ARGV, count + 2))
+return count`;
+
 /**
  * Sessions and sealed entries in Redis (STORAGE=redis), shared by any number of API
  * instances. Each step is one Lua script, atomic on the server, touching keys of a
@@ -86,7 +105,7 @@ const SWEEP_BATCH = 500;
  * the key layout (redisLayout.ts): every method waits for it, and starts it again if
  * Redis could not be reached.
  */
-export class RedisStore implements SessionStore, EncodingStore {
+export class RedisStore implements SessionStore, EncodingStore, ResealableStore {
   readonly #redis: RedisClient;
   readonly #prefix: string;
   readonly #sealing: StorageSealing;
@@ -172,6 +191,53 @@ export class RedisStore implements SessionStore, EncodingStore {
 
   async ping(): Promise<void> {
     await this.#guard(() => pingRedis(this.#redis));
+  }
+
+  async countSealed(): Promise<SealCounts> {
+    await this.open();
+    const counts: SealCounts = { current: 0, previous: 0, none: 0, other: 0 };
+    const count = (stored: Buffer) => counts[this.#sealing.sealedUnder(stored)]++;
+    // The mark is the first 12 bytes: 16 characters of base64.
+    const markChars = (AT_REST_HEADER_BYTES / 3) * 4;
+    for await (const names of scanKeys(this.#redis, `${this.#prefix}{e:*}:entry`)) {
+      for (const mark of await Promise.all(names.map((name) => this.#redis.getRange(name, 0, markChars - 1)))) if (mark !== null) count(Buffer.from(mark, 'base64'));
+    }
+    for await (const names of scanKeys(this.#redis, `${this.#prefix}{s:*}:sealed-links`)) {
+      for (const links of await Promise.all(names.map((name) => this.#redis.lRange(name, 0, -1)))) {
+        for (const link of links) count(Buffer.from(parseLink(link).sealedSecret));
+      }
+    }
+    return counts;
+  }
+
+  async reseal(onProgress: (done: number) => void = () => undefined): Promise<SealCounts> {
+    await this.open();
+    let done = 0;
+    const entryId = (name: string) => name.slice(name.indexOf('{e:') + 3, name.indexOf('}', name.indexOf('{e:')));
+    for await (const names of scanKeys(this.#redis, `${this.#prefix}{e:*}:entry`)) {
+      for (const name of names) {
+        const stored = await this.#redis.get(name);
+        if (stored === null) continue;
+        const resealed = this.#sealing.resealEntry(entryId(name), Buffer.from(stored, 'base64'));
+        if (resealed) done += Number(await this.#redis.eval(REPLACE_ENTRY, { keys: [name], arguments: [stored, base64(resealed)] }));
+      }
+      onProgress(done);
+    }
+    const keyHash = (name: string) => name.slice(name.indexOf('{s:') + 3, name.indexOf('}', name.indexOf('{s:')));
+    for await (const names of scanKeys(this.#redis, `${this.#prefix}{s:*}:sealed-links`)) {
+      for (const name of names) {
+        const stored = await this.#redis.lRange(name, 0, -1);
+        const resealed = stored.map((link) => this.#sealing.resealLink(keyHash(name), parseLink(link)));
+        if (resealed.every((link) => link === null)) continue;
+        const links = stored.map((link, i) => (resealed[i] ? formatLink(resealed[i]) : link));
+        const replaced = Number(await this.#redis.eval(REPLACE_LINKS, { keys: [name], arguments: [String(stored.length), ...stored, ...links] }));
+        if (replaced > 0) done += resealed.filter((link) => link !== null).length;
+      }
+      onProgress(done);
+    }
+    const left = await this.countSealed();
+    if (left.previous === 0) await adoptSealRecord(this.#redis, this.#prefix, this.#sealing, true);
+    return left;
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { SealRecordDecision } from '../../ports/Cipher.ts';
 import type { StorageSealing } from '../../ports/SessionStore.ts';
-import { checkSeal } from '../SealMismatchError.ts';
+import { SEE_SEAL_RECORD } from '../SealMismatchError.ts';
 import { scanKeys, type RedisClient } from './createRedisClient.ts';
 
 /**
@@ -9,11 +10,13 @@ import { scanKeys, type RedisClient } from './createRedisClient.ts';
  * says how far a deployment has come (none: version 1, or empty):
  * 1. encodings in plain JSON: `{e:<sha256>}:faces` with `:refs`, sessions' `{s:<key hash>}:images`;
  * 2. sealed without a server-held secret: `{e:<id>}:sealed` with `:refs`, `{s:<key hash>}:links`;
- * 3. sealed under it: `{e:<id>}:entry` with `:refs`, `{s:<key hash>}:sealed-links`.
+ * 3. sealed under it: `{e:<id>}:entry` with `:refs`, `{s:<key hash>}:sealed-links`;
+ * 4. the same keys, each value with an outer layer under the secret itself (older values
+ *    get theirs from `npm run reseal`), and the secrets in `<prefix>seal-record`.
  * Each version renamed what it changed, so no step can mistake what it already did for
  * what it still has to do. Every session also has `{s:<key hash>}:live`.
  */
-export const LAYOUT_VERSION = '3';
+export const LAYOUT_VERSION = '4';
 
 export const sessionKeys = (prefix: string, keyHash: string) => {
   const tag = `${prefix}{s:${keyHash}}`;
@@ -38,18 +41,21 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('RPUSH', KEYS[2], unpack(ARGV))
 return #ARGV`;
+// KEYS: the seal record; ARGV: the record as read ('' for none), the record to write.
+const REPLACE_RECORD = `
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1`;
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end`;
 
 /**
- * Checks that the data under `prefix` was sealed under `sealing`'s secret (the first
- * process records which), then brings it to LAYOUT_VERSION. One process upgrades at a
- * time, holding a lock, and the others wait for it; each step can be run again after a
- * crash. Returns how many keys this process upgraded or deleted.
+ * Reads which secrets the data under `prefix` is sealed under (refusing secrets that do
+ * not fit), then brings it to LAYOUT_VERSION. One process upgrades at a time, holding a
+ * lock, and the others wait for it; each step can be run again after a crash. Returns
+ * how many keys this process upgraded or deleted.
  */
 export async function upgradeLayout(redis: RedisClient, prefix: string, sealing: StorageSealing): Promise<number> {
-  const check = `${prefix}seal-check`;
-  await redis.set(check, sealing.check, { NX: true });
-  checkSeal(await redis.get(check), sealing.check, `Redis under the prefix "${prefix}"`);
+  await adoptSealRecord(redis, prefix, sealing);
   const [marker, lock, token] = [`${prefix}layout-version`, `${prefix}layout-upgrade-lock`, randomUUID()];
   for (;;) {
     const version = await redis.get(marker);
@@ -65,6 +71,25 @@ export async function upgradeLayout(redis: RedisClient, prefix: string, sealing:
       }
     }
     await sleep(200);
+  }
+}
+
+/**
+ * The record of the secrets the data is sealed under; written only over what was read
+ * (one key, so also on a cluster), and read again when another process changed it first.
+ * `settle`: no value needs the previous secret any more. Beside it, `seal-check` holds
+ * what no build from before the record takes for its secret's check.
+ */
+export async function adoptSealRecord(redis: RedisClient, prefix: string, sealing: StorageSealing, settle = false): Promise<SealRecordDecision> {
+  const [recordKey, checkKey] = [`${prefix}seal-record`, `${prefix}seal-check`];
+  for (;;) {
+    const [record, legacyCheck] = await Promise.all([redis.get(recordKey), redis.get(checkKey)]);
+    const decision = sealing.adopt(settle && record !== null ? sealing.settled(record) : record, legacyCheck, `Redis under the prefix "${prefix}"`);
+    if (decision.record === record) return decision;
+    if (Number(await redis.eval(REPLACE_RECORD, { keys: [recordKey], arguments: [record ?? '', decision.record] })) === 1) {
+      await redis.set(checkKey, SEE_SEAL_RECORD);
+      return decision;
+    }
   }
 }
 

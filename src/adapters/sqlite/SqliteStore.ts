@@ -1,11 +1,13 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { Failure } from '../../domain/Failure.ts';
 import type { EncodingStore } from '../../ports/EncodingStore.ts';
 import type { SessionExpiry } from '../../ports/SessionExpiry.ts';
-import type { AddImageOutcome, ImageLink, SessionStore, StorageSealing } from '../../ports/SessionStore.ts';
-import { migrate } from './sqliteSchema.ts';
+import type { AddImageOutcome, ImageLink, ResealableStore, SealCounts, SessionStore, StorageSealing } from '../../ports/SessionStore.ts';
+import { AT_REST_HEADER_BYTES } from '../crypto/NodeCipher.ts';
+import { adoptSealRecord, migrate } from './sqliteSchema.ts';
 
 /** The longest a use of a session may go unwritten (see the SessionStore port). */
 const MAX_TOUCH_DELAY_MS = 60_000;
@@ -21,8 +23,9 @@ const MAX_TOUCH_DELAY_MS = 60_000;
  * and after a clear or an expiry sweep the WAL is checkpointed and truncated, so its
  * older page images go too.
  */
-export class SqliteStore implements SessionStore, EncodingStore {
+export class SqliteStore implements SessionStore, EncodingStore, ResealableStore {
   readonly #db: Database.Database;
+  readonly #sealing: StorageSealing;
   readonly #stmts: ReturnType<typeof prepareStatements>;
   readonly #addImage: Database.Transaction<(keyHash: string, link: ImageLink, sealedEntry: Uint8Array, limit: number) => AddImageOutcome>;
   readonly #clearSession: Database.Transaction<(keyHash: string) => string[] | null>;
@@ -32,6 +35,7 @@ export class SqliteStore implements SessionStore, EncodingStore {
   /** Upgrades the file first, and refuses one sealed under another secret than `sealing`'s (SealMismatchError). */
   constructor(path: string, sealing: StorageSealing, expiry: SessionExpiry = { clock: Date.now }) {
     this.#expiry = expiry;
+    this.#sealing = sealing;
     if (path !== ':memory:') ownerOnly(path);
     const db = new Database(path, { timeout: 5000 });
     db.pragma('journal_mode = WAL');
@@ -109,6 +113,70 @@ export class SqliteStore implements SessionStore, EncodingStore {
     this.#guard(() => this.#db.prepare('SELECT 1').get());
   }
 
+  async countSealed(): Promise<SealCounts> {
+    return this.#guard(() => this.#countSealed());
+  }
+
+  #countSealed(): SealCounts {
+    const counts: SealCounts = { current: 0, previous: 0, none: 0, other: 0 };
+    const marks = this.#db
+      .prepare<[], Buffer>(`SELECT substr(sealed, 1, ${AT_REST_HEADER_BYTES}) FROM entries UNION ALL SELECT substr(sealed_secret, 1, ${AT_REST_HEADER_BYTES}) FROM session_images`)
+      .pluck();
+    for (const mark of marks.iterate()) counts[this.#sealing.sealedUnder(mark)]++;
+    return counts;
+  }
+
+  async reseal(onProgress: (done: number) => void = () => undefined): Promise<SealCounts> {
+    let done = 0;
+    const stmts = {
+      entries: this.#db.prepare<[number, number], { rowid: number; id: string; sealed: Buffer }>(
+        'SELECT rowid, id, sealed FROM entries WHERE rowid > ? ORDER BY rowid LIMIT ?',
+      ),
+      updateEntry: this.#db.prepare('UPDATE entries SET sealed = ? WHERE rowid = ? AND sealed = ?'),
+      links: this.#db.prepare<[string, number, number], { key_hash: string; position: number; entry_id: string; sealed_secret: Buffer }>(
+        'SELECT key_hash, position, entry_id, sealed_secret FROM session_images WHERE (key_hash, position) > (?, ?) ORDER BY key_hash, position LIMIT ?',
+      ),
+      updateLink: this.#db.prepare('UPDATE session_images SET sealed_secret = ? WHERE key_hash = ? AND position = ? AND sealed_secret = ?'),
+    };
+    // A batch per short transaction, so the service's own writes wait microseconds, not the whole pass.
+    const entryBatch = this.#db.transaction((after: number) => {
+      const rows = stmts.entries.all(after, RESEAL_BATCH);
+      for (const { rowid, id, sealed } of rows) {
+        const resealed = this.#sealing.resealEntry(id, sealed);
+        if (resealed) done += stmts.updateEntry.run(resealed, rowid, sealed).changes;
+      }
+      return rows.at(-1)?.rowid;
+    });
+    const linkBatch = this.#db.transaction((after: [string, number]) => {
+      const rows = stmts.links.all(...after, RESEAL_BATCH);
+      for (const { key_hash: keyHash, position, entry_id: entryId, sealed_secret: sealedSecret } of rows) {
+        const resealed = this.#sealing.resealLink(keyHash, { entryId, sealedSecret });
+        if (resealed) done += stmts.updateLink.run(resealed.sealedSecret, keyHash, position, sealedSecret).changes;
+      }
+      const last = rows.at(-1);
+      return last && ([last.key_hash, last.position] as [string, number]);
+    });
+    for (let after = entryBatch.immediate(0); after !== undefined; after = entryBatch.immediate(after)) {
+      onProgress(done);
+      await yieldToEvents();
+    }
+    for (let after = linkBatch.immediate(['', -1]); after !== undefined; after = linkBatch.immediate(after)) {
+      onProgress(done);
+      await yieldToEvents();
+    }
+    onProgress(done);
+    const left = this.#db
+      .transaction(() => {
+        const counts = this.#countSealed();
+        if (counts.previous === 0) adoptSealRecord(this.#db, this.#sealing, true);
+        return counts;
+      })
+      .immediate();
+    // The old seals are still in the WAL's page images until it is copied back and truncated.
+    this.#forgetDeleted();
+    return left;
+  }
+
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }
@@ -158,6 +226,9 @@ export class SqliteStore implements SessionStore, EncodingStore {
     }
   }
 }
+
+/** Rows re-sealed per transaction. */
+const RESEAL_BATCH = 200;
 
 /** "<entry id> <sealed secret, hex>" pairs, space-separated, as listImages concatenates them. */
 function parseLinks(concatenated: string | null): ImageLink[] {

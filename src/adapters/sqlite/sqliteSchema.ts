@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
+import type { SealRecordDecision } from '../../ports/Cipher.ts';
 import type { StorageSealing } from '../../ports/SessionStore.ts';
-import { checkSeal } from '../SealMismatchError.ts';
+import { SEE_SEAL_RECORD } from '../SealMismatchError.ts';
 
 /**
  * The schema's history. `PRAGMA user_version` says how far a file has come; opening a
@@ -62,6 +63,10 @@ CREATE INDEX session_images_by_entry ON session_images(entry_id);`,
     upgrade: upgradeV2,
     rewritesFile: true,
   },
+  // 4: an outer layer on every value, under the sealing secret itself, so the secret can
+  // be rotated; and a record of the secrets in `meta`. The tables stay: values written
+  // before keep no outer layer until `npm run reseal` gives them one.
+  { sql: '' },
 ];
 
 export const SCHEMA_VERSION = steps.length;
@@ -94,27 +99,38 @@ function upgradeV2(db: Database.Database, sealing: StorageSealing): void {
 /**
  * Brings the file to SCHEMA_VERSION. Safe when several processes open one file at once:
  * the version is read and raised inside one BEGIN IMMEDIATE transaction. A file from a
- * newer version is refused rather than misread, and so is a file sealed under another
- * secret (the first to open a file records which, as `sealing.check`).
+ * newer version is refused rather than misread, and so is a file the configured secrets
+ * cannot open (its record of them is read before any step that derives from them).
  */
-export function migrate(db: Database.Database, sealing: StorageSealing): void {
-  const rewrite = db.transaction(() => {
+export function migrate(db: Database.Database, sealing: StorageSealing): SealRecordDecision {
+  const { rewrite, decision } = db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
       throw new Error(`${db.name} has schema version ${version}; this build reads up to ${SCHEMA_VERSION}. Run a newer build.`);
     }
     const pending = steps.slice(version);
-    for (const step of pending) {
-      db.exec(step.sql);
-      step.upgrade?.(db, sealing);
-    }
+    for (const step of pending) db.exec(step.sql);
+    const decision = adoptSealRecord(db, sealing);
+    for (const step of pending) step.upgrade?.(db, sealing);
     if (pending.length > 0) db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    checkSeal(db.prepare("SELECT value FROM meta WHERE name = 'seal check'").pluck().get() as string | undefined, sealing.check, db.name);
-    db.prepare("INSERT OR IGNORE INTO meta (name, value) VALUES ('seal check', ?)").run(sealing.check);
-    return pending.some((step) => step.rewritesFile);
+    return { rewrite: pending.some((step) => step.rewritesFile), decision };
   }).immediate();
   if (rewrite) {
     db.exec('VACUUM');
     db.pragma('wal_checkpoint(TRUNCATE)');
   }
+  return decision;
+}
+
+/** The record of the secrets the file is sealed under, read and written back in the caller's write transaction. */
+export function adoptSealRecord(db: Database.Database, sealing: StorageSealing, settle = false): SealRecordDecision {
+  const read = db.prepare<[string], string>('SELECT value FROM meta WHERE name = ?').pluck();
+  const record = read.get('seal record') ?? null;
+  const decision = sealing.adopt(settle && record !== null ? sealing.settled(record) : record, read.get('seal check') ?? null, db.name);
+  if (decision.record !== record) {
+    const write = db.prepare('INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)');
+    write.run('seal record', decision.record);
+    write.run('seal check', SEE_SEAL_RECORD);
+  }
+  return decision;
 }

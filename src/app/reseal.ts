@@ -1,0 +1,75 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { emptyCache } from '../adapters/keyv/redisKeyv.ts';
+import { createRedisClient, type RedisTarget } from '../adapters/redis/createRedisClient.ts';
+import { RedisStore } from '../adapters/redis/RedisStore.ts';
+import { SqliteStore } from '../adapters/sqlite/SqliteStore.ts';
+import { storageSealingOf } from '../domain/sealing.ts';
+import type { SealCounts } from '../ports/SessionStore.ts';
+import { loadConfig, orExit } from './config.ts';
+import { createLogger } from './logger.ts';
+import { sealingCipher } from './sealSecret.ts';
+
+/**
+ * `npm run reseal`: seals every stored value again under SEAL_SECRET, with the service's
+ * own configuration (SEAL_SECRET_PREVIOUS still set). Safe while the service runs, and to
+ * stop anywhere and run again. Exits 0 once no stored value needs the previous secret,
+ * which storage then records: SEAL_SECRET_PREVIOUS can go. Steps: README, "Rotating the
+ * sealing secret".
+ */
+const MAX_PASSES = 3;
+
+const config = orExit(loadConfig);
+const logger = createLogger(config.LOG_LEVEL);
+
+if (config.STORAGE === 'memory') {
+  logger.info('STORAGE=memory keeps nothing at rest: nothing to re-seal');
+  process.exit(0);
+}
+
+const sealing = storageSealingOf(orExit(() => sealingCipher(config, logger)));
+const target: RedisTarget = config.REDIS_CLUSTER_NODES ? { clusterNodes: config.REDIS_CLUSTER_NODES } : { url: config.REDIS_URL };
+const redis = config.STORAGE === 'redis' ? createRedisClient({ ...target, logger }) : undefined;
+const store = orExit(() => (redis ? new RedisStore(redis, config.REDIS_KEY_PREFIX, sealing) : new SqliteStore(config.SQLITE_PATH, sealing)));
+
+try {
+  if (redis) await whenRedisAnswers(() => (store as RedisStore).open());
+  logger.info(await store.countSealed(), 'stored values by the sealing secret they need, before');
+  let left: SealCounts;
+  // Values the service changed while a pass read them are left to the next pass.
+  for (let pass = 1; ; pass++) {
+    left = await store.reseal((done) => logger.info({ pass, done }, 're-sealing'));
+    if (left.previous + left.none === 0 || pass === MAX_PASSES) break;
+  }
+  if (config.CACHE === 'redis') {
+    // Copies, cheaper to drop than to seal again: the service fills the cache again as it reads.
+    const cache = redis ?? createRedisClient({ ...target, logger });
+    logger.info({ deleted: await whenRedisAnswers(() => emptyCache(cache, `${config.REDIS_KEY_PREFIX}cache`)) }, 'emptied the Redis cache');
+    if (cache !== redis) await cache.close();
+  }
+  logger.info(left, 'stored values by the sealing secret they need, after');
+  if (left.other > 0) logger.error({ values: left.other }, 'values sealed under a secret that is not configured: nothing can open them');
+  if (left.previous + left.none > 0) {
+    logger.error({ values: left.previous + left.none }, 'values still not under the current secret: run npm run reseal again');
+    process.exitCode = 1;
+  } else {
+    logger.info('no stored value needs the previous sealing secret any more: SEAL_SECRET_PREVIOUS can go');
+  }
+} catch (error) {
+  if ((error as Error).name === 'SealMismatchError') logger.fatal((error as Error).message);
+  else logger.fatal({ err: error }, 're-sealing failed; run it again: what it did stays done');
+  process.exitCode = 1;
+} finally {
+  await store.close();
+}
+
+/** Redis may still be connecting (for up to 10 s); a refusal of the secrets is final. */
+async function whenRedisAnswers<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt === 50 || (error as Error).name === 'SealMismatchError') throw error;
+      await sleep(200);
+    }
+  }
+}
