@@ -10,24 +10,24 @@ import { connectedClient, freePort, quietLogger } from './redis.ts';
 const run = promisify(execFile);
 
 export interface RedisCluster {
-  /** redis://127.0.0.1:<port> of each master, in start order. */
+  /** redis://127.0.0.1:<port> of each node (masters first, then replicas), in start order. */
   readonly urls: readonly string[];
-  /** Stops master `index` (SIGTERM; its data is in its append-only file). */
-  stop(index: number): Promise<void>;
-  /** Starts master `index` again on the same port, with its cluster identity and data. */
+  /** Stops node `index` (SIGTERM; its data is in its append-only file), or kills it (SIGKILL). */
+  stop(index: number, signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Starts node `index` again on the same port, with its cluster identity and data, and waits for a healthy cluster. */
   start(index: number): Promise<void>;
   /** Stops every master and deletes their files. */
   close(): Promise<void>;
 }
 
 /**
- * A real Redis Cluster of `masters` masters and no replicas on free ports, in a temp
- * dir of its own. `cluster-require-full-coverage no`, as ARCHITECTURE.md advises: a
- * master that is down costs only the keys in its slots.
+ * A real Redis Cluster of `masters` masters with `replicas` replicas each on free ports, in
+ * a temp dir of its own. `cluster-require-full-coverage no`, as ARCHITECTURE.md advises:
+ * a master that is down costs only the keys in its slots.
  */
-export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
+export async function startRedisCluster(masters = 3, replicas = 0): Promise<RedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'faces-cluster-'));
-  const nodes = await Promise.all(Array.from({ length: masters }, async () => ({ port: await freePort(), busPort: await freePort() })));
+  const nodes = await Promise.all(Array.from({ length: masters * (1 + replicas) }, async () => ({ port: await freePort(), busPort: await freePort() })));
   const processes: (ChildProcess | undefined)[] = [];
   const start = async (index: number) => {
     const { port, busPort } = nodes[index]!;
@@ -44,17 +44,17 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
     processes[index] = server;
     (await connectedClient(`redis://127.0.0.1:${port}`)).destroy();
   };
-  const stop = async (index: number) => {
+  const stop = async (index: number, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM') => {
     const server = processes[index];
     processes[index] = undefined;
     if (!server || server.exitCode !== null) return;
-    server.kill('SIGTERM');
+    server.kill(signal);
     await once(server, 'exit');
   };
   try {
-    for (let index = 0; index < masters; index++) await start(index);
+    await Promise.all(nodes.map((_, index) => start(index)));
     const addresses = nodes.map(({ port }) => `127.0.0.1:${port}`);
-    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
+    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes']);
     await Promise.all(nodes.map(({ port }) => clusterStateOk(port)));
   } catch (error) {
     await Promise.all(nodes.map((_, index) => stop(index)));
@@ -75,7 +75,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
   };
 }
 
-/** Waits until this node sees every slot served and every other node up. */
+/** Waits until this node sees every slot served, every other node up and every replica in sync. */
 async function clusterStateOk(port: number): Promise<void> {
   const client = await connectedClient(`redis://127.0.0.1:${port}`);
   try {
@@ -83,7 +83,8 @@ async function clusterStateOk(port: number): Promise<void> {
     for (;;) {
       const info = await client.clusterInfo();
       const nodes = await client.clusterNodes();
-      if (/cluster_state:ok/.test(info) && /cluster_slots_ok:16384/.test(info) && !/fail/.test(nodes)) return;
+      const syncing = /role:slave/.test(await client.info('replication')) && !/master_link_status:up/.test(await client.info('replication'));
+      if (/cluster_state:ok/.test(info) && /cluster_slots_ok:16384/.test(info) && !/fail/.test(nodes) && !syncing) return;
       if (Date.now() > deadline) throw new Error(`cluster on ${port} never became healthy:\n${info}\n${nodes}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -103,13 +104,27 @@ export async function connectedClusterClient(cluster: RedisCluster): Promise<Red
   return client;
 }
 
-/** Every key under `prefix` on every master, by master URL. */
+/** Every key under `prefix` on every master that answers, by master URL. */
 export async function keysByMaster(cluster: RedisCluster, prefix: string): Promise<Map<string, string[]>> {
   const found = new Map<string, string[]>();
   await Promise.all(
-    cluster.urls.map((url) => onNode(url, async (client) => void found.set(url, await client.keys(`${prefix}*`)))),
+    cluster.urls.map((url) =>
+      onNode(url, async (client) => {
+        if (/role:master/.test(await client.info('replication'))) found.set(url, await client.keys(`${prefix}*`));
+      }).catch(() => undefined),
+    ),
   );
   return found;
+}
+
+/** The URL of each master as node `asking` sees the cluster (a failed one is not a master). */
+export async function mastersSeenBy(cluster: RedisCluster, asking: number): Promise<string[]> {
+  return onNode(cluster.urls[asking]!, async (client) =>
+    (await client.clusterNodes())
+      .split('\n')
+      .filter((line) => /\bmaster\b/.test(line) && !/\bfail\b/.test(line))
+      .map((line) => `redis://${line.split(' ')[1]!.split('@')[0]}`),
+  );
 }
 
 async function onNode<T>(url: string, use: (client: RedisNodeClient) => Promise<T>): Promise<T> {

@@ -1,4 +1,5 @@
 import { createClient, createCluster } from '@keyv/redis';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 
 export type RedisNodeClient = ReturnType<typeof createNodeClient>;
@@ -75,7 +76,47 @@ function createClusterClient(seeds: readonly string[], options: RedisClientOptio
     });
   };
   connect(0);
+  followFailovers(cluster, seeds, options.logger, () => closed);
   return cluster;
+}
+
+/** Waits between rediscoveries while a failed master's slots have no reachable owner. */
+const FOLLOW_BACKOFF_MS = [50, 100, 200, 400, 800, 1000];
+
+/**
+ * node-redis refreshes its slot map only on a MOVED or ASK reply, which a master that
+ * died never sends (node-redis #2806; ioredis #587 and redis-py-cluster #274 are the
+ * same trap): its slots would fail until a restart, after its replica took them over.
+ * So when a node fails, the map is rediscovered from the nodes still reachable, on a
+ * short backoff, until every master in it answers. Meanwhile commands for the lost
+ * slots fail at once (no offline queue): the service answers 503 with Retry-After.
+ */
+function followFailovers(cluster: RedisClusterClient, seeds: readonly string[], logger: Logger, closed: () => boolean): void {
+  // The slot map's own rediscovery, which node-redis runs on MOVED; not in its typings.
+  const slots = (cluster as unknown as { _slots: { rediscover(startWith: { options?: object }): Promise<void> } })._slots;
+  let following = false;
+  const mastersReady = () => cluster.masters.length > 0 && cluster.masters.every((master) => master.client?.isReady === true);
+  const follow = async () => {
+    if (following || closed()) return;
+    following = true;
+    const lostAt = performance.now();
+    try {
+      for (let attempt = 0; !closed(); attempt++) {
+        await sleep(FOLLOW_BACKOFF_MS[Math.min(attempt, FOLLOW_BACKOFF_MS.length - 1)]!);
+        if (closed()) return;
+        const start = cluster.masters.find((master) => master.client?.isReady)?.client ?? { options: { url: seeds[attempt % seeds.length] } };
+        await slots.rediscover(start).catch(() => undefined);
+        if (mastersReady()) {
+          if (attempt > 0) logger.info({ masters: cluster.masters.length, ms: Math.round(performance.now() - lostAt) }, 'redis cluster slot map follows the cluster again');
+          return;
+        }
+      }
+    } finally {
+      following = false;
+    }
+  };
+  cluster.on('node-error', () => void follow());
+  cluster.on('node-disconnect', () => void follow());
 }
 
 // node-redis reports a cluster node's first 'ready' only, not the ones after a reconnect,
