@@ -12,6 +12,8 @@ import { compareEngines, engineTable } from './engines.ts';
 import { compareProcessCounts, hasWrk } from './processes.ts';
 import { startService, treeMemoryMiB } from './service.ts';
 import { largePhotoWithFace, oneFaceJpegs, threeFaces } from './images.ts';
+import { multipart } from './multipart.ts';
+import { compareReplicaAcks, replicaAckTable } from './replicaAcks.ts';
 
 const { values: args } = parseArgs({
   options: { storage: { type: 'string', default: 'sqlite' }, seconds: { type: 'string', default: '8' } },
@@ -46,11 +48,6 @@ const memorySampler = setInterval(() => (peakMemory = Math.max(peakMemory, memor
 
 // ---- helpers ------------------------------------------------------------------------------
 const newKey = async () => ((await (await fetch(`${url}/session`, { method: 'POST' })).json()) as { key: string }).key;
-function multipart(bytes: Buffer): { body: Buffer; contentType: string } {
-  const boundary = 'benchboundary7MA4YWxkTrZu0gW';
-  const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="photo.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`;
-  return { body: Buffer.concat([Buffer.from(head), bytes, Buffer.from(`\r\n--${boundary}--\r\n`)]), contentType: `multipart/form-data; boundary=${boundary}` };
-}
 async function upload(key: string, bytes: Buffer): Promise<number> {
   const { body, contentType } = multipart(bytes);
   const response = await fetch(`${url}/encode`, { method: 'POST', body, headers: { key, 'content-type': contentType } });
@@ -193,6 +190,8 @@ const processes = hasWrk
 ${processRows.map((row) => `| ${row.processes} | ${Math.round(row.pingPerSecond)} req/s | ${Math.round(row.summaryPerSecond)} req/s (${(row.summaryPerSecond / single!.summaryPerSecond).toFixed(2)}x) | ${Math.round(row.memoryMiB)} MiB |`).join('\n')}`
   : '(skipped: wrk is not installed)';
 
+const replicaAcks = replicaAckTable(await compareReplicaAcks(seconds, progress));
+
 // ---- the report ---------------------------------------------------------------------------
 const ratio = summary.requests.average / ping.requests.average;
 const table = [
@@ -219,6 +218,11 @@ HTTP on one process and on one per core (WEB_CONCURRENCY; the engine runs once e
 32 connections, ${seconds} s a run, rate limits off, request logs on:
 
 ${processes}
+
+Writes on a Redis Cluster (3 masters, a replica each, on this machine), without and with the durability
+step (REDIS_REPLICA_ACKS=1: WAIT for a replica after each write); autocannon, 10 connections, ${seconds} s a run:
+
+${replicaAcks}
 `;
 console.log(report);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });

@@ -34,6 +34,8 @@ export async function startService(env: Record<string, string>, stdio: StdioOpti
       RATE_LIMIT_ENCODES_PER_ADDRESS_PER_HOUR: '0',
       // Every client of the bench is this one address.
       MAX_UPLOADS_IN_FLIGHT_PER_ADDRESS: '0',
+      // The runs send many uploads to one session at once.
+      MAX_UPLOADS_IN_FLIGHT_PER_KEY: '0',
       ...env,
     },
     stdio,

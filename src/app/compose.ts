@@ -19,7 +19,7 @@ import { LruOpenedSessions } from '../adapters/memory/LruOpenedSessions.ts';
 import { MemoryStore } from '../adapters/memory/MemoryStore.ts';
 import { PrometheusMetrics } from '../adapters/metrics/PrometheusMetrics.ts';
 import { observeFailures } from '../adapters/observeFailures.ts';
-import { createRedisClient, type RedisClient, type RedisTarget } from '../adapters/redis/createRedisClient.ts';
+import { createRedisClient, type RedisClient, type RedisTarget, unreachableMasters } from '../adapters/redis/createRedisClient.ts';
 import { RedisStore } from '../adapters/redis/RedisStore.ts';
 import { SharpImageInspector } from '../adapters/SharpImageInspector.ts';
 import { SealMismatchError } from '../adapters/SealMismatchError.ts';
@@ -74,7 +74,7 @@ const READY_PROBE_REUSE_MS = 2000;
 export function compose(config: Config, logger: Logger, cluster?: ClusterRole): Composed {
   const metrics = new PrometheusMetrics();
   const cipher = sealingCipher(config, logger);
-  const redisTarget: RedisTarget = config.REDIS_CLUSTER_NODES ? { clusterNodes: config.REDIS_CLUSTER_NODES } : { url: config.REDIS_URL };
+  const redisTarget = redisTargetOf(config);
   const redis = config.STORAGE === 'redis' ? createRedisClient({ ...redisTarget, logger }) : undefined;
   const idleTtlMs = config.SESSION_TTL_SECONDS === undefined ? undefined : config.SESSION_TTL_SECONDS * 1000;
   const expiry: SessionExpiry = { clock: Date.now, ...(idleTtlMs !== undefined && { idleTtlMs }) };
@@ -133,7 +133,8 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
     clearSession: new ClearSession(deps),
     readinessChecks: {
       storage: () => store.ping(),
-      cache: () => cache.ping(),
+      // Without its cache the service still answers, from storage, only slower.
+      cache: () => cache.ping().then(() => undefined, () => 'degraded' as const),
       // A remote encoder is probed over the network: don't let frequent /ready polls multiply that.
       encoder: reuseOutcomeFor(READY_PROBE_REUSE_MS, () => encoder.ping()),
     },
@@ -151,6 +152,8 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
 
   const sweeps = idleTtlMs !== undefined && (!cluster || cluster.sweeps);
   const stopSweeping = sweeps ? sweepIdleSessions(new ExpireIdleSessions(deps), idleTtlMs, logger) : () => undefined;
+  // One process per instance reports what the instance shares; the primary adds up every process's metrics.
+  if (redis && (!cluster || cluster.sweeps)) metrics.watchRedis(() => unreachableMasters(redis));
   const counts = !(ownStore instanceof MemoryStore) && (!cluster || cluster.sweeps);
   const stopCounting = counts ? countSealedValues(ownStore, metrics, logger) : () => undefined;
   cluster?.primary.handle('metricsJson', async () => ({ metrics: await metrics.json() }));
@@ -171,6 +174,9 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
     failed: failure.promise,
   };
 }
+
+const redisTargetOf = (config: Config): RedisTarget =>
+  config.REDIS_CLUSTER_NODES ? { clusterNodes: config.REDIS_CLUSTER_NODES } : { url: config.REDIS_URL };
 
 const REDIS_CACHE_TTL_MS = 24 * 60 * 60 * 1000;
 /**
@@ -194,7 +200,12 @@ function makeStore(
     case 'sqlite':
       return new SqliteStore(config.SQLITE_PATH, sealing, expiry); // checks the secret and upgrades the file before it opens
     case 'redis': {
-      const store = new RedisStore(redis!, config.REDIS_KEY_PREFIX, sealing, expiry);
+      const replication = {
+        replicas: config.REDIS_REPLICA_ACKS,
+        timeoutMs: config.REDIS_REPLICA_ACK_TIMEOUT_MS,
+        ...(config.REDIS_REPLICA_ACKS > 0 && { writer: createRedisClient({ ...redisTargetOf(config), logger }) }),
+      };
+      const store = new RedisStore(redis!, config.REDIS_KEY_PREFIX, sealing, expiry, replication);
       // Once connected, in the background: the service starts (and reports not ready) while Redis is still down.
       redis!.once('ready', () => {
         store.open().then(

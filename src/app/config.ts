@@ -102,6 +102,13 @@ const schema = z.object({
     .optional(),
   /** Namespaces every key, so several deployments can share one Redis. No braces: they set cluster slots. */
   REDIS_KEY_PREFIX: z.string().regex(/^[^{}]*$/).default('faces:'),
+  /**
+   * Replicas that must hold a write (a session started, an image stored, a clear) before
+   * it is answered; past REDIS_REPLICA_ACK_TIMEOUT_MS, 503. 0: the master's word is enough.
+   */
+  REDIS_REPLICA_ACKS: integer(0, 0),
+  /** Below the 2 s every Redis command is bounded by. */
+  REDIS_REPLICA_ACK_TIMEOUT_MS: z.coerce.number().int().min(1).max(1500).default(500),
   CACHE_MAX_ENTRIES: integer(10_000),
   /** The sealing secret itself (base64, at least 32 bytes); or unset, and SEAL_SECRET_FILE holds it. */
   SEAL_SECRET: sealSecret.optional(),

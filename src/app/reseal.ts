@@ -29,7 +29,12 @@ if (config.STORAGE === 'memory') {
 const sealing = storageSealingOf(orExit(() => sealingCipher(config, logger)));
 const target: RedisTarget = config.REDIS_CLUSTER_NODES ? { clusterNodes: config.REDIS_CLUSTER_NODES } : { url: config.REDIS_URL };
 const redis = config.STORAGE === 'redis' ? createRedisClient({ ...target, logger }) : undefined;
-const store = orExit(() => (redis ? new RedisStore(redis, config.REDIS_KEY_PREFIX, sealing) : new SqliteStore(config.SQLITE_PATH, sealing)));
+// With REDIS_REPLICA_ACKS, each value re-sealed reaches a replica before the next: a failover must not
+// bring back a value under the old secret after storage has recorded that none needs it.
+const replication = { replicas: config.REDIS_REPLICA_ACKS, timeoutMs: config.REDIS_REPLICA_ACK_TIMEOUT_MS };
+const store = orExit(() =>
+  redis ? new RedisStore(redis, config.REDIS_KEY_PREFIX, sealing, undefined, replication) : new SqliteStore(config.SQLITE_PATH, sealing),
+);
 
 try {
   if (redis) await whenRedisAnswers(() => (store as RedisStore).open());

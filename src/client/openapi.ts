@@ -341,9 +341,12 @@ export interface components {
             request_id?: string;
         };
         Readiness: {
-            /** @enum {string} */
-            status: "ready" | "not_ready";
-            /** @description "ok" or what failed, per dependency. */
+            /**
+             * @description "degraded": still serving; requests needing what is missing get 503 with Retry-After.
+             * @enum {string}
+             */
+            status: "ready" | "degraded" | "not_ready";
+            /** @description Per dependency: "ok", "degraded" (it answers for part of its work: a Redis Cluster with a master unreachable) or "failed". */
             checks: {
                 [key: string]: string;
             };
@@ -362,7 +365,7 @@ export interface components {
             code: "missing_file" | "invalid_image" | "no_face" | "too_many_faces" | "unauthorized" | "session_full" | "file_too_large" | "unsupported_media_type" | "rate_limited" | "encoder_bad_response" | "encoder_unavailable" | "encoder_timeout" | "storage_unavailable" | "not_found" | "method_not_allowed" | "not_ready" | "internal_error" | "headers_too_large" | "bad_request";
             /** @description The X-Request-Id of this request, which its log line carries too. Absent only when the request was refused before it was read (431 headers_too_large). */
             request_id?: string;
-            /** @description "ok" or what failed, per dependency. */
+            /** @description Per dependency: "ok", "degraded" (it answers for part of its work: a Redis Cluster with a master unreachable) or "failed". */
             checks: {
                 [key: string]: string;
             };

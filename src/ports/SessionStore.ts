@@ -35,8 +35,19 @@ export interface SessionStore {
    * nothing to do.
    */
   deleteExpired(): Promise<string[]>;
-  /** Round-trip to the storage; throws when it cannot answer. */
-  ping(): Promise<void>;
+  /**
+   * Resolves once the session and its entry `entryId` are stored as durably as a write of
+   * this store promises (Redis with REDIS_REPLICA_ACKS: on that many replicas); throws a
+   * `Failure('storage_unavailable')` when it cannot confirm that in time. An upload
+   * answered from what the session already holds calls it, since the write it repeats
+   * may have been answered 503 for want of that confirmation.
+   */
+  confirmStored(keyHash: string, entryId: string): Promise<void>;
+  /**
+   * Round-trip to the storage; throws when it cannot answer, and resolves `degraded` when
+   * it answers for part of its keys only (a cluster with a master unreachable).
+   */
+  ping(): Promise<'degraded' | undefined | void>;
   close(): Promise<void>;
 }
 

@@ -262,3 +262,21 @@ function appendOnlyFiles(): Buffer {
   return Buffer.concat(readdirSync(folder).map((name) => readFileSync(join(folder, name))));
 }
 
+
+describe.skipIf(!hasRedis)('RedisStore with REDIS_REPLICA_ACKS, on a Redis with no replica', () => {
+  it('answers every write storage_unavailable once WAIT times out, and reads as usual', async () => {
+    const prefix = freshPrefix();
+    prefixes.push(prefix);
+    const [reader, writer] = [await connectedClient(), await connectedClient()];
+    const store = new RedisStore(reader, prefix, sealing, undefined, { replicas: 1, timeoutMs: 50, writer });
+    try {
+      const keyHash = hashApiKey('f47ac10b-58cc-4372-a567-0e02b2c3d479');
+      await expect(store.createSession(keyHash)).rejects.toMatchObject({ code: 'storage_unavailable', retryAfterSeconds: 1 });
+      // It was written, only not confirmed: reads see it, and a retry of the confirmation fails the same way.
+      expect(await store.listImages(keyHash)).toEqual([]);
+      await expect(store.confirmStored(keyHash, 'entry')).rejects.toMatchObject({ code: 'storage_unavailable' });
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -63,12 +63,22 @@ describe.skipIf(!hasRedisServer)('a Redis Cluster failover (3 masters with a rep
       ENCODER_THREADS: '1',
       MAX_UPLOADS_IN_FLIGHT_PER_KEY: '0',
       RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
+      REDIS_REPLICA_ACKS: '1',
     });
   }, 60_000);
   afterAll(async () => {
     await app?.close();
     await cluster?.close();
   });
+
+  async function readiness() {
+    const response = await fetch(`${app.url}/ready`);
+    return { status: response.status, body: (await response.json()) as unknown };
+  }
+  async function unreachableMasters(): Promise<number> {
+    const text = await (await fetch(`${app.metricsUrl}/metrics`)).text();
+    return Number(/^face_sessions_redis_masters_unreachable (\d+)$/m.exec(text)?.[1]);
+  }
 
   it('kill -9 of the busiest master: its sessions answer again within 5 s of the promotion, and no acknowledged upload is lost', async () => {
     const began = performance.now();
@@ -81,6 +91,10 @@ describe.skipIf(!hasRedisServer)('a Redis Cluster failover (3 masters with a rep
     const onVictim = new Set(victimKeys.flatMap((name) => /\{s:([0-9a-f]+)\}:live$/.exec(name)?.[1] ?? []));
     await cluster.stop(victim, 'SIGKILL');
     const killedAt = performance.now();
+    // Until its replica takes over, a third of the keyspace has no master: still ready (every instance
+    // shares that outage), but degraded, and the metrics say so.
+    expect(await readiness()).toEqual({ status: 200, body: { status: 'degraded', checks: { storage: 'degraded', cache: expect.any(String), encoder: 'ok' } } });
+    expect(await unreachableMasters()).toBe(1);
     const witness = cluster.urls.findIndex((url, index) => index !== victim && url !== victimUrl);
     while ((await mastersSeenBy(cluster, witness)).length < 3 || (await mastersSeenBy(cluster, witness)).includes(victimUrl)) await sleep(50);
     const promotedAt = performance.now();
@@ -103,6 +117,8 @@ describe.skipIf(!hasRedisServer)('a Redis Cluster failover (3 masters with a rep
     );
     await running.done;
     expect(readableAt - promotedAt).toBeLessThan(5000);
+    expect(await readiness()).toMatchObject({ status: 200, body: { status: 'ready' } });
+    expect(await unreachableMasters()).toBe(0);
 
     const lost = (await Promise.all(acknowledged.map(async (session) => ((await readable(app.url, session)) ? [] : [session])))).flat();
     expect(acknowledged.filter(({ uploaded }) => uploaded).length).toBeGreaterThan(50);
@@ -136,5 +152,32 @@ describe.skipIf(!hasRedisServer)('a Redis Cluster failover (3 masters with a rep
     expect(lost).toEqual([]);
     expect(statuses.get(500) ?? 0).toBe(0);
     expect(await mastersSeenBy(cluster, 0)).toContain(cluster.urls[replica]);
+  }, 60_000);
+
+  it('with a replica down, its master\'s writes answer 503 with Retry-After instead of a 200 that a failover could undo; back up, 200 again', async () => {
+    const masters = await mastersSeenBy(cluster, 0);
+    const replica = cluster.urls.findIndex((url) => !masters.includes(url));
+    await cluster.stop(replica, 'SIGKILL');
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        const started = await fetch(`${app.url}/session`, { method: 'POST' });
+        statuses.push(started.status);
+        if (started.status === 503) expect(started.headers.get('retry-after')).toBe('1');
+        if (started.status !== 201) continue;
+        const uploaded = await upload(app.url, ((await started.json()) as { key: string }).key, photo);
+        statuses.push(uploaded.status);
+        if (uploaded.status === 503) expect(uploaded.headers.get('retry-after')).toBe('1');
+      }
+      expect(statuses).toContain(503);
+      expect(statuses).toContain(200);
+      expect(statuses.filter((status) => ![200, 201, 503].includes(status))).toEqual([]);
+    } finally {
+      await cluster.start(replica);
+    }
+    const backAt = performance.now();
+    const back = load(app.url, 2, () => performance.now() - backAt > 2000);
+    await back.done;
+    expect([...back.statuses.keys()].sort()).toEqual([200, 201]);
   }, 60_000);
 });

@@ -12,6 +12,7 @@ import { GetSummary } from '../../src/domain/useCases/GetSummary.ts';
 import { StartSession } from '../../src/domain/useCases/StartSession.ts';
 import { ExpireIdleSessions } from '../../src/domain/useCases/ExpireIdleSessions.ts';
 import type { SessionExpiry } from '../../src/ports/SessionExpiry.ts';
+import { Failure } from '../../src/domain/Failure.ts';
 import { hashApiKey, sha256Hex } from '../../src/domain/hashing.ts';
 import { imageEntryOf, storageSealingOf } from '../../src/domain/sealing.ts';
 import type { Cipher } from '../../src/ports/Cipher.ts';
@@ -151,6 +152,19 @@ describe('use cases', () => {
     const calls = app.cipher.calls;
     expect(await app.encode.execute({ key, image: fakeImage('again') })).toBe(opened);
     expect(app.cipher.calls - calls).toBe(1);
+  });
+
+  it('answers a re-upload 200 only once storage confirms it holds it as durably as it promises, else storage_unavailable', async () => {
+    const image = fakeImage('kept');
+    const first = await app.encode.execute({ key, image });
+    let confirmed = false;
+    app.store.confirmStored = async () => {
+      if (!confirmed) throw new Failure('storage_unavailable', 'no replica confirmed it', { retryAfterSeconds: 1 });
+    };
+    await expect(app.encode.execute({ key, image })).rejects.toMatchObject({ code: 'storage_unavailable' });
+    confirmed = true;
+    expect(await app.encode.execute({ key, image })).toEqual(first);
+    expect(app.encoder.calls).toBe(1);
   });
 
   it('answers a retry of the fifth image even though the session is now full', async () => {

@@ -40,8 +40,8 @@ export interface HttpAppDeps {
   readonly getSummary: GetSummary;
   readonly verifySession: VerifySession;
   readonly clearSession: ClearSession;
-  /** Named checks for /ready; each resolves when its dependency answers. */
-  readonly readinessChecks: Readonly<Record<string, () => Promise<void>>>;
+  /** Named checks for /ready; each resolves when its dependency answers, to `degraded` when it answers for part of its work. */
+  readonly readinessChecks: Readonly<Record<string, () => Promise<'degraded' | undefined | void>>>;
   readonly rateLimits: HttpRateLimits;
   /** True once the process is shutting down. */
   readonly isDraining: () => boolean;
@@ -75,8 +75,9 @@ export function createApp(deps: HttpAppDeps): Koa {
   router.get('/ready', async (ctx) => {
     if (deps.isDraining()) return sendProblem(ctx, 'not_ready', 'Shutting down.', { checks: { shutdown: 'draining' } });
     const checks = await runChecks(deps.readinessChecks, deps.logger);
-    if (Object.values(checks).every((result) => result === 'ok')) {
-      ctx.body = { status: 'ready', checks };
+    if (Object.values(checks).every((result) => result !== 'failed')) {
+      // Degraded is still ready: what is missing is missing for every instance alike (README, "Readiness").
+      ctx.body = { status: Object.values(checks).includes('degraded') ? 'degraded' : 'ready', checks };
     } else {
       const failed = Object.keys(checks).filter((name) => checks[name] !== 'ok');
       sendProblem(ctx, 'not_ready', `Not ready: ${failed.join(', ')} failed.`, { checks });
@@ -160,18 +161,20 @@ export function createApp(deps: HttpAppDeps): Koa {
   return app;
 }
 
-/** Each check ends as "ok" or "failed"; why it failed goes to the log, not to the caller. */
+/** Each check ends as "ok", "degraded" or "failed"; why goes to the log, not to the caller. */
 async function runChecks(checks: HttpAppDeps['readinessChecks'], logger: Logger): Promise<Record<string, string>> {
   const entries = await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
       try {
-        await Promise.race([
+        const outcome = await Promise.race([
           check(),
-          new Promise((_, reject) =>
+          new Promise<never>((_, reject) =>
             setTimeout(() => reject(new Error(`no answer in ${READY_CHECK_TIMEOUT_MS} ms`)), READY_CHECK_TIMEOUT_MS).unref(),
           ),
         ]);
-        return [name, 'ok'] as const;
+        // Load balancers poll this every few seconds: the metrics carry the outage, not a log line per poll.
+        if (outcome === 'degraded') logger.debug({ check: name }, 'readiness check degraded: part of it does not answer');
+        return [name, outcome === 'degraded' ? 'degraded' : 'ok'] as const;
       } catch (error) {
         logger.warn({ err: error, check: name }, 'readiness check failed');
         return [name, 'failed'] as const;

@@ -101,9 +101,16 @@ export const problem = z
   })
   .register(apiSchemas, { id: 'Problem', description: 'RFC 9457 problem details, as application/problem+json.' });
 
-const checks = z.record(z.string(), z.string()).meta({ description: '"ok" or what failed, per dependency.' });
+const checks = z.record(z.string(), z.string()).meta({
+  description: 'Per dependency: "ok", "degraded" (it answers for part of its work: a Redis Cluster with a master unreachable) or "failed".',
+});
 
-export const readiness = z.object({ status: z.enum(['ready', 'not_ready']), checks }).register(apiSchemas, { id: 'Readiness' });
+export const readiness = z
+  .object({
+    status: z.enum(['ready', 'degraded', 'not_ready']).meta({ description: '"degraded": still serving; requests needing what is missing get 503 with Retry-After.' }),
+    checks,
+  })
+  .register(apiSchemas, { id: 'Readiness' });
 
 export const notReady = problem
   .extend({ checks })

@@ -68,6 +68,9 @@ export class MemoryStore implements SessionStore, EncodingStore {
     return entryIds.map((id) => this.#entries.get(id) ?? null);
   }
 
+  /** Memory holds nothing past the process: what it stored is all it promises. */
+  async confirmStored(): Promise<void> {}
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {}

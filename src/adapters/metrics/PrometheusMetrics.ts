@@ -111,6 +111,15 @@ export class PrometheusMetrics implements RequestObserver, EncodeObserver {
     this.#gauge('face_sessions_upload_bytes_held', 'Bytes reserved for the bodies of uploads in flight in this process', gauges.bytesHeld);
   }
 
+  /** Redis masters whose slots this instance cannot reach, read at each scrape. */
+  watchRedis(unreachableMasters: () => number): void {
+    this.#gauge(
+      'face_sessions_redis_masters_unreachable',
+      'Redis masters (one for a single server) this instance cannot reach: their keys answer 503 until a replica takes over and the client follows; /ready says degraded',
+      unreachableMasters,
+    );
+  }
+
   /** What a count of stored values found (one process per instance counts). */
   sealedCounted(counts: Readonly<Record<'current' | 'previous' | 'none' | 'other', number>>): void {
     for (const [sealedUnder, count] of Object.entries(counts)) this.#sealed.set({ sealed_under: sealedUnder }, count);

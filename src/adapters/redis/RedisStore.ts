@@ -67,6 +67,19 @@ return 1`;
 
 const SWEEP_BATCH = 500;
 
+/** How many replicas must have a write before it is answered, and how long to wait for them (REDIS_REPLICA_ACKS). */
+export interface Replication {
+  readonly replicas: number;
+  readonly timeoutMs: number;
+  /**
+   * The connection(s) that write and WAIT, apart from the one that reads: WAIT holds its
+   * connection's later commands until the replicas answer, and reads must not queue
+   * behind it (a master whose replica is gone holds each for the whole timeout).
+   */
+  readonly writer?: RedisClient;
+}
+const NO_REPLICA_ACKS: Replication = { replicas: 0, timeoutMs: 0 };
+
 // Re-seal scripts write only over what was read. KEYS[1] = an entry; ARGV: as read, re-sealed.
 const REPLACE_ENTRY = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
@@ -110,16 +123,21 @@ export class RedisStore implements SessionStore, EncodingStore, ResealableStore 
   readonly #prefix: string;
   readonly #sealing: StorageSealing;
   readonly #expiry: SessionExpiry;
+  readonly #replication: Replication;
+  /** What writes what must be confirmed, and confirms it. */
+  readonly #writer: RedisClient;
   /** When this process last indexed each recently used session. */
   readonly #indexedAt = new QuickLRU<string, number>({ maxSize: 10_000 });
   #opened: Promise<number> | undefined;
 
   /** `prefix` namespaces every key (no braces: they would change the hash slot). */
-  constructor(redis: RedisClient, prefix: string, sealing: StorageSealing, expiry: SessionExpiry = { clock: Date.now }) {
+  constructor(redis: RedisClient, prefix: string, sealing: StorageSealing, expiry: SessionExpiry = { clock: Date.now }, replication: Replication = NO_REPLICA_ACKS) {
     this.#redis = redis;
     this.#prefix = prefix;
     this.#sealing = sealing;
     this.#expiry = expiry;
+    this.#replication = replication;
+    this.#writer = replication.writer ?? redis;
   }
 
   /**
@@ -137,7 +155,9 @@ export class RedisStore implements SessionStore, EncodingStore, ResealableStore 
 
   async createSession(keyHash: string): Promise<void> {
     const now = this.#expiry.clock();
-    await this.#guard(() => this.#redis.set(this.#sessionKeys(keyHash).live, String(now)));
+    const { live } = this.#sessionKeys(keyHash);
+    await this.#guard(() => this.#writer.set(live, String(now)));
+    await this.#replicated([live]);
     await this.#indexUse(keyHash, now);
   }
 
@@ -148,15 +168,24 @@ export class RedisStore implements SessionStore, EncodingStore, ResealableStore 
 
   async addImage(keyHash: string, link: ImageLink, sealedEntry: Uint8Array, limit: number): Promise<AddImageOutcome> {
     const entry = this.#entryKeys(link.entryId);
-    await this.#guard(() => this.#redis.eval(RETAIN_ENTRY, { keys: [entry.sealed, entry.refs], arguments: [base64(sealedEntry)] }));
-    const outcome = (await this.#runOnSession(LINK_IMAGE, keyHash, link.entryId, formatLink(link), String(limit))) as AddImageOutcome;
+    await this.#guard(() => this.#writer.eval(RETAIN_ENTRY, { keys: [entry.sealed, entry.refs], arguments: [base64(sealedEntry)] }));
+    const outcome = (await this.#runOnSession(LINK_IMAGE, keyHash, [link.entryId, formatLink(link), String(limit)], this.#writer)) as AddImageOutcome;
     if (outcome !== 'added') await this.#release(link.entryId);
+    if (outcome === 'added' || outcome === 'duplicate') await this.confirmStored(keyHash, link.entryId);
     return outcome;
   }
 
+  async confirmStored(keyHash: string, entryId: string): Promise<void> {
+    await this.#replicated([this.#sessionKeys(keyHash).links, this.#entryKeys(entryId).sealed]);
+  }
+
   async clearSession(keyHash: string): Promise<string[] | null> {
-    const unlinked = (await this.#runOnSession(UNLINK_ALL, keyHash)) as string[] | null;
-    return unlinked === null ? null : this.#releaseAll(unlinked);
+    const unlinked = (await this.#runOnSession(UNLINK_ALL, keyHash, [], this.#writer)) as string[] | null;
+    if (unlinked === null) return null;
+    const deleted = await this.#releaseAll(unlinked);
+    // A clear that a failover undid would bring the session's faces back.
+    await this.#replicated([this.#sessionKeys(keyHash).links, ...deleted.map((id) => this.#entryKeys(id).sealed)]);
+    return deleted;
   }
 
   async deleteExpired(): Promise<string[]> {
@@ -189,8 +218,8 @@ export class RedisStore implements SessionStore, EncodingStore, ResealableStore 
     return values.map((value) => (value === null ? null : Buffer.from(value, 'base64')));
   }
 
-  async ping(): Promise<void> {
-    await this.#guard(() => pingRedis(this.#redis));
+  async ping(): Promise<'degraded' | undefined> {
+    return this.#guard(() => pingRedis(this.#redis));
   }
 
   async countSealed(): Promise<SealCounts> {
@@ -219,7 +248,10 @@ export class RedisStore implements SessionStore, EncodingStore, ResealableStore 
         const stored = await this.#redis.get(name);
         if (stored === null) continue;
         const resealed = this.#sealing.resealEntry(entryId(name), Buffer.from(stored, 'base64'));
-        if (resealed) done += Number(await this.#redis.eval(REPLACE_ENTRY, { keys: [name], arguments: [stored, base64(resealed)] }));
+        if (!resealed) continue;
+        const replaced = Number(await this.#writer.eval(REPLACE_ENTRY, { keys: [name], arguments: [stored, base64(resealed)] }));
+        if (replaced > 0) await this.#replicated([name]);
+        done += replaced;
       }
       onProgress(done);
     }
@@ -230,7 +262,8 @@ export class RedisStore implements SessionStore, EncodingStore, ResealableStore 
         const resealed = stored.map((link) => this.#sealing.resealLink(keyHash(name), parseLink(link)));
         if (resealed.every((link) => link === null)) continue;
         const links = stored.map((link, i) => (resealed[i] ? formatLink(resealed[i]) : link));
-        const replaced = Number(await this.#redis.eval(REPLACE_LINKS, { keys: [name], arguments: [String(stored.length), ...stored, ...links] }));
+        const replaced = Number(await this.#writer.eval(REPLACE_LINKS, { keys: [name], arguments: [String(stored.length), ...stored, ...links] }));
+        if (replaced > 0) await this.#replicated([name]);
         if (replaced > 0) done += resealed.filter((link) => link !== null).length;
       }
       onProgress(done);
@@ -241,15 +274,36 @@ export class RedisStore implements SessionStore, EncodingStore, ResealableStore 
   }
 
   async close(): Promise<void> {
+    if (this.#writer !== this.#redis && this.#writer.isOpen) await this.#writer.close();
     if (this.#redis.isOpen) await this.#redis.close();
   }
 
+  /**
+   * With `replicas` > 0, waits until that many replicas of each key's master have every
+   * write this connection sent it (WAIT, on the master of each key's slot: the cluster
+   * client keeps one connection per node, so it covers this request's writes), and
+   * fails with storage_unavailable past the timeout: a write only a master holds would
+   * vanish with it. WAIT holds that connection's later commands meanwhile: a healthy
+   * replica answers within a round trip, and the timeout bounds a missing one.
+   */
+  async #replicated(keys: readonly string[]): Promise<void> {
+    const { replicas, timeoutMs } = this.#replication;
+    if (replicas === 0) return;
+    const command = ['WAIT', String(replicas), String(timeoutMs)];
+    const acks = await this.#guard(() =>
+      Promise.all(keys.map((key) => ('masters' in this.#writer ? this.#writer.sendCommand(key, false, command) : this.#writer.sendCommand(command)) as Promise<number>)),
+    );
+    if (acks.some((count) => count < replicas)) {
+      throw new Failure('storage_unavailable', 'Storage could not confirm the write on a replica in time; try again shortly.', { retryAfterSeconds: 1 });
+    }
+  }
+
   /** Runs a session-slot script that uses the session; a live session's use is indexed for the sweep. */
-  async #runOnSession(script: string, keyHash: string, ...args: string[]): Promise<unknown> {
+  async #runOnSession(script: string, keyHash: string, args: readonly string[] = [], client: RedisClient = this.#redis): Promise<unknown> {
     const { live, links } = this.#sessionKeys(keyHash);
     const now = this.#expiry.clock();
     const ttl = String(this.#expiry.idleTtlMs ?? -1);
-    const reply = await this.#guard(() => this.#redis.eval(script, { keys: [live, links], arguments: [String(now), ttl, ...args] }));
+    const reply = await this.#guard(() => client.eval(script, { keys: [live, links], arguments: [String(now), ttl, ...args] }));
     if (reply !== null && reply !== 'no_session') await this.#indexUse(keyHash, now);
     return reply;
   }
@@ -283,7 +337,7 @@ export class RedisStore implements SessionStore, EncodingStore, ResealableStore 
 
   async #release(entryId: string): Promise<boolean> {
     const { sealed, refs } = this.#entryKeys(entryId);
-    return (await this.#guard(() => this.#redis.eval(RELEASE_ENTRY, { keys: [sealed, refs] }))) === 1;
+    return (await this.#guard(() => this.#writer.eval(RELEASE_ENTRY, { keys: [sealed, refs] }))) === 1;
   }
 
   #sessionKeys(keyHash: string) {

@@ -140,17 +140,27 @@ function outageLog(logger: Logger, what: string) {
 }
 
 /**
- * Whether Redis answers. For a cluster, whether any master does: a master that is down
- * fails only its own keys (503 for those requests), and every instance shares the
- * cluster, so failing readiness everywhere would turn a partial outage into a whole one.
+ * Whether Redis answers. For a cluster, whether any master does, and `degraded` when some
+ * do not: a master that is down fails only its own keys (503 for those requests), and
+ * every instance shares the cluster, so failing readiness everywhere would turn a partial
+ * outage into a whole one.
  */
-export async function pingRedis(client: RedisClient): Promise<void> {
+export async function pingRedis(client: RedisClient): Promise<'degraded' | undefined> {
   if (!('masters' in client)) {
     await client.ping();
-    return;
+    return undefined;
   }
   if (client.masters.length === 0) throw new Error('the cluster has not been discovered yet');
-  await Promise.any(client.masters.map(async (master) => (await client.nodeClient(master)).ping()));
+  const pings = await Promise.allSettled(client.masters.map(async (master) => (await client.nodeClient(master)).ping()));
+  const failed = pings.filter((ping) => ping.status === 'rejected');
+  if (failed.length === pings.length) throw new AggregateError(failed.map((ping) => ping.reason), 'no master of the cluster answers');
+  return failed.length > 0 ? 'degraded' : undefined;
+}
+
+/** Masters whose slots this client cannot reach now (for a single server, 1 while it is down). */
+export function unreachableMasters(client: RedisClient): number {
+  if (!('masters' in client)) return client.isReady ? 0 : 1;
+  return client.masters.filter((master) => master.client?.isReady !== true).length;
 }
 
 /** Every key matching `pattern`, in batches: on a cluster, each master's keys in turn (SCAN is per node). */

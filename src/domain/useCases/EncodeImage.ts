@@ -66,9 +66,12 @@ export class EncodeImage {
     const heldEntry = heldIds.includes(entry.id) ? entry : heldV2EntryOf(cipher, sha256, heldIds);
     if (heldEntry) {
       const opened = this.#deps.opened.get(keyHash)?.images.get(heldEntry.id);
-      if (opened) return opened;
-      const stored = await this.#stored(heldEntry);
-      if (stored) return this.#remember(keyHash, heldIds, heldEntry.id, stored);
+      const found = opened ?? (await this.#stored(heldEntry));
+      if (found) {
+        // The upload this repeats may have been answered 503 before storage confirmed it.
+        await sessions.confirmStored(keyHash, heldEntry.id);
+        return opened ?? this.#remember(keyHash, heldIds, heldEntry.id, found);
+      }
     }
     // Cheap early refusal so a full session never costs an encoder call; the atomic
     // addImage below is what actually enforces the limit under concurrency.
