@@ -23,6 +23,12 @@ export function saveEncodings(file: string, found: ReadonlyMap<string, readonly 
   writeFileSync(file, JSON.stringify(saved));
 }
 
+/** What `saveEncodings` wrote, as the faces of each photo (box and encoding). */
+export function loadEncodings(file: string): Map<string, Face[]> {
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as SavedEncodings;
+  return new Map(Object.entries(saved).map(([photo, faces]) => [photo, faces.map((face) => ({ box: face.box, encoding: face.encoding }) as Face)]));
+}
+
 /**
  * Each saved face against the face now found over it (IoU at least 0.5): median and p90
  * distance, and how many paired. Then what users of stored encodings see: each identity

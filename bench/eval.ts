@@ -14,13 +14,14 @@ import { availableParallelism } from 'node:os';
 import { basename, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { faceSettings } from '../src/adapters/encoder/engine/FaceEngine.ts';
+import { ENGINE_VERSION, faceSettings } from '../src/adapters/encoder/engine/FaceEngine.ts';
 import { loadFaceModel, type FaceModel } from '../src/adapters/encoder/faceModel.ts';
 import { loadConfig } from '../src/app/config.ts';
 import type { Box, Face } from '../src/domain/ImageEncodings.ts';
 import { euclidean } from '../test/support/engineComparison.ts';
 import { anyAngleReport } from './anyAngle.ts';
-import { driftReport, saveEncodings } from './engineDrift.ts';
+import { decidedPairs, matchRatesOf, rateTable, writeMatchRates } from './calibration.ts';
+import { driftReport, loadEncodings, saveEncodings } from './engineDrift.ts';
 import { countLabeled, devSet, devSet2, type DevelopmentSet } from './evalSets.ts';
 import { atThreshold, bestThreshold, median, verificationAuc } from './evalMetrics.ts';
 
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     'save-encodings': { type: 'string' },
     'drift-from': { type: 'string' },
     'service-only': { type: 'boolean', default: false },
+    'write-match-rates': { type: 'boolean', default: false },
   },
 });
 const config = loadConfig(process.env);
@@ -192,6 +194,30 @@ ${rows.join('\n')}
 `;
 }
 
+/**
+ * False match and false non-match rates (bench/calibration.ts): per set, both together, and
+ * with --drift-from, the encodings saved then (before alignment, for 6a6d13b's). With
+ * --write-match-rates and both sets, the table both together give becomes the one the
+ * service loads.
+ */
+function matchRatesReport(sets: readonly DevelopmentSet[], runs: readonly SetRun[], found: ReadonlyMap<string, readonly Face[]>): string {
+  const names = sets.map((set) => set.name);
+  const parts = [
+    ...(sets.length > 1 ? sets.map((set, i) => [set.name, matchRatesOf(ENGINE_VERSION, decidedPairs([set], runs[i]!.found), [set.name])] as const) : []),
+    [names.join(' + '), matchRatesOf(ENGINE_VERSION, decidedPairs(sets, found), names)] as const,
+  ];
+  if (args['drift-from']) parts.push([`${names.join(' + ')}, the encodings in ${basename(args['drift-from'])}`, matchRatesOf('saved', decidedPairs(sets, loadEncodings(args['drift-from'])), names)]);
+  const together = parts.at(sets.length > 1 ? sets.length : 0)![1];
+  if (args['write-match-rates']) {
+    if (!names.includes('dev-set') || !names.includes('dev-set-2') || args.folder) throw new Error('--write-match-rates needs both development sets and nothing else');
+    writeMatchRates(together);
+  }
+  return `### What a distance means: false match rates (${ENGINE_VERSION})
+
+${parts.map(([name, rates]) => `#### ${name}: ${rates.genuinePairs} genuine pairs, ${rates.impostorPairs} impostor pairs\n\n${rateTable(rates, publishedThreshold)}`).join('\n\n')}
+${args['write-match-rates'] ? '\nWritten to models/match-rates.json.\n' : ''}`;
+}
+
 /** The photos the tests assert on (never used to fit anything): their face counts. */
 async function testPhotosReport(model: FaceModel): Promise<string> {
   const expected: [URL, number][] = [
@@ -244,6 +270,7 @@ let testPhotos = '';
 let largerPhotos = '';
 let drift = '';
 let anyAngle = '';
+let matchRates = '';
 for (const [name, secondLook] of variants) {
   const model = await loadFaceModel({ ...engineOptions, secondLook });
   const runs: SetRun[] = [];
@@ -262,6 +289,7 @@ Faces by for_recognition: ${runs.map((run) => `${run.name}: ${['high', 'medium',
     if (args['save-encodings']) saveEncodings(args['save-encodings'], found);
     const identities = new Map(sets.flatMap((set) => set.photos.flatMap((photo) => (photo.identity ? [[`${set.name}/${photo.path}`, photo.identity] as const] : []))));
     if (args['drift-from']) drift = driftReport(args['drift-from'], found, identities, publishedThreshold);
+    matchRates = matchRatesReport(sets, runs, found);
   }
   if (secondLook) testPhotos = await testPhotosReport(model);
   if (secondLook) largerPhotos = await largerPhotosReport(sets, model);
@@ -271,6 +299,7 @@ Faces by for_recognition: ${runs.map((run) => `${run.name}: ${['high', 'medium',
 console.log(`### Summary (${availableParallelism()} cores, intra-op threads ${config.ENCODER_INTRA_OP_THREADS})
 
 ${summaries.join('\n')}`);
+console.log(matchRates);
 console.log(largerPhotos);
 console.log(drift);
 console.log(anyAngle);

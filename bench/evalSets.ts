@@ -15,6 +15,8 @@ export interface LabeledPhoto {
   readonly identity?: string;
   /** Drawn, painted or rendered faces: reported apart, not part of the false-face target. */
   readonly nonPhoto: boolean;
+  /** Who the label says is in a photo that is not an identity photo (dev-set-2's `identity` notes). */
+  readonly note?: string;
   /** False faces and missed clear faces among `found`. */
   score(found: readonly Face[]): { falseFaces: number; missed: number };
 }
@@ -63,6 +65,7 @@ interface CountLabel {
   readonly faces: number;
   readonly small_or_partial: number;
   readonly kind: string;
+  readonly identity?: string | null;
 }
 
 /**
@@ -87,6 +90,7 @@ export function countLabeled(name: string, folder: string, notFaces: Record<stri
     clearFaces: label.faces,
     optionalFaces: label.small_or_partial,
     ...(path.startsWith('pairs/') && { identity: path.split('/')[1]! }),
+    ...(!path.startsWith('pairs/') && label.identity && { note: label.identity }),
     nonPhoto: label.kind === 'non-photo-face',
     score: (found) => ({
       falseFaces: Math.max(

@@ -41,6 +41,7 @@ import type { ResealableStore, SessionStore, StorageSealing } from '../ports/Ses
 import { queued, queuedBuiltInEncoder } from './builtInEncoder.ts';
 import type { Config } from './config.ts';
 import { loadEncoderToken } from './encoderToken.ts';
+import { loadMatchRates } from './matchRates.ts';
 import { makeLimits } from './rateLimiters.ts';
 import { sealingCipher } from './sealSecret.ts';
 
@@ -129,7 +130,7 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
     startSession: new StartSession({ sessions: store, generateKey: randomUUID }),
     encodeImage: new EncodeImage({ ...deps, budget, sessionImageLimit: config.SESSION_IMAGE_LIMIT, maxFaces: config.MAX_FACES }),
     getSummary,
-    verifySession: new VerifySession({ summary: getSummary, threshold: config.MATCH_THRESHOLD }),
+    verifySession: new VerifySession({ summary: getSummary, threshold: config.MATCH_THRESHOLD, rates: loadMatchRates() }),
     clearSession: new ClearSession(deps),
     readinessChecks: {
       storage: () => store.ping(),

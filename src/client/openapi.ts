@@ -69,7 +69,7 @@ export interface paths {
         };
         /**
          * Is it one person across the session?
-         * @description Computed from the stored encodings (no re-encoding). Faces rated low for recognition are excluded and listed; an image left with no face to compare makes same_person null.
+         * @description Computed from the stored encodings (no re-encoding). Faces rated low for recognition are excluded and listed; an image left with no face to compare makes same_person null. Every distance carries the false match rate measured at it.
          */
         get: operations["verifySession"];
         put?: never;
@@ -291,9 +291,29 @@ export interface components {
             /** @description In upload order. */
             image_encodings: components["schemas"]["ImageEncodings"][];
         };
+        FalseMatchRate: {
+            /** @description The share of measured pairs of different people at most this far apart. */
+            rate: number;
+            /** @description The rate is at most this, 95% sure (one-sided Clopper-Pearson; none of n pairs gives about 3/n). */
+            upper_bound: number;
+            /** @description The pairs of different people the rate rests on. */
+            impostor_pairs: number;
+        };
         Verification: {
-            /** @description Faces nearer than this (MATCH_THRESHOLD) are the same person. */
+            /** @description Faces nearer than this are the same person: MATCH_THRESHOLD, or the one false_match_rate chose. */
             threshold: number;
+            /** @description What the threshold gives, as measured; null when a face was made by another engine than the measured one. */
+            rates: {
+                /** @description The engine the rates were measured for (a face's engine). */
+                engine: string;
+                false_match_rate: components["schemas"]["FalseMatchRate"];
+                /** @description The share of measured pairs of one person farther apart than the threshold: what it misses. */
+                false_non_match_rate: {
+                    rate: number;
+                    upper_bound: number;
+                    genuine_pairs: number;
+                };
+            } | null;
             /** @description true when one identity has a face in every image; false otherwise; null with fewer than two images, or when an image has no face good enough to compare (all its faces excluded). */
             same_person: boolean | null;
             /** @description Faces grouped by complete linkage: every two faces of an identity are nearer than the threshold. Two faces of one image are never one identity. */
@@ -303,7 +323,7 @@ export interface components {
                     face: number;
                 }[];
             }[];
-            /** @description Every pair of faces (excluded ones too), Euclidean distance between encodings. */
+            /** @description Every pair of faces (excluded ones too), Euclidean distance between encodings, and how often different people are that near (null when a face was made by another engine than the measured one). */
             distances: {
                 /** @description A face by position: the image in upload order, the face in that image. */
                 a: {
@@ -316,6 +336,7 @@ export interface components {
                     face: number;
                 };
                 distance: number;
+                false_match_rate: components["schemas"]["FalseMatchRate"] | null;
             }[];
             /** @description Faces left out of identities and of the verdict: rated low for recognition (quality.for_recognition). */
             excluded: {
@@ -336,7 +357,7 @@ export interface components {
              * @description Stable and machine-readable: branch on this.
              * @enum {string}
              */
-            code: "missing_file" | "invalid_image" | "no_face" | "too_many_faces" | "unauthorized" | "session_full" | "file_too_large" | "unsupported_media_type" | "rate_limited" | "encoder_bad_response" | "encoder_unavailable" | "encoder_timeout" | "storage_unavailable" | "not_found" | "method_not_allowed" | "not_ready" | "internal_error" | "headers_too_large" | "bad_request";
+            code: "missing_file" | "invalid_image" | "no_face" | "too_many_faces" | "unauthorized" | "session_full" | "file_too_large" | "unsupported_media_type" | "rate_limited" | "encoder_bad_response" | "encoder_unavailable" | "encoder_timeout" | "storage_unavailable" | "invalid_parameter" | "false_match_rate_unsupported" | "not_found" | "method_not_allowed" | "not_ready" | "internal_error" | "headers_too_large" | "bad_request";
             /** @description The X-Request-Id of this request, which its log line carries too. Absent only when the request was refused before it was read (431 headers_too_large). */
             request_id?: string;
         };
@@ -362,7 +383,7 @@ export interface components {
              * @description Stable and machine-readable: branch on this.
              * @enum {string}
              */
-            code: "missing_file" | "invalid_image" | "no_face" | "too_many_faces" | "unauthorized" | "session_full" | "file_too_large" | "unsupported_media_type" | "rate_limited" | "encoder_bad_response" | "encoder_unavailable" | "encoder_timeout" | "storage_unavailable" | "not_found" | "method_not_allowed" | "not_ready" | "internal_error" | "headers_too_large" | "bad_request";
+            code: "missing_file" | "invalid_image" | "no_face" | "too_many_faces" | "unauthorized" | "session_full" | "file_too_large" | "unsupported_media_type" | "rate_limited" | "encoder_bad_response" | "encoder_unavailable" | "encoder_timeout" | "storage_unavailable" | "invalid_parameter" | "false_match_rate_unsupported" | "not_found" | "method_not_allowed" | "not_ready" | "internal_error" | "headers_too_large" | "bad_request";
             /** @description The X-Request-Id of this request, which its log line carries too. Absent only when the request was refused before it was read (431 headers_too_large). */
             request_id?: string;
             /** @description Per dependency: "ok", "degraded" (it answers for part of its work: a Redis Cluster with a master unreachable) or "failed". */
@@ -680,7 +701,10 @@ export interface operations {
     };
     verifySession: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The share of pairs of different people you accept being called the same person, such as 0.001. The threshold is then the loosest whose measured rate, 95% upper bound included, stays within it; without it, MATCH_THRESHOLD. */
+                false_match_rate?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -694,6 +718,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Verification"];
+                };
+            };
+            /** @description invalid_parameter (false_match_rate is no rate) or false_match_rate_unsupported (smaller than the measurements can vouch for; the detail says the smallest) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code: "invalid_parameter" | "false_match_rate_unsupported";
+                    };
                 };
             };
             401: components["responses"]["Unauthorized"];

@@ -16,6 +16,8 @@ export const failureCodes = [
   'encoder_unavailable',
   'encoder_timeout',
   'storage_unavailable',
+  'invalid_parameter',
+  'false_match_rate_unsupported',
 ] as const;
 
 export type FailureCode = (typeof failureCodes)[number];

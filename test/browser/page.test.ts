@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadMatchRates } from '../../src/app/matchRates.ts';
+import { rateAt } from '../../src/domain/matchRates.ts';
 import { fixture, hasSeedImages, seedImage } from '../support/fixtures.ts';
 import { type RunningApp, startApp } from '../support/startApp.ts';
 
@@ -172,6 +174,12 @@ describe.skipIf(!hasChromium)('the page at /', () => {
       expect.stringMatching(/^Face 1: Person A .*quality$/),
     ]);
     expect(await page.$$eval('#matrix td[aria-label*=" to "]', (cells) => cells.length)).toBe(2);
+    // Next to the distance, in words, what the committed measurements say of it.
+    const [label] = await page.$$eval('#matrix td[aria-label*=" to "]', (cells) => cells.map((cell) => cell.getAttribute('aria-label')!));
+    const [, distance, words] = /: ([\d.]+), (.+)$/.exec(label!)!;
+    expect(words).toBe(expectedWords(Number(distance)));
+    expect(await text('#matrix .rates li')).toBe(`P1·F1 to P2·F1: ${Number(distance).toFixed(2)}, ${words}.`);
+    expect(await text('#matrix caption')).toMatch(/^Distances between faces \(the same person below 0\.6; (about|fewer than) 1 in [\d,]+ different people are that close/);
     expect(await page.$$eval('progress', (bars) => bars.every((bar) => bar.hidden))).toBe(true);
     await page.screenshot({ path: join(artifacts, 'page-same-person.png'), fullPage: true });
   });
@@ -222,6 +230,29 @@ describe.skipIf(!hasChromium)('the page at /', () => {
     const colours = await page.$$eval('.frame .face', (boxes) => boxes.map((box) => (box as { style: { getPropertyValue(name: string): string } }).style.getPropertyValue('--colour')));
     expect(colours).toHaveLength(3);
     expect(new Set(colours).size).toBe(3);
+    // Every pair of faces from two photos, in words from the committed measurements, near or far.
+    const labels = await page.$$eval('#matrix td[aria-label*=" to "]:not(.same-photo)', (cells) => cells.map((cell) => cell.getAttribute('aria-label')!));
+    expect(labels).toHaveLength(4);
+    for (const label of labels) {
+      const [, distance, words] = /: ([\d.]+), (.+)$/.exec(label)!;
+      expect(words).toBe(expectedWords(Number(distance)));
+    }
+    expect(await page.$$eval('#matrix .rates li', (items) => items.length)).toBe(2);
     await page.screenshot({ path: join(artifacts, 'page-two-people.png'), fullPage: true });
   });
 });
+
+/** The words the page should give for a distance, from models/match-rates.json (the page gets them through /verification). */
+function expectedWords(distance: number): string {
+  const rates = loadMatchRates();
+  const at = rateAt(rates, distance);
+  const roughly = (count: number) => {
+    const digits = Math.max(0, Math.floor(Math.log10(count)) - 1);
+    return (Math.round(count / 10 ** digits) * 10 ** digits).toLocaleString('en');
+  };
+  const rate = Number(at.falseMatchRate.toPrecision(3));
+  if (at.falseMatches === 0) return `fewer than 1 in ${roughly(1 / Number(at.falseMatchUpperBound.toPrecision(3)))} different people are this close, the most our data can tell`;
+  if (rate >= 0.5) return `as far apart as different people usually are (${Math.round(rate * 100)}% of them are this close)`;
+  return rate >= 0.05 ? `about ${Math.round(rate * 100)}% of different people are this close` : `about 1 in ${roughly(1 / rate)} different people are this close`;
+}
+

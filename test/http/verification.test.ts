@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type components, createFaceSessionsClient } from '../../src/client/createFaceSessionsClient.ts';
+import { ENGINE_VERSION } from '../../src/adapters/encoder/engine/FaceEngine.ts';
+import { loadMatchRates } from '../../src/app/matchRates.ts';
+import { rateAt, smallestVouchableRate, thresholdFor } from '../../src/domain/matchRates.ts';
 import { fixture, hasSeedImages, seedImage } from '../support/fixtures.ts';
 import { deletePrefix, freshPrefix, redisUrl } from '../support/redis.ts';
 import { encode, newSession, type RunningApp, startApp } from '../support/startApp.ts';
@@ -39,7 +42,7 @@ describe('GET /verification', () => {
   });
 
   it('answers null for an empty session and for one photo', async () => {
-    expect(await verify()).toEqual({ threshold: 0.6, same_person: null, identities: [], distances: [], excluded: [] });
+    expect(await verify()).toEqual({ threshold: 0.6, rates: expect.objectContaining({ engine: ENGINE_VERSION }), same_person: null, identities: [], distances: [], excluded: [] });
     expect((await verify(fixture('one-face-soccer.jpg'))).same_person).toBeNull();
   });
 
@@ -54,6 +57,50 @@ describe('GET /verification', () => {
     expect(result.distances).toHaveLength(1);
     expect(result.distances[0]!.distance).toBeLessThan(0.6);
     expect(result.same_person).toBeNull();
+  });
+});
+
+describe('GET /verification: what a distance means', () => {
+  const rates = loadMatchRates();
+  const threeDigits = (value: number) => (value === 0 ? 0 : Number(value.toPrecision(3)));
+
+  it('gives every distance the false match rate measured at it, and what the threshold gives, from the committed table', async () => {
+    const soccer = fixture('one-face-soccer.jpg');
+    const result = await verify(soccer, await sharp(soccer).resize(800).jpeg().toBuffer());
+    const [pair] = result.distances;
+    const at = rateAt(rates, pair!.distance);
+    expect(pair!.false_match_rate).toEqual({ rate: threeDigits(at.falseMatchRate), upper_bound: threeDigits(at.falseMatchUpperBound), impostor_pairs: rates.impostorPairs });
+    const atThreshold = rateAt(rates, 0.6);
+    expect(result.rates).toEqual({
+      engine: ENGINE_VERSION,
+      false_match_rate: { rate: threeDigits(atThreshold.falseMatchRate), upper_bound: threeDigits(atThreshold.falseMatchUpperBound), impostor_pairs: rates.impostorPairs },
+      false_non_match_rate: {
+        rate: threeDigits((rates.genuinePairs - atThreshold.genuineAtMost) / rates.genuinePairs),
+        upper_bound: expect.any(Number),
+        genuine_pairs: rates.genuinePairs,
+      },
+    });
+  });
+
+  it('chooses the threshold by the false match rate asked for, and refuses one the table cannot vouch for, saying the smallest it can', async () => {
+    const faces = await sessionOn(app.url);
+    const asked = 0.001;
+    const { data, response } = await faces.GET('/verification', { params: { query: { false_match_rate: asked } } });
+    expect(response.status).toBe(200);
+    expect(data!.threshold).toBe(thresholdFor(rates, asked));
+    expect(data!.rates!.false_match_rate.upper_bound).toBeLessThanOrEqual(asked);
+    // One step looser would pass the rate asked for.
+    expect(rateAt(rates, data!.threshold + rates.step).falseMatchUpperBound).toBeGreaterThan(asked);
+
+    const smallest = smallestVouchableRate(rates);
+    const tooSmall = await faces.GET('/verification', { params: { query: { false_match_rate: smallest / 2 } } });
+    expect(tooSmall.response.status).toBe(400);
+    expect(tooSmall.error).toMatchObject({ code: 'false_match_rate_unsupported', detail: expect.stringContaining(String(Number(smallest.toPrecision(3)))) });
+    for (const bad of ['0', '1', 'abc', '']) {
+      const response = await fetch(`${app.url}/verification?false_match_rate=${bad}`, { headers: { key: (await newSession(app.url)) } });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ code: 'invalid_parameter' });
+    }
   });
 });
 

@@ -129,7 +129,9 @@ export function createApp(deps: HttpAppDeps): Koa {
   });
 
   router.get('/verification', ...keyed, async (ctx) => {
-    ctx.body = await deps.verifySession.execute({ key: apiKey(ctx) });
+    const asked = ctx.query.false_match_rate;
+    const falseMatchRate = asked === undefined ? undefined : typeof asked === 'string' && asked.trim() !== '' ? Number(asked) : Number.NaN;
+    ctx.body = await deps.verifySession.execute({ key: apiKey(ctx), ...(falseMatchRate !== undefined && { falseMatchRate }) });
   });
 
   router.get('/openapi.json', (ctx) => {

@@ -119,10 +119,29 @@ Every error is application/problem+json with a stable \`code\`; besides the answ
         get: keyed('getSummary', 'Faces', 'Every encoding in the session, in upload order', { '200': json('Summary', 'Summary') }),
       },
       '/verification': {
-        get: keyed('verifySession', 'Faces', 'Is it one person across the session?', { '200': json('Identities, distances and the verdict', 'Verification') }, {
-          description:
-            'Computed from the stored encodings (no re-encoding). Faces rated low for recognition are excluded and listed; an image left with no face to compare makes same_person null.',
-        }),
+        get: keyed(
+          'verifySession',
+          'Faces',
+          'Is it one person across the session?',
+          {
+            '200': json('Identities, distances and the verdict', 'Verification'),
+            '400': problem('invalid_parameter (false_match_rate is no rate) or false_match_rate_unsupported (smaller than the measurements can vouch for; the detail says the smallest)', ['invalid_parameter', 'false_match_rate_unsupported']),
+          },
+          {
+            description:
+              'Computed from the stored encodings (no re-encoding). Faces rated low for recognition are excluded and listed; an image left with no face to compare makes same_person null. Every distance carries the false match rate measured at it.',
+            parameters: [
+              {
+                name: 'false_match_rate',
+                in: 'query',
+                required: false,
+                description:
+                  'The share of pairs of different people you accept being called the same person, such as 0.001. The threshold is then the loosest whose measured rate, 95% upper bound included, stays within it; without it, MATCH_THRESHOLD.',
+                schema: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+              },
+            ],
+          },
+        ),
       },
       '/ping': { get: operation('ping', 'Service', 'Liveness: the process is serving', { '200': json('Serving', 'Liveness'), ...routed }) },
       '/ready': {

@@ -57,9 +57,27 @@ const faceRef = z
   .object({ image: z.number().int().min(0), face: z.number().int().min(0) })
   .meta({ description: 'A face by position: the image in upload order, the face in that image.' });
 
+const falseMatchRate = z
+  .object({
+    rate: z.number().meta({ description: 'The share of measured pairs of different people at most this far apart.' }),
+    upper_bound: z.number().meta({ description: 'The rate is at most this, 95% sure (one-sided Clopper-Pearson; none of n pairs gives about 3/n).' }),
+    impostor_pairs: z.number().int().meta({ description: 'The pairs of different people the rate rests on.' }),
+  })
+  .register(apiSchemas, { id: 'FalseMatchRate', description: 'How often different people are this close, measured on the development sets for this engine.' });
+
 export const verificationResponse = z
   .object({
-    threshold: z.number().meta({ description: 'Faces nearer than this (MATCH_THRESHOLD) are the same person.' }),
+    threshold: z.number().meta({ description: 'Faces nearer than this are the same person: MATCH_THRESHOLD, or the one false_match_rate chose.' }),
+    rates: z
+      .object({
+        engine: z.string().meta({ description: 'The engine the rates were measured for (a face\'s engine).' }),
+        false_match_rate: falseMatchRate,
+        false_non_match_rate: z
+          .object({ rate: z.number(), upper_bound: z.number(), genuine_pairs: z.number().int() })
+          .meta({ description: 'The share of measured pairs of one person farther apart than the threshold: what it misses.' }),
+      })
+      .nullable()
+      .meta({ description: 'What the threshold gives, as measured; null when a face was made by another engine than the measured one.' }),
     same_person: z.boolean().nullable().meta({
       description:
         'true when one identity has a face in every image; false otherwise; null with fewer than two images, or when an image has no face good enough to compare (all its faces excluded).',
@@ -68,8 +86,11 @@ export const verificationResponse = z
       .array(z.object({ faces: z.array(faceRef) }))
       .meta({ description: 'Faces grouped by complete linkage: every two faces of an identity are nearer than the threshold. Two faces of one image are never one identity.' }),
     distances: z
-      .array(z.object({ a: faceRef, b: faceRef, distance: z.number() }))
-      .meta({ description: 'Every pair of faces (excluded ones too), Euclidean distance between encodings.' }),
+      .array(z.object({ a: faceRef, b: faceRef, distance: z.number(), false_match_rate: falseMatchRate.nullable() }))
+      .meta({
+        description:
+          'Every pair of faces (excluded ones too), Euclidean distance between encodings, and how often different people are that near (null when a face was made by another engine than the measured one).',
+      }),
     excluded: z
       .array(faceRef.extend({ reason: z.enum(['low_quality']) }))
       .meta({ description: 'Faces left out of identities and of the verdict: rated low for recognition (quality.for_recognition).' }),

@@ -323,7 +323,7 @@ function renderMatrix(identities) {
   const faces = [];
   for (const pair of result.distances) for (const face of [pair.a, pair.b]) if (!faces.some((f) => key(f) === key(face))) faces.push(face);
   faces.sort((a, b) => a.image - b.image || a.face - b.face);
-  const distance = new Map(result.distances.flatMap((pair) => [[`${key(pair.a)}|${key(pair.b)}`, pair.distance], [`${key(pair.b)}|${key(pair.a)}`, pair.distance]]));
+  const pairOf = new Map(result.distances.flatMap((pair) => [[`${key(pair.a)}|${key(pair.b)}`, pair], [`${key(pair.b)}|${key(pair.a)}`, pair]]));
   const name = (face) => `Photo ${photoNumber(face.image)}, face ${face.face + 1}`;
   const short = (face) => `P${photoNumber(face.image)}·F${face.face + 1}`;
   const heading = (face, scope) =>
@@ -335,26 +335,58 @@ function renderMatrix(identities) {
       heading(row, 'row'),
       ...faces.map((column) => {
         if (row === column) return el('td', { 'aria-label': 'the same face' }, '—');
-        const d = distance.get(`${key(row)}|${key(column)}`);
+        const pair = pairOf.get(`${key(row)}|${key(column)}`);
+        const d = pair.distance;
         // Two faces of one photo are two people whatever their distance: not coloured as a match.
         const samePhoto = row.image === column.image;
+        const words = samePhoto ? 'same photo' : rateWords(pair.false_match_rate);
         return el(
           'td',
-          { class: samePhoto ? 'same-photo' : undefined, style: samePhoto ? {} : { background: heat(d, result.threshold) }, 'aria-label': `${name(row)} to ${name(column)}: ${d}${samePhoto ? ', same photo' : ''}` },
+          {
+            class: samePhoto ? 'same-photo' : undefined,
+            style: samePhoto ? {} : { background: heat(d, result.threshold) },
+            title: words,
+            'aria-label': `${name(row)} to ${name(column)}: ${d}${words ? `, ${words}` : ''}`,
+          },
           d.toFixed(2),
         );
       }),
     ),
   );
+  // In words, each pair of faces from two photos: how often different people are that close.
+  const across = result.distances.filter((pair) => pair.a.image !== pair.b.image && pair.false_match_rate);
+  const thresholdWords = result.rates ? `; ${rateWords(result.rates.false_match_rate).replace('this close', 'that close')}` : '';
   container.replaceChildren(
     el(
       'table',
       {},
-      el('caption', {}, `Distances between faces (the same person below ${result.threshold})`),
+      el('caption', {}, `Distances between faces (the same person below ${result.threshold}${thresholdWords})`),
       el('thead', {}, el('tr', {}, el('td'), ...faces.map((face) => heading(face, 'col')))),
       el('tbody', {}, ...rows),
     ),
+    ...(across.length > 0
+      ? [el('ul', { class: 'rates' }, ...across.map((pair) => el('li', {}, `${short(pair.a)} to ${short(pair.b)}: ${pair.distance.toFixed(2)}, ${rateWords(pair.false_match_rate)}.`)))]
+      : []),
   );
+}
+
+/**
+ * What a distance means, in words, from the false match rate measured at it: "about 1 in
+ * 2,000 different people are this close", or where none of the measured pairs was, the
+ * most the measurements can tell.
+ */
+function rateWords(measured) {
+  if (!measured) return '';
+  if (measured.rate === 0) return `fewer than 1 in ${roughly(1 / measured.upper_bound)} different people are this close, the most our data can tell`;
+  if (measured.rate >= 0.5) return `as far apart as different people usually are (${Math.round(measured.rate * 100)}% of them are this close)`;
+  if (measured.rate >= 0.05) return `about ${Math.round(measured.rate * 100)}% of different people are this close`;
+  return `about 1 in ${roughly(1 / measured.rate)} different people are this close`;
+}
+
+/** Two significant digits, with thousands separators: 1,234 becomes 1,200. */
+function roughly(count) {
+  const digits = Math.max(0, Math.floor(Math.log10(count)) - 1);
+  return (Math.round(count / 10 ** digits) * 10 ** digits).toLocaleString('en');
 }
 
 function key(face) {
