@@ -10,7 +10,7 @@ export class SealMismatchError extends Error {
     super(
       message ??
         `${storage} was sealed under another sealing secret than the one configured (SEAL_SECRET or SEAL_SECRET_FILE): ` +
-          'start with the secret it was sealed under, or with it as SEAL_SECRET_PREVIOUS to rotate; without it, nothing stored can be opened (README, "The sealing secret").',
+          'start with the secret it was sealed under, or with it as SEAL_SECRET_PREVIOUS to rotate; without it, nothing stored can be opened (docs/security.md, "The sealing secret").',
     );
   }
 }

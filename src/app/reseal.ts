@@ -13,7 +13,7 @@ import { sealingCipher } from './sealSecret.ts';
  * `npm run reseal`: seals every stored value again under SEAL_SECRET, with the service's
  * own configuration (SEAL_SECRET_PREVIOUS still set). Safe while the service runs, and to
  * stop anywhere and run again. Exits 0 once no stored value needs the previous secret,
- * which storage then records: SEAL_SECRET_PREVIOUS can go. Steps: README, "Rotating the
+ * which storage then records: SEAL_SECRET_PREVIOUS can go. Steps: docs/security.md, "Rotating the
  * sealing secret".
  */
 const MAX_PASSES = 3;

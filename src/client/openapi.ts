@@ -280,7 +280,7 @@ export interface components {
                     /** @description Face height in pixels as the encoder read the photo (at most 1280 px a side). */
                     size: number;
                     /**
-                     * @description How much a match on this face can be trusted; the rule is in the README.
+                     * @description How much a match on this face can be trusted; the rule is in docs/face-engine.md.
                      * @enum {string}
                      */
                     for_recognition: "high" | "medium" | "low";

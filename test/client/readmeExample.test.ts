@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../support/fixtures.ts';
 import { type RunningApp, startApp } from '../support/startApp.ts';
 
-// README's client example is examples/verification.ts, run here as a consumer runs it:
+// The client example in docs/api.md is examples/verification.ts, run here as a consumer runs it:
 // plain Node importing the package's `face-sessions/client` entry.
 const example = fileURLToPath(new URL('../../examples/verification.ts', import.meta.url));
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const readme = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');
 
 let app: RunningApp;
 beforeAll(async () => {
@@ -22,8 +22,8 @@ afterAll(async () => {
   await app?.close();
 });
 
-describe("README's client example", () => {
-  it('is in the README word for word', () => {
+describe("the client example in docs/api.md", () => {
+  it('is in docs/api.md word for word', () => {
     const code = readFileSync(example, 'utf8').slice(readFileSync(example, 'utf8').indexOf('import '));
     expect(readme).toContain(`\`\`\`ts\n${code}\`\`\``);
   });

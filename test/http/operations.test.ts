@@ -27,7 +27,7 @@ describe('one instance under a burst, and what /metrics says about it', () => {
     expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
   });
 
-  it('serves Prometheus text with every metric the README lists, labelled by route pattern and never with a key', async () => {
+  it('serves Prometheus text with every metric docs/operations.md lists, labelled by route pattern and never with a key', async () => {
     const key = await newSession(app.url);
     expect((await upload(app.url, key, soccer)).status).toBe(200);
     // The same photo in another session: encoded again, as if no session held it.

@@ -76,7 +76,7 @@ export function createApp(deps: HttpAppDeps): Koa {
     if (deps.isDraining()) return sendProblem(ctx, 'not_ready', 'Shutting down.', { checks: { shutdown: 'draining' } });
     const checks = await runChecks(deps.readinessChecks, deps.logger);
     if (Object.values(checks).every((result) => result !== 'failed')) {
-      // Degraded is still ready: what is missing is missing for every instance alike (README, "Readiness").
+      // Degraded is still ready: what is missing is missing for every instance alike (docs/operations.md, "Readiness").
       ctx.body = { status: Object.values(checks).includes('degraded') ? 'degraded' : 'ready', checks };
     } else {
       const failed = Object.keys(checks).filter((name) => checks[name] !== 'ok');

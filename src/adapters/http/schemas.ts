@@ -37,7 +37,7 @@ const face = z.object({
       sharpness: z.number().min(0).max(1).meta({ description: 'Detail in the face (spread of its Laplacian), 0-1.' }),
       brightness: z.number().min(0).max(1).meta({ description: 'Mean brightness of the face, 0-1.' }),
       size: z.number().meta({ description: 'Face height in pixels as the encoder read the photo (at most 1280 px a side).' }),
-      for_recognition: z.enum(['high', 'medium', 'low']).meta({ description: 'How much a match on this face can be trusted; the rule is in the README.' }),
+      for_recognition: z.enum(['high', 'medium', 'low']).meta({ description: 'How much a match on this face can be trusted; the rule is in docs/face-engine.md.' }),
     })
     .optional(),
 }).meta({ description: 'A face. Only `encoding` is always there: a remote encoder (ENCODER_URL) gives no box or detail.' });

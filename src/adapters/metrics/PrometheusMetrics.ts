@@ -14,7 +14,7 @@ export type Dependency = 'storage' | 'cache' | 'encoder';
 /**
  * Every metric the service exposes, in one prom-client registry per composed app (no
  * global registry, so tests can build many apps). The rest of the service sees only
- * the small observer interfaces this class implements; names are listed in README.md.
+ * the small observer interfaces this class implements; names are listed in docs/operations.md.
  */
 export class PrometheusMetrics implements RequestObserver, EncodeObserver {
   readonly #registry = new Registry();
