@@ -8,7 +8,6 @@ import autocannon from 'autocannon';
 import pino from 'pino';
 import { createRedisClient } from '../src/adapters/redis/createRedisClient.ts';
 import { loadConfig } from '../src/app/config.ts';
-import { compareEngines, engineTable } from './engines.ts';
 import { compareProcessCounts, hasWrk } from './processes.ts';
 import { startService, treeMemoryMiB } from './service.ts';
 import { largePhotoWithFace, oneFaceJpegs, threeFaces } from './images.ts';
@@ -178,9 +177,6 @@ await service.stop();
 rmSync(dataDir, { recursive: true, force: true });
 if (args.storage === 'redis') await deleteRedisKeys(`bench:${process.pid}:`);
 
-progress('the engine before and after onnxruntime, each in a process of its own');
-const engines = engineTable(await compareEngines());
-
 progress(hasWrk ? 'one HTTP process against one per core, under wrk' : 'no wrk installed (apt-get install wrk): the process comparison is skipped');
 const processRows = hasWrk ? await compareProcessCounts(seconds) : [];
 const [single] = processRows;
@@ -208,11 +204,6 @@ ${table}
 
 - GET /summary runs at ${(ratio * 100).toFixed(0)}% of GET /ping.
 - Memory (PSS) after rounds of 20 fresh encodes each: ${rounds.join(' → ')} MiB.
-
-The built-in engine alone (no HTTP), before and after the move to onnxruntime, same machine, same run,
-60 distinct photos a round with 8 in flight:
-
-${engines}
 
 HTTP on one process and on one per core (WEB_CONCURRENCY; the engine runs once either way); wrk, 2 threads,
 32 connections, ${seconds} s a run, rate limits off, request logs on:

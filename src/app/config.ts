@@ -1,11 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import ipaddr from 'ipaddr.js';
+import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
-import { SEAL_SECRET_BYTES } from '../adapters/crypto/NodeCipher.ts';
-import { checkTrustedAddresses, type TrustedProxies } from '../adapters/http/clientAddress.ts';
-import { SealMismatchError } from '../adapters/SealMismatchError.ts';
+import { SEAL_SECRET_BYTES } from '../ports/Cipher.ts';
 import { missingMallocSettings } from './mallocSettings.ts';
+
+/** Whose X-Forwarded-For to believe (the HTTP adapter's clientAddress.ts reads it). */
+export type TrustedProxies = false | { readonly hops: number } | { readonly addresses: readonly string[] };
 
 const MiB = 1024 * 1024;
 export const ENCODER_TOKEN_MIN_LENGTH = 16;
@@ -28,7 +30,7 @@ const trustedProxies = z
     }
     const addresses = text.split(',').map((entry) => entry.trim()).filter(Boolean);
     try {
-      checkTrustedAddresses(addresses);
+      proxyAddr.compile(addresses); // throws on what is no address, range or name proxy-addr knows
     } catch (error) {
       ctx.addIssue({ code: 'custom', message: `not an address, CIDR range or name: ${(error as Error).message}` });
       return z.NEVER;
@@ -248,19 +250,6 @@ export function startupWarnings(env: Env = process.env): string[] {
     : [`glibc malloc settings missing (${missing.join(' ')}): expect RSS ~120 MB higher; npm start and the Docker image set them`];
 }
 
-/**
- * For entry points: a bad configuration, or storage sealed under another secret, prints
- * its message and exits 1, without a stack.
- */
-export function orExit<T>(load: () => T): T {
-  try {
-    return load();
-  } catch (error) {
-    if (!(error instanceof ConfigError || error instanceof SealMismatchError)) throw error;
-    console.error(error.message);
-    process.exit(1);
-  }
-}
 
 type Env = Record<string, string | undefined>;
 

@@ -4,7 +4,8 @@ import { IpcPeer } from '../adapters/cluster/IpcPeer.ts';
 import { createHttpServer } from '../adapters/http/httpServer.ts';
 import { EXIT_CANNOT_RUN, runPrimary } from './clusterPrimary.ts';
 import { compose } from './compose.ts';
-import { loadConfig, orExit, startupWarnings } from './config.ts';
+import { loadConfig, startupWarnings } from './config.ts';
+import { orExit } from './orExit.ts';
 import { exitGracefullyOnSignals } from './gracefulShutdown.ts';
 import { createLogger } from './logger.ts';
 

@@ -1,6 +1,7 @@
 import { convertedNetworks } from '../adapters/encoder/engine/FaceEngine.ts';
 import { networkBytes } from '../adapters/encoder/onnx/networkCache.ts';
-import { loadEncoderServiceConfig, orExit } from './config.ts';
+import { loadEncoderServiceConfig } from './config.ts';
+import { orExit } from './orExit.ts';
 
 // `npm run models`: converts the engine's networks to ONNX into MODEL_CACHE_DIR now, so a
 // start never has to (the Docker image runs this at build, where the cache is writable).

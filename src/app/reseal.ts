@@ -5,7 +5,8 @@ import { RedisStore } from '../adapters/redis/RedisStore.ts';
 import { SqliteStore } from '../adapters/sqlite/SqliteStore.ts';
 import { storageSealingOf } from '../domain/sealing.ts';
 import type { SealCounts } from '../ports/SessionStore.ts';
-import { loadConfig, orExit } from './config.ts';
+import { loadConfig } from './config.ts';
+import { orExit } from './orExit.ts';
 import { createLogger } from './logger.ts';
 import { sealingCipher } from './sealSecret.ts';
 

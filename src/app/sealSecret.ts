@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { NodeCipher, SEAL_SECRET_BYTES } from '../adapters/crypto/NodeCipher.ts';
+import { NodeCipher } from '../adapters/crypto/NodeCipher.ts';
+import { SEAL_SECRET_BYTES } from '../ports/Cipher.ts';
 import { type Config, ConfigError, sealSecret } from './config.ts';
 import { readOrCreateSecretFile } from './secretFile.ts';
 

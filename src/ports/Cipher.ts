@@ -4,6 +4,9 @@
  * sealing secret and does the maths. Synchronous: it is CPU work of microseconds, and an
  * await per call would cost more.
  */
+/** The shortest server-held sealing secret a Cipher takes: as long as the keys it derives. */
+export const SEAL_SECRET_BYTES = 32;
+
 export interface Cipher {
   /**
    * 32 bytes for one `purpose` and `input`, keyed by the storage's root, which only the

@@ -1,13 +1,11 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { Failure } from '../../domain/Failure.ts';
-import type { Cipher, SealedUnder, SealRecordDecision } from '../../ports/Cipher.ts';
+import { type Cipher, SEAL_SECRET_BYTES, type SealedUnder, type SealRecordDecision } from '../../ports/Cipher.ts';
 import { SealMismatchError } from '../SealMismatchError.ts';
 
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const NO_SALT = new Uint8Array(0);
-/** The shortest server-held secret accepted: as long as the keys it derives. */
-export const SEAL_SECRET_BYTES = 32;
 
 /** The outer layer's mark: these 4 bytes, then the first 8 of its secret's check. A value stored without one starts with a random nonce. */
 const AT_REST_MAGIC = Buffer.from('fs4\0');

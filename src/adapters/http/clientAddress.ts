@@ -8,6 +8,7 @@ import proxyAddr from 'proxy-addr';
  * these addresses, CIDR ranges or names (loopback, linklocal, uniquelocal). Never "any
  * header from anyone": a client could then name any address and escape its limits.
  */
+/** Whose X-Forwarded-For to believe: none, a number of proxies in front, or their addresses (app/config.ts parses TRUST_PROXY into it). */
 export type TrustedProxies = false | { readonly hops: number } | { readonly addresses: readonly string[] };
 
 /**
@@ -32,9 +33,4 @@ export function addressGroup(address: string): string {
   if (parsed.kind() === 'ipv4') return parsed.toString();
   const prefix = (parsed as ipaddr.IPv6).parts.slice(0, 4).map((part) => part.toString(16));
   return `${prefix.join(':')}::/64`;
-}
-
-/** Throws on an address or range proxy-addr would not understand, naming it. */
-export function checkTrustedAddresses(addresses: readonly string[]): void {
-  proxyAddr.compile([...addresses]);
 }
