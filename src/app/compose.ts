@@ -183,7 +183,7 @@ const REDIS_CACHE_TTL_MS = 24 * 60 * 60 * 1000;
 /**
  * How long this process may serve a session's opened images without storage changing.
  * Bounds how long another instance's clear leaves them in this one's memory; half the
- * idle TTL keeps them inside the session's life (ARCHITECTURE.md, "Biometric data at rest").
+ * idle TTL keeps them inside the session's life (docs/adr/0009-security-and-biometric-data-at-rest.md, "Biometric data at rest").
  */
 const OPENED_MAX_AGE_MS = 60_000;
 

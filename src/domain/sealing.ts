@@ -3,7 +3,7 @@ import type { ImageLink, StorageSealing } from '../ports/SessionStore.ts';
 import type { ImageEncodings } from './ImageEncodings.ts';
 
 /**
- * What is sealed at rest, and under which key (ARCHITECTURE.md, "Biometric data at rest").
+ * What is sealed at rest, and under which key (docs/adr/0009-security-and-biometric-data-at-rest.md, "Biometric data at rest").
  * Every id and key is derived with the server-held secret (the Cipher holds it) and from
  * the session's API key, which the server never stores:
  *
@@ -115,7 +115,7 @@ export function openLink(cipher: Cipher, session: SessionKey, stored: ImageLink)
  * derived anew with the secret, and each sealed value sealed again under a key derived
  * with it. A copy of storage and an image then no longer find or open its faces without
  * the secret; with the secret and the image they still do, until the sessions holding
- * them are cleared or expire (ARCHITECTURE.md, "Threat model").
+ * them are cleared or expire (docs/adr/0009-security-and-biometric-data-at-rest.md, "Threat model").
  */
 export function storageSealingOf(cipher: Cipher): StorageSealing {
   const v2EntryId = (v2Id: string) => hex(cipher.derive(v2Id, purposes.v2EntryId));

@@ -226,7 +226,7 @@ describe('a file sealed before the server-held secret (schema 2, by that build)'
     const loot = stealFile(path);
     expect(plunder(loot, { sha256s, apiKeys: [a, b, cleared] })).toEqual([]);
     // With the secret, a photo still finds and opens its upgraded entry (no API key was at hand to
-    // bind it to), until its sessions clear: ARCHITECTURE.md's threat model says so. The keys add the links.
+    // bind it to), until its sessions clear: docs/adr/0009-security-and-biometric-data-at-rest.md's threat model says so. The keys add the links.
     const withSecret = plunder(loot, { sha256s, secret });
     expect(withSecret.filter((what) => what.startsWith('found'))).toEqual([0, 1, 2].map((photo) => `found the upgraded schema-2 id of photo ${photo}`));
     expect(withSecret.every((what) => what.includes('upgraded schema-2'))).toBe(true);

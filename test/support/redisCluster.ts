@@ -22,7 +22,7 @@ export interface RedisCluster {
 
 /**
  * A real Redis Cluster of `masters` masters with `replicas` replicas each on free ports, in
- * a temp dir of its own. `cluster-require-full-coverage no`, as ARCHITECTURE.md advises:
+ * a temp dir of its own. `cluster-require-full-coverage no`, as docs/adr/0008-processes-and-scaling.md advises:
  * a master that is down costs only the keys in its slots.
  */
 export async function startRedisCluster(masters = 3, replicas = 0): Promise<RedisCluster> {

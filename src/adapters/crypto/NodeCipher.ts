@@ -38,7 +38,7 @@ interface SealRecord {
  * is safe here: no key seals anywhere near the 2^32 messages where nonce collisions
  * start to matter.
  *
- * Two secrets take part, so that the sealing secret can be rotated (ARCHITECTURE.md,
+ * Two secrets take part, so that the sealing secret can be rotated (docs/adr/0009-security-and-biometric-data-at-rest.md,
  * "Rotating the sealing secret"): ids and entry keys derive from the storage's *root*,
  * the first secret it was sealed under, which storage keeps sealed under the current
  * secret; and every stored value has an outer layer under the current secret itself
