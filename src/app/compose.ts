@@ -176,7 +176,8 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
   };
 }
 
-const redisTargetOf = (config: Config): RedisTarget =>
+/** REDIS_CLUSTER_NODES when set, else REDIS_URL. */
+export const redisTargetOf = (config: Config): RedisTarget =>
   config.REDIS_CLUSTER_NODES ? { clusterNodes: config.REDIS_CLUSTER_NODES } : { url: config.REDIS_URL };
 
 const REDIS_CACHE_TTL_MS = 24 * 60 * 60 * 1000;

@@ -1,13 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { emptyCache } from '../adapters/keyv/redisKeyv.ts';
-import { createRedisClient, type RedisTarget } from '../adapters/redis/createRedisClient.ts';
+import { createRedisClient } from '../adapters/redis/createRedisClient.ts';
 import { RedisStore } from '../adapters/redis/RedisStore.ts';
 import { SqliteStore } from '../adapters/sqlite/SqliteStore.ts';
 import { storageSealingOf } from '../domain/sealing.ts';
 import type { SealCounts } from '../ports/SessionStore.ts';
+import { redisTargetOf } from './compose.ts';
 import { loadConfig } from './config.ts';
-import { orExit } from './orExit.ts';
 import { createLogger } from './logger.ts';
+import { orExit } from './orExit.ts';
 import { sealingCipher } from './sealSecret.ts';
 
 /**
@@ -28,7 +29,7 @@ if (config.STORAGE === 'memory') {
 }
 
 const sealing = storageSealingOf(orExit(() => sealingCipher(config, logger)));
-const target: RedisTarget = config.REDIS_CLUSTER_NODES ? { clusterNodes: config.REDIS_CLUSTER_NODES } : { url: config.REDIS_URL };
+const target = redisTargetOf(config);
 const redis = config.STORAGE === 'redis' ? createRedisClient({ ...target, logger }) : undefined;
 // With REDIS_REPLICA_ACKS, each value re-sealed reaches a replica before the next: a failover must not
 // bring back a value under the old secret after storage has recorded that none needs it.

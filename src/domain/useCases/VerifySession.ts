@@ -1,7 +1,7 @@
 import { Failure } from '../Failure.ts';
 import { euclideanDistance, groupIdentities, type FaceRef } from '../identities.ts';
 import type { ImageEncodings } from '../ImageEncodings.ts';
-import { type MatchRates, rateAt, smallestVouchableRate, thresholdFor, upperBound95 as upperBound95Of } from '../matchRates.ts';
+import { type MatchRates, rateAt, smallestVouchableRate, thresholdFor, upperBound95 } from '../matchRates.ts';
 
 /** How often different people are at most a distance apart, as measured (domain/matchRates.ts). */
 export interface FalseMatchRate {
@@ -111,7 +111,7 @@ function thresholdRates(rates: MatchRates, threshold: number): ThresholdRates {
     false_match_rate: { rate: round(at.falseMatchRate), upper_bound: round(at.falseMatchUpperBound), impostor_pairs: rates.impostorPairs },
     false_non_match_rate: {
       rate: round(falseNonMatches / rates.genuinePairs),
-      upper_bound: round(upperBound95Of(falseNonMatches, rates.genuinePairs)),
+      upper_bound: round(upperBound95(falseNonMatches, rates.genuinePairs)),
       genuine_pairs: rates.genuinePairs,
     },
   };
