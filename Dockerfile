@@ -22,12 +22,10 @@ RUN platform="linux/$(node -p process.arch)" \
  && rm -rf node_modules/better-sqlite3/deps node_modules/better-sqlite3/src
 
 FROM node:24-bookworm-slim
-# glibc returns freed memory (see src/app/mallocSettings.ts); MODEL_CACHE_DIR holds the
-# face networks converted to ONNX at build, so the read-only app needs no writable cache.
+# glibc returns freed memory (see src/app/mallocSettings.ts).
 ENV NODE_ENV=production \
     PORT=8001 \
     SQLITE_PATH=/app/data/faces.db \
-    MODEL_CACHE_DIR=/app/models \
     MALLOC_TRIM_THRESHOLD_=0 \
     MALLOC_MMAP_THRESHOLD_=2097152 \
     MALLOC_ARENA_MAX=2 \
@@ -37,8 +35,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY src ./src
 COPY models ./models
-RUN node src/app/prepareModels.ts \
- && mkdir -p /app/data /app/secrets /app/encoder-token \
+RUN mkdir -p /app/data /app/secrets /app/encoder-token \
  && chown node:node /app/data /app/secrets /app/encoder-token && chmod 700 /app/secrets /app/encoder-token
 USER node
 VOLUME ["/app/data", "/app/secrets"]

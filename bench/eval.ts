@@ -255,9 +255,7 @@ if (sets.length === 0) {
 }
 const engineOptions = {
   maxInputPixels: config.MAX_INPUT_PIXELS,
-  modelCacheFolder: config.MODEL_CACHE_DIR,
   intraOpThreads: config.ENCODER_INTRA_OP_THREADS,
-  onCacheFailure: (error: unknown) => console.warn(`eval: networks not cached: ${String(error)}`),
 };
 // The service's engine, then the same without its checking stage, so the stage's effect shows.
 const variants: [string, boolean][] = [

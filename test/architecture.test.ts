@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 // The hexagon's one rule, checked on the source: the domain and the ports import nothing
-// but each other and node's built-ins; configuration parsing imports no adapter.
+// but each other and node's built-ins; configuration parsing imports no adapter, and one
+// composition root builds them all; the
+// networks ship ready, so the runtime needs no converter.
 const src = fileURLToPath(new URL('../src/', import.meta.url));
 
 function filesUnder(folder: string): string[] {
@@ -14,11 +16,10 @@ function filesUnder(folder: string): string[] {
 }
 
 /** Where each import of a file leads: a path under src/, or the package or built-in it names. */
-function importsOf(file: string): string[] {
+function importsOf(file: string, { valuesOnly = false } = {}): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map(([, target]) =>
-    target!.startsWith('.') ? relative(src, join(file, '..', target!)) : target!,
-  );
+  const pattern = valuesOnly ? /^\s*(?:import|export)\s+(?!type\b)[^'"]*?from\s+['"]([^'"]+)['"]/gm : /^\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]/gm;
+  return [...text.matchAll(pattern)].map(([, target]) => (target!.startsWith('.') ? relative(src, join(file, '..', target!)) : target!));
 }
 
 describe('the hexagon', () => {
@@ -35,5 +36,27 @@ describe('the hexagon', () => {
 
   it('src/app/config.ts parses and validates, and imports no adapter', () => {
     expect(importsOf(join(src, 'app/config.ts')).filter((target) => target.startsWith('adapters/'))).toEqual([]);
+  });
+
+  it('src/app/compose.ts builds every adapter: the rest of src/app takes what it built', () => {
+    // What a process needs to listen, to talk to its primary, and to name why it cannot start.
+    const plumbing = ['adapters/http/httpServer.ts', 'adapters/cluster/IpcPeer.ts', 'adapters/SealMismatchError.ts'];
+    const building = filesUnder(join(src, 'app'))
+      .filter((file) => !file.endsWith('/compose.ts'))
+      .flatMap((file) =>
+        importsOf(file, { valuesOnly: true })
+          .filter((target) => target.startsWith('adapters/') && !plumbing.includes(target))
+          .map((target) => `${relative(src, file)} imports ${target}`),
+      );
+    expect(building).toEqual([]);
+  });
+
+  it('the service converts no network: nothing in src/ imports the converter or what it reads', () => {
+    const converting = filesUnder(src).flatMap((file) =>
+      importsOf(file)
+        .filter((target) => target.startsWith('../tools/') || ['@vladmandic/face-api', 'onnx-proto', 'protobufjs'].includes(target))
+        .map((target) => `${relative(src, file)} imports ${target}`),
+    );
+    expect(converting).toEqual([]);
   });
 });

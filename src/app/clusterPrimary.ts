@@ -1,17 +1,10 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { AggregatorRegistry } from 'prom-client';
-import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import { IpcPeer } from '../adapters/cluster/IpcPeer.ts';
 import { createHttpServer } from '../adapters/http/httpServer.ts';
-import { createMetricsApp } from '../adapters/http/requestMetrics.ts';
-import { PrometheusMetrics } from '../adapters/metrics/PrometheusMetrics.ts';
-import { SqliteStore } from '../adapters/sqlite/SqliteStore.ts';
-import { storageSealingOf } from '../domain/sealing.ts';
-import { queuedBuiltInEncoder } from './builtInEncoder.ts';
+import { composePrimary } from './compose.ts';
 import type { Config } from './config.ts';
-import { sealingCipher } from './sealSecret.ts';
 
 /** Beyond the grace period, how long the primary waits for a worker before it is killed. */
 const STOP_MARGIN_MS = 5000;
@@ -28,20 +21,13 @@ export const EXIT_CANNOT_RUN = 78;
  */
 export function runPrimary(config: Config, logger: Logger): void {
   cluster.setupPrimary({ serialization: 'advanced' });
-  const metrics = new PrometheusMetrics();
-  const encoder = config.ENCODER_URL === undefined ? queuedBuiltInEncoder(config, logger, metrics) : undefined;
-  if (config.STORAGE !== 'redis') new RateLimiterClusterMaster();
-
   const peers = new Map<Worker, IpcPeer>();
   const serving = new Set<Worker>();
   let sweeper: Worker | undefined;
   let stopping = false;
 
-  const instanceMetrics = async () => {
-    const parts = await Promise.all([...peers.values()].map((peer) => peer.ask('metricsJson', {}).then(({ metrics: part }) => part, () => [])));
-    const registry = AggregatorRegistry.aggregate([await metrics.json(), ...parts]);
-    return { contentType: registry.contentType, text: await registry.metrics() };
-  };
+  const workersMetrics = () => Promise.all([...peers.values()].map((peer) => peer.ask('metricsJson', {}).then(({ metrics: part }) => part, () => [])));
+  const { encoder, metricsApp, close } = composePrimary(config, logger, workersMetrics);
 
   const fork = () => {
     const sweeps = sweeper === undefined && config.SESSION_TTL_SECONDS !== undefined;
@@ -78,14 +64,9 @@ export function runPrimary(config: Config, logger: Logger): void {
     fork();
   });
 
-  // The sealing secret is created (when missing) once, here, so every worker reads the same; and schema
-  // changes (the upgrade of an old file, the check that it was sealed under this secret) run before they open it.
-  const sealing = storageSealingOf(sealingCipher(config, logger));
-  if (config.STORAGE === 'sqlite') void new SqliteStore(config.SQLITE_PATH, sealing).close();
   for (let i = 0; i < config.WEB_CONCURRENCY; i++) fork();
   logger.info({ workers: config.WEB_CONCURRENCY, port: config.PORT }, 'face-sessions primary: HTTP workers starting');
 
-  const metricsApp = createMetricsApp({ contentType: metrics.contentType, text: async () => (await instanceMetrics()).text });
   const metricsServer = createHttpServer(metricsApp).listen(config.METRICS_PORT, config.METRICS_HOST, () =>
     logger.info({ port: (metricsServer.address() as AddressInfo).port, host: config.METRICS_HOST }, 'metrics of every process listening'),
   );
@@ -109,7 +90,7 @@ export function runPrimary(config: Config, logger: Logger): void {
     await Promise.all(exited);
     clearTimeout(killer);
     metricsServer.close();
-    await encoder?.close();
+    await close();
     logger.info('stopped');
     process.exit(exitCode);
   };

@@ -14,7 +14,7 @@ import { UploadsInFlight } from '../adapters/http/uploadsInFlight.ts';
 import { KeyvEncodingCache } from '../adapters/keyv/KeyvEncodingCache.ts';
 import { memoryKeyv } from '../adapters/keyv/memoryKeyv.ts';
 import { ObservedEncodingCache } from '../adapters/keyv/ObservedEncodingCache.ts';
-import { clearCacheSealedBefore, redisKeyv } from '../adapters/keyv/redisKeyv.ts';
+import { clearCacheSealedBefore, emptyCache, redisKeyv } from '../adapters/keyv/redisKeyv.ts';
 import { LruOpenedSessions } from '../adapters/memory/LruOpenedSessions.ts';
 import { MemoryStore } from '../adapters/memory/MemoryStore.ts';
 import { PrometheusMetrics } from '../adapters/metrics/PrometheusMetrics.ts';
@@ -25,6 +25,13 @@ import { SharpImageInspector } from '../adapters/SharpImageInspector.ts';
 import { SealMismatchError } from '../adapters/SealMismatchError.ts';
 import { SqliteStore } from '../adapters/sqlite/SqliteStore.ts';
 import { LimitsEncodeBudget } from '../adapters/limits/LimitsEncodeBudget.ts';
+import { countForWorkers, makeLimits } from '../adapters/limits/rateLimits.ts';
+import { NodeCipher } from '../adapters/crypto/NodeCipher.ts';
+import type { CostGuess } from '../adapters/encoder/EncodeCost.ts';
+import { LocalFaceEncoder } from '../adapters/encoder/LocalFaceEncoder.ts';
+import { ObservedFaceEncoder } from '../adapters/encoder/ObservedFaceEncoder.ts';
+import { QueueingFaceEncoder } from '../adapters/encoder/QueueingFaceEncoder.ts';
+import { createEncoderApp } from '../adapters/http/createEncoderApp.ts';
 import { storageSealingOf } from '../domain/sealing.ts';
 import { Authenticate } from '../domain/useCases/Authenticate.ts';
 import { ClearSession } from '../domain/useCases/ClearSession.ts';
@@ -37,13 +44,12 @@ import type { EncodingCache } from '../ports/EncodingCache.ts';
 import type { EncodingStore } from '../ports/EncodingStore.ts';
 import type { FaceEncoder } from '../ports/FaceEncoder.ts';
 import type { SessionExpiry } from '../ports/SessionExpiry.ts';
-import type { ResealableStore, SessionStore, StorageSealing } from '../ports/SessionStore.ts';
-import { queued, queuedBuiltInEncoder } from './builtInEncoder.ts';
-import type { Config } from './config.ts';
+import type { StorageSealing } from '../ports/SessionStore.ts';
+import { countSealedValues, sweepIdleSessions } from './backgroundJobs.ts';
+import type { Config, EncoderServiceConfig } from './config.ts';
 import { loadEncoderToken } from './encoderToken.ts';
 import { loadMatchRates } from './matchRates.ts';
-import { makeLimits } from './rateLimiters.ts';
-import { sealingCipher } from './sealSecret.ts';
+import { sealSecrets } from './sealSecret.ts';
 
 /** This process is one of an instance's HTTP workers (WEB_CONCURRENCY > 1). */
 export interface ClusterRole {
@@ -67,11 +73,12 @@ export interface Composed {
 
 const READY_PROBE_REUSE_MS = 2000;
 
-/**
- * The composition root: the only place that knows which adapter fills which port. Throws
- * a ConfigError for a sealing secret it cannot read or create, and a SealMismatchError
- * for an SQLite file sealed under another secret.
- */
+// The composition root: the only place that knows which adapter fills which port, for
+// every process the service runs as (docs/adr/0008-processes-and-scaling.md). Each
+// compose* throws a ConfigError for a setting it cannot use (a sealing secret it cannot
+// read or create, say), and a SealMismatchError for an SQLite file sealed under another secret.
+
+/** An HTTP process: the one process of an instance, or one of its HTTP workers. */
 export function compose(config: Config, logger: Logger, cluster?: ClusterRole): Composed {
   const metrics = new PrometheusMetrics();
   const cipher = sealingCipher(config, logger);
@@ -177,7 +184,7 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
 }
 
 /** REDIS_CLUSTER_NODES when set, else REDIS_URL. */
-export const redisTargetOf = (config: Config): RedisTarget =>
+const redisTargetOf = (config: Config): RedisTarget =>
   config.REDIS_CLUSTER_NODES ? { clusterNodes: config.REDIS_CLUSTER_NODES } : { url: config.REDIS_URL };
 
 const REDIS_CACHE_TTL_MS = 24 * 60 * 60 * 1000;
@@ -274,49 +281,122 @@ function reuseOutcomeFor(ms: number, check: () => Promise<void>): () => Promise<
   };
 }
 
-/**
- * Counts stored values by the secret they need, for the start-up log and the metric (one
- * process per instance), and again every few minutes while some still wait for
- * `npm run reseal`: it may be running meanwhile. Returns a stop function.
- */
-function countSealedValues(store: ResealableStore, metrics: PrometheusMetrics, logger: Logger): () => void {
-  let timer: NodeJS.Timeout | undefined;
-  let logged = false;
-  const count = async () => {
-    let again = RECOUNT_MS;
-    try {
-      const counts = await store.countSealed();
-      metrics.sealedCounted(counts);
-      if (!logged) {
-        logged = true;
-        if (counts.previous > 0) logger.warn({ values: counts.previous }, 'stored values still sealed under the previous secret: run `npm run reseal`; keep SEAL_SECRET_PREVIOUS until it reports none');
-        if (counts.none > 0) logger.warn({ values: counts.none }, 'stored values from before the outer seal layer: run `npm run reseal` once to give them one');
-        if (counts.other > 0) logger.error({ values: counts.other }, 'stored values sealed under a secret that is not configured: nothing can open them');
-        logger.info(counts, 'stored values by the sealing secret they need');
-      }
-      if (counts.previous + counts.none === 0) return;
-    } catch (error) {
-      again = RECOUNT_AFTER_ERROR_MS;
-      logger.warn({ err: error }, 'could not count stored values by sealing secret; will retry');
-    }
-    timer = setTimeout(() => void count(), again).unref();
-  };
-  timer = setTimeout(() => void count(), 0).unref();
-  return () => clearTimeout(timer);
+export interface ComposedPrimary {
+  /** The instance's /metrics: the primary's own, added to what `workersMetrics` gathers from its HTTP workers. */
+  readonly metricsApp: Koa;
+  /** The face engine the HTTP workers call through the primary; undefined with ENCODER_URL. */
+  readonly encoder: FaceEncoder | undefined;
+  close(): Promise<void>;
 }
 
-const RECOUNT_MS = 5 * 60_000;
-const RECOUNT_AFTER_ERROR_MS = 30_000;
-
-/** Runs the expiry sweep every quarter TTL (at most every minute); returns a stop function. */
-function sweepIdleSessions(expire: ExpireIdleSessions, idleTtlMs: number, logger: Logger): () => void {
-  const sweep = () => {
-    expire.execute().then(
-      (deleted) => deleted > 0 && logger.info({ deleted }, 'expired idle sessions'),
-      (error: unknown) => logger.warn({ err: error }, 'expiring idle sessions failed; will retry'),
-    );
+/**
+ * The primary process of an instance with WEB_CONCURRENCY HTTP workers: what exists once
+ * per instance. The sealing secret is created (when missing) here, so every worker reads
+ * the same, and an SQLite file is upgraded and checked against it before any opens it.
+ */
+export function composePrimary(config: Config, logger: Logger, workersMetrics: () => Promise<object[][]>): ComposedPrimary {
+  const sealing = storageSealingOf(sealingCipher(config, logger));
+  if (config.STORAGE === 'sqlite') void new SqliteStore(config.SQLITE_PATH, sealing).close();
+  if (config.STORAGE !== 'redis') countForWorkers();
+  const metrics = new PrometheusMetrics();
+  const encoder = config.ENCODER_URL === undefined ? queuedBuiltInEncoder(config, logger, metrics) : undefined;
+  return {
+    metricsApp: createMetricsApp({ contentType: metrics.contentType, text: async () => metrics.textWith(await workersMetrics()) }),
+    encoder,
+    close: async () => encoder?.close(),
   };
-  const timer = setInterval(sweep, Math.min(idleTtlMs / 4, 60_000));
-  timer.unref();
-  return () => clearInterval(timer);
+}
+
+export interface ComposedEncoderService {
+  readonly app: Koa;
+  /** Whether callers must present ENCODER_TOKEN. */
+  readonly tokenRequired: boolean;
+  close(): Promise<void>;
+}
+
+/** `npm run encoder`: the built-in engine as a standalone service with the original encoder's contract. */
+export function composeEncoderService(config: EncoderServiceConfig, logger: Logger): ComposedEncoderService {
+  const token = loadEncoderToken(config, logger);
+  const encoder = queuedBuiltInEncoder(config, logger);
+  const app = createEncoderApp({ encoder, maxFaces: config.MAX_FACES, maxUploadBytes: config.MAX_UPLOAD_BYTES, logger, ...(token !== undefined && { token }) });
+  return { app, tokenRequired: token !== undefined, close: () => encoder.close() };
+}
+
+export interface ComposedReseal {
+  readonly store: SqliteStore | RedisStore;
+  /** Empties the Redis cache (CACHE=redis): copies, cheaper to drop than to seal again. Undefined otherwise. */
+  readonly emptyCache: (() => Promise<number>) | undefined;
+  close(): Promise<void>;
+}
+
+/** `npm run reseal`: the service's storage, as its configuration names it, for `SessionStore.reseal`. */
+export function composeReseal(config: Config & { STORAGE: 'sqlite' | 'redis' }, logger: Logger): ComposedReseal {
+  const sealing = storageSealingOf(sealingCipher(config, logger));
+  const target = redisTargetOf(config);
+  const redis = config.STORAGE === 'redis' ? createRedisClient({ ...target, logger }) : undefined;
+  // With REDIS_REPLICA_ACKS, each value re-sealed reaches a replica before the next: a failover must not
+  // bring back a value under the old secret after storage has recorded that none needs it.
+  const replication = { replicas: config.REDIS_REPLICA_ACKS, timeoutMs: config.REDIS_REPLICA_ACK_TIMEOUT_MS };
+  const store = redis ? new RedisStore(redis, config.REDIS_KEY_PREFIX, sealing, undefined, replication) : new SqliteStore(config.SQLITE_PATH, sealing);
+  const cacheClient = config.CACHE === 'redis' ? (redis ?? createRedisClient({ ...target, logger })) : undefined;
+  return {
+    store,
+    emptyCache: cacheClient && (() => emptyCache(cacheClient, `${config.REDIS_KEY_PREFIX}cache`)),
+    async close() {
+      await store.close();
+      if (cacheClient && cacheClient !== redis) await cacheClient.close();
+    },
+  };
+}
+
+function sealingCipher(config: Config, logger: Logger): NodeCipher {
+  const { current, previous } = sealSecrets(config, logger);
+  // With persistent storage the cipher derives nothing until the store has read its seal record.
+  return new NodeCipher(current, { ...(previous && { previous }), rootFromStorage: config.STORAGE !== 'memory' });
+}
+
+type BuiltInEncoderConfig = Omit<EncoderServiceConfig, 'PORT' | 'HOST' | 'ENCODER_ALLOW_NO_TOKEN'>;
+
+/**
+ * Until encodes are timed: measured on this project's 2-core machine, a 0.2-megapixel
+ * photo took ~90-120 ms, a 24-megapixel JPEG 0.6-1.3 s and a 50-megapixel lossless WebP
+ * 0.8-2 s, under other jobs' load.
+ */
+const INITIAL_COST: CostGuess = { fixedMs: 100, msPerMegapixel: 15 };
+
+/** The built-in encoder as every entry point runs it: the worker pool, behind the queue. */
+function queuedBuiltInEncoder(config: BuiltInEncoderConfig, logger: Logger, metrics?: PrometheusMetrics): QueueingFaceEncoder {
+  const pool = new LocalFaceEncoder({
+    threads: config.ENCODER_THREADS,
+    maxInputPixels: config.MAX_INPUT_PIXELS,
+    intraOpThreads: config.ENCODER_INTRA_OP_THREADS,
+    onError: (error) => logger.error({ err: error }, 'face encoder thread failed'),
+  });
+  return queued(pool, pool.concurrency, config, metrics);
+}
+
+/**
+ * `encoder` behind a queue that weighs uploads by their pixels, keeps sessions from
+ * holding each other up, admits an upload while its expected wait fits
+ * ENCODER_WAIT_BUDGET_MS, and runs at most `concurrency` at once: the one admission path
+ * of both encoder modes.
+ */
+function queued(
+  encoder: FaceEncoder,
+  concurrency: number,
+  config: Pick<BuiltInEncoderConfig, 'ENCODER_WAIT_BUDGET_MS' | 'MAX_INPUT_PIXELS'>,
+  metrics?: PrometheusMetrics,
+): QueueingFaceEncoder {
+  const queueing = {
+    concurrency,
+    waitBudgetMs: config.ENCODER_WAIT_BUDGET_MS,
+    initialCost: INITIAL_COST,
+    // Only the header: decoding is the encoder's work, and waits its turn.
+    inspector: new SharpImageInspector({ maxInputPixels: config.MAX_INPUT_PIXELS }),
+  };
+  if (!metrics) return new QueueingFaceEncoder(encoder, queueing);
+  const observed = new ObservedFaceEncoder(encoder, metrics);
+  const queue = new QueueingFaceEncoder(observed, { ...queueing, onShed: () => metrics.shed(), onAbandoned: () => metrics.abandoned() });
+  metrics.watchEncoder({ queueDepth: () => queue.queueDepth, inFlight: () => observed.inFlight, expectedWaitMs: () => queue.expectedWaitMs });
+  return queue;
 }

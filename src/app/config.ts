@@ -49,8 +49,6 @@ const modelSettings = {
   ENCODER_THREADS: integer(availableParallelism()),
   /** Threads one network run may use inside each encoder worker. */
   ENCODER_INTRA_OP_THREADS: integer(1),
-  /** Where face-api's networks, converted to ONNX at first start, are kept (the usual npm cache place). */
-  MODEL_CACHE_DIR: z.string().min(1).default(fileURLToPath(new URL('../../node_modules/.cache/face-sessions/', import.meta.url))),
   MAX_FACES: integer(5),
   MAX_UPLOAD_BYTES: integer(10 * MiB),
   MAX_INPUT_PIXELS: integer(50_000_000),

@@ -1,15 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { emptyCache } from '../adapters/keyv/redisKeyv.ts';
-import { createRedisClient } from '../adapters/redis/createRedisClient.ts';
-import { RedisStore } from '../adapters/redis/RedisStore.ts';
-import { SqliteStore } from '../adapters/sqlite/SqliteStore.ts';
-import { storageSealingOf } from '../domain/sealing.ts';
 import type { SealCounts } from '../ports/SessionStore.ts';
-import { redisTargetOf } from './compose.ts';
+import { composeReseal } from './compose.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { orExit } from './orExit.ts';
-import { sealingCipher } from './sealSecret.ts';
 
 /**
  * `npm run reseal`: seals every stored value again under SEAL_SECRET, with the service's
@@ -28,18 +22,12 @@ if (config.STORAGE === 'memory') {
   process.exit(0);
 }
 
-const sealing = storageSealingOf(orExit(() => sealingCipher(config, logger)));
-const target = redisTargetOf(config);
-const redis = config.STORAGE === 'redis' ? createRedisClient({ ...target, logger }) : undefined;
-// With REDIS_REPLICA_ACKS, each value re-sealed reaches a replica before the next: a failover must not
-// bring back a value under the old secret after storage has recorded that none needs it.
-const replication = { replicas: config.REDIS_REPLICA_ACKS, timeoutMs: config.REDIS_REPLICA_ACK_TIMEOUT_MS };
-const store = orExit(() =>
-  redis ? new RedisStore(redis, config.REDIS_KEY_PREFIX, sealing, undefined, replication) : new SqliteStore(config.SQLITE_PATH, sealing),
-);
+const persistent = { ...config, STORAGE: config.STORAGE };
+const storage = orExit(() => composeReseal(persistent, logger));
+const { store } = storage;
 
 try {
-  if (redis) await whenRedisAnswers(() => (store as RedisStore).open());
+  if ('open' in store) await whenRedisAnswers(() => store.open());
   logger.info(await store.countSealed(), 'stored values by the sealing secret they need, before');
   let left: SealCounts;
   // Values the service changed while a pass read them are left to the next pass.
@@ -47,12 +35,9 @@ try {
     left = await store.reseal((done) => logger.info({ pass, done }, 're-sealing'));
     if (left.previous + left.none === 0 || pass === MAX_PASSES) break;
   }
-  if (config.CACHE === 'redis') {
-    // Copies, cheaper to drop than to seal again: the service fills the cache again as it reads.
-    const cache = redis ?? createRedisClient({ ...target, logger });
-    logger.info({ deleted: await whenRedisAnswers(() => emptyCache(cache, `${config.REDIS_KEY_PREFIX}cache`)) }, 'emptied the Redis cache');
-    if (cache !== redis) await cache.close();
-  }
+  // Copies, cheaper to drop than to seal again: the service fills the cache again as it reads.
+  const { emptyCache } = storage;
+  if (emptyCache) logger.info({ deleted: await whenRedisAnswers(emptyCache) }, 'emptied the Redis cache');
   logger.info(left, 'stored values by the sealing secret they need, after');
   if (left.other > 0) logger.error({ values: left.other }, 'values sealed under a secret that is not configured: nothing can open them');
   if (left.previous + left.none > 0) {
@@ -66,7 +51,7 @@ try {
   else logger.fatal({ err: error }, 're-sealing failed; run it again: what it did stays done');
   process.exitCode = 1;
 } finally {
-  await store.close();
+  await storage.close();
 }
 
 /** Redis may still be connecting (for up to 10 s); a refusal of the secrets is final. */

@@ -1,23 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { NodeCipher } from '../adapters/crypto/NodeCipher.ts';
 import { SEAL_SECRET_BYTES } from '../ports/Cipher.ts';
 import { type Config, ConfigError, sealSecret } from './config.ts';
 import { readOrCreateSecretFile } from './secretFile.ts';
 
-type SealSettings = Pick<Config, 'SEAL_SECRET' | 'SEAL_SECRET_FILE' | 'SEAL_SECRET_PREVIOUS' | 'SEAL_SECRET_PREVIOUS_FILE' | 'STORAGE'>;
+type SealSettings = Pick<Config, 'SEAL_SECRET' | 'SEAL_SECRET_FILE' | 'SEAL_SECRET_PREVIOUS' | 'SEAL_SECRET_PREVIOUS_FILE'>;
 
 /**
- * The cipher, holding the sealing secrets: the current one, and while a rotation runs
- * the previous one. With persistent storage it derives nothing until the store has read
- * its seal record (`rootFromStorage`).
+ * The sealing secrets: the current one, and while a rotation runs the previous one.
+ * Throws a ConfigError for a secret it cannot read or create, or a previous secret that
+ * is the current one.
  */
-export function sealingCipher(config: SealSettings, logger: Logger): NodeCipher {
+export function sealSecrets(config: SealSettings, logger: Logger): { current: Buffer; previous?: Buffer } {
   const previous = loadPreviousSealSecret(config);
-  const secret = loadSealSecret(config, logger);
-  if (previous?.equals(secret)) throw new ConfigError('Invalid configuration:\n  SEAL_SECRET_PREVIOUS: is the current sealing secret; the previous one is the secret before it');
-  return new NodeCipher(secret, { ...(previous && { previous }), rootFromStorage: config.STORAGE !== 'memory' });
+  const current = loadSealSecret(config, logger);
+  if (previous?.equals(current)) throw new ConfigError('Invalid configuration:\n  SEAL_SECRET_PREVIOUS: is the current sealing secret; the previous one is the secret before it');
+  return { current, ...(previous && { previous }) };
 }
 
 /**

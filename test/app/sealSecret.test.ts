@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/app/config.ts';
 import { createLogger } from '../../src/app/logger.ts';
-import { loadSealSecret, sealingCipher } from '../../src/app/sealSecret.ts';
+import { loadSealSecret, sealSecrets } from '../../src/app/sealSecret.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'faces-seal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -106,16 +106,13 @@ describe('the previous sealing secret, while rotating', () => {
     const { logger } = capturingLogger();
     const [current, previous] = [randomBytes(32), randomBytes(32)];
     const path = freshPath();
-    const settings = { SEAL_SECRET: current, SEAL_SECRET_FILE: './unused', STORAGE: 'memory' as const };
-    expect(() => sealingCipher({ ...settings, SEAL_SECRET_PREVIOUS_FILE: path }, logger)).toThrow(ConfigError);
+    const settings = { SEAL_SECRET: current, SEAL_SECRET_FILE: './unused' };
+    expect(() => sealSecrets({ ...settings, SEAL_SECRET_PREVIOUS_FILE: path }, logger)).toThrow(ConfigError);
     expect(() => readFileSync(path)).toThrow(); // not created
     mkdirSync(join(path, '..'), { recursive: true });
     writeFileSync(path, `${previous.toString('base64')}\n`);
-    const cipher = sealingCipher({ ...settings, SEAL_SECRET_PREVIOUS_FILE: path }, logger);
-    // What the previous secret sealed opens: it is the one configured.
-    const sealedBefore = sealingCipher({ ...settings, SEAL_SECRET: previous }, logger).sealAtRest(Buffer.from('faces'), 'here');
-    expect(Buffer.from(cipher.openAtRest(sealedBefore, 'here')!).toString()).toBe('faces');
-    expect(cipher.sealedUnder(sealedBefore)).toBe('previous');
-    expect(() => sealingCipher({ ...settings, SEAL_SECRET_PREVIOUS: current }, logger)).toThrow('is the current sealing secret');
+    expect(sealSecrets({ ...settings, SEAL_SECRET_PREVIOUS_FILE: path }, logger)).toEqual({ current, previous });
+    expect(sealSecrets(settings, logger)).toEqual({ current });
+    expect(() => sealSecrets({ ...settings, SEAL_SECRET_PREVIOUS: current }, logger)).toThrow('is the current sealing secret');
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeCipher } from '../../src/adapters/crypto/NodeCipher.ts';
 import { hashApiKey } from '../../src/domain/hashing.ts';
 import { imageEntryOf } from '../../src/domain/sealing.ts';
-import { makeLimits } from '../../src/app/rateLimiters.ts';
+import { makeLimits } from '../../src/adapters/limits/rateLimits.ts';
 import { fixture } from '../support/fixtures.ts';
 import { freshPrefix, hasRedisServer } from '../support/redis.ts';
 import { TEST_SEAL_SECRET } from '../support/sealing.ts';

@@ -7,7 +7,6 @@ export function builtInEncoder(overrides: Partial<LocalFaceEncoderOptions> = {},
   return new LocalFaceEncoder({
     threads: config.ENCODER_THREADS,
     maxInputPixels: config.MAX_INPUT_PIXELS,
-    modelCacheFolder: config.MODEL_CACHE_DIR,
     intraOpThreads: config.ENCODER_INTRA_OP_THREADS,
     ...overrides,
   });

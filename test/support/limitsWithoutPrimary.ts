@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { problemDetails } from '../../src/adapters/http/problem.ts';
 import { rateLimit } from '../../src/adapters/http/rateLimit.ts';
-import { makeLimits } from '../../src/app/rateLimiters.ts';
+import { makeLimits } from '../../src/adapters/limits/rateLimits.ts';
 
 if (cluster.isPrimary) {
   cluster.fork();

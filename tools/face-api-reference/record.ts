@@ -18,7 +18,7 @@ const folder = new URL('../../test/fixtures/face-api-reference/', import.meta.ur
 const photos = ['one-face-soccer.jpg', 'one-face-basketball-1.png', 'one-face-basketball-2.png'];
 
 const reference = await loadReferenceNetworks();
-const engine = await FaceEngine.load({ cacheFolder: config.MODEL_CACHE_DIR, intraOpThreads: 1, onCacheFailure: (error) => { throw error; } });
+const engine = await FaceEngine.load({ intraOpThreads: 1 });
 const recorded: Record<string, { landmarks?: { x: number; y: number }[]; descriptor?: number[] }> = {};
 for (const photo of photos) {
   const pixels = await decodeForDetection(await sharp(new URL(`../../test/fixtures/${photo}`, import.meta.url).pathname).toBuffer(), config.MAX_INPUT_PIXELS);

@@ -10,8 +10,6 @@ export interface LocalFaceEncoderOptions extends EncodeWorkerData {
   readonly threads: number;
   /** Errors of idle threads; the pool replaces the thread, so they only need logging. */
   readonly onError?: (error: unknown) => void;
-  /** Problems that cost speed, not service: the network cache cannot be written. */
-  readonly onWarning?: (detail: string) => void;
 }
 
 // One image runs the networks (which hold the thread) while the next one decodes.
@@ -44,7 +42,6 @@ export class LocalFaceEncoder implements FaceEncoder {
   constructor(options: LocalFaceEncoderOptions) {
     const workerData: EncodeWorkerData = {
       maxInputPixels: options.maxInputPixels,
-      modelCacheFolder: options.modelCacheFolder,
       intraOpThreads: options.intraOpThreads,
     };
     this.concurrency = options.threads * TASKS_PER_THREAD;
@@ -67,10 +64,6 @@ export class LocalFaceEncoder implements FaceEncoder {
     this.#everyThreadLoaded = everyThreadLoaded.promise;
     let threadsLoaded = 0;
     this.#pool.on('message', (report: WorkerReport) => {
-      if (report.kind === 'warning') {
-        options.onWarning?.(report.detail);
-        return;
-      }
       if (report.kind === 'loaded') modelReady.resolve();
       else modelReady.reject(new Failure('encoder_unavailable', report.detail));
       if (++threadsLoaded === options.threads) everyThreadLoaded.resolve();

@@ -6,13 +6,12 @@ import { loadFaceModel, type FaceModel, type FaceModelOptions } from './faceMode
 /** What a task answers. Errors lose their class crossing threads, so failures travel as data. */
 export type EncodeOutcome = { faces: Face[] } | { failure: { code: FailureCode; detail: string } };
 
-/** Posted once per thread when its model is ready or could not load, and for anything worth logging. */
+/** Posted once per thread when its model is ready or could not load. */
 export type WorkerReport =
   | { kind: 'loaded'; milliseconds: number }
-  | { kind: 'failed'; detail: string }
-  | { kind: 'warning'; detail: string };
+  | { kind: 'failed'; detail: string };
 
-export type EncodeWorkerData = Omit<FaceModelOptions, 'onCacheFailure'>;
+export type EncodeWorkerData = FaceModelOptions;
 
 export type EncodeTask = (image: Uint8Array) => Promise<EncodeOutcome>;
 
@@ -26,11 +25,7 @@ async function prepareTask(data: EncodeWorkerData): Promise<EncodeTask> {
   const startedAt = performance.now();
   let model: FaceModel;
   try {
-    model = await loadFaceModel({
-      ...data,
-      onCacheFailure: (error) =>
-        report({ kind: 'warning', detail: `The face networks could not be cached in ${data.modelCacheFolder}, so each start converts them again: ${String(error)}` }),
-    });
+    model = await loadFaceModel(data);
   } catch (error) {
     const detail = `The face model could not load: ${String(error)}`;
     report({ kind: 'failed', detail });

@@ -22,18 +22,13 @@ export interface FaceModelOptions {
   readonly maxInputPixels: number;
   /** Whether detections YuNet is unsure of get a second look (always in the service; `npm run eval` compares). */
   readonly secondLook?: boolean;
-  /** Where the networks converted to ONNX are kept between starts. */
-  readonly modelCacheFolder: string;
   readonly intraOpThreads: number;
-  readonly onCacheFailure: (error: unknown) => void;
 }
 
 export async function loadFaceModel(options: FaceModelOptions): Promise<FaceModel> {
   const engine = await FaceEngine.load({
-    cacheFolder: options.modelCacheFolder,
     intraOpThreads: options.intraOpThreads,
     secondLook: options.secondLook ?? true,
-    onCacheFailure: options.onCacheFailure,
   });
   return {
     encode: (image) => encodeFaces(engine, image, options.maxInputPixels),

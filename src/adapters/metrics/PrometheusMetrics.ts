@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EncodeObserver } from '../encoder/ObservedFaceEncoder.ts';
 import type { RequestObserver } from '../http/requestMetrics.ts';
 
@@ -192,5 +192,10 @@ export class PrometheusMetrics implements RequestObserver, EncodeObserver {
   /** prom-client's JSON form, for the primary process to add up across an instance's processes. */
   json(): Promise<object[]> {
     return this.#registry.getMetricsAsJSON();
+  }
+
+  /** This process's metrics added to other processes' (their `json()`): an instance's one /metrics. */
+  async textWith(others: readonly object[][]): Promise<string> {
+    return AggregatorRegistry.aggregate([await this.json(), ...others]).metrics();
   }
 }

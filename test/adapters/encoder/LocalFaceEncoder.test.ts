@@ -102,20 +102,6 @@ describe.skipIf(!hasSeedImages)('LocalFaceEncoder with the seed photos', () => {
   });
 });
 
-describe('LocalFaceEncoder without a writable network cache', () => {
-  it('converts the networks in memory, encodes, and warns why', async () => {
-    const warnings: string[] = [];
-    const uncached = builtInEncoder({ threads: 1, modelCacheFolder: '/dev/null/models', onWarning: (detail) => warnings.push(detail) });
-    try {
-      await uncached.ping();
-      expect(await uncached.encode(fixture('one-face-soccer.jpg'))).toHaveLength(1);
-      expect(warnings).toEqual([expect.stringContaining('could not be cached in /dev/null/models')]);
-    } finally {
-      await uncached.close();
-    }
-  });
-});
-
 describe('LocalFaceEncoder once closed', () => {
   it('refuses pings and work as encoder_unavailable', async () => {
     const closed = builtInEncoder({ threads: 1 });

@@ -19,14 +19,8 @@ let landmarks: LandmarkNet;
 let descriptors: DescriptorNet;
 
 beforeAll(async () => {
-  const loading = {
-    sessionOptions: { intraOpNumThreads: 1 },
-    cacheFolder: config.MODEL_CACHE_DIR,
-    onCacheFailure: (error: unknown) => {
-      throw error;
-    },
-  };
-  [landmarks, descriptors] = await Promise.all([LandmarkNet.load(loading), DescriptorNet.load(loading)]);
+  const options = { intraOpNumThreads: 1 };
+  [landmarks, descriptors] = await Promise.all([LandmarkNet.load(options), DescriptorNet.load(options)]);
 });
 
 afterAll(async () => {

@@ -1,9 +1,7 @@
 import * as ort from 'onnxruntime-node';
-import { faceApiNetwork } from '../faceApiOnnx/faceApiGraphs.ts';
-import { networkBytes } from '../onnx/networkCache.ts';
-import { chipFeeds } from '../onnx/chipInput.ts';
+import { chipFeeds } from './chipFeeds.ts';
+import { loadNetwork } from './loadNetwork.ts';
 import type { Chip } from './Chip.ts';
-import type { NetworkLoading } from './NetworkLoading.ts';
 
 export interface Description {
   /** face-api's 128 numbers. */
@@ -24,9 +22,8 @@ export class DescriptorNet {
     this.#session = session;
   }
 
-  static async load(loading: NetworkLoading): Promise<DescriptorNet> {
-    const bytes = networkBytes(faceApiNetwork('descriptor'), loading.cacheFolder, loading.onCacheFailure);
-    return new DescriptorNet(await ort.InferenceSession.create(bytes, loading.sessionOptions));
+  static async load(options: ort.InferenceSession.SessionOptions): Promise<DescriptorNet> {
+    return new DescriptorNet(await loadNetwork('face-api/descriptor.onnx', options));
   }
 
   /** Undefined when the chip holds no pixel of the photo. */

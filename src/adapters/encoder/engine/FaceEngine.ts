@@ -1,6 +1,4 @@
 import * as ort from 'onnxruntime-node';
-import { faceApiNetwork } from '../faceApiOnnx/faceApiGraphs.ts';
-import type { NetworkSource } from '../onnx/networkCache.ts';
 import type { Chip } from './Chip.ts';
 import { DescriptorNet } from './DescriptorNet.ts';
 import { detectFaces, detectTurned, secondLooks } from './detectFaces.ts';
@@ -38,9 +36,7 @@ export interface FoundFace {
 export interface FaceEngineOptions {
   /** Without the second look, YuNet's score alone decides (for `npm run eval` to measure the stage). */
   readonly secondLook?: boolean;
-  readonly cacheFolder: string;
   readonly intraOpThreads: number;
-  readonly onCacheFailure: (error: unknown) => void;
 }
 
 /**
@@ -83,14 +79,6 @@ const TURNS = [90, -90, 180, 45, -45, 135, -135] as const;
 /** At most this many landmark reads a chip (a face read sideways needs a second to come near, a third to settle). */
 const READS = 3;
 
-/** The side YuNet's second looks are read at (faces 48 px): ~1.8 ms a face for all four turns; at 160, ~6 ms. */
-const SECOND_LOOK_SIDE = 96;
-
-/** The networks converted from face-api's weights, for `npm run models` to convert ahead of time. */
-export function convertedNetworks(): NetworkSource[] {
-  return [faceApiNetwork('landmarks'), faceApiNetwork('descriptor')];
-}
-
 /**
  * The stages a face goes through, each reading it upright: YuNet finds it; face-api's
  * landmark net reads its 68 points in a chip turned as the face is; YuNet looks again,
@@ -125,18 +113,11 @@ export class FaceEngine {
       // Spinning threads would burn the cores other workers and requests need.
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     };
-    // One cache failure (a read-only folder, say) would repeat for every network: say it once.
-    let cacheFailed = false;
-    const onCacheFailure = (error: unknown) => {
-      if (!cacheFailed) options.onCacheFailure(error);
-      cacheFailed = true;
-    };
-    const loading = { sessionOptions, cacheFolder: options.cacheFolder, onCacheFailure };
     const engine = new FaceEngine(
       await YuNet.load(sessionOptions),
-      await ViewCutter.load(SECOND_LOOK_SIDE, sessionOptions),
-      await LandmarkNet.load(loading),
-      await DescriptorNet.load(loading),
+      await ViewCutter.load(sessionOptions),
+      await LandmarkNet.load(sessionOptions),
+      await DescriptorNet.load(sessionOptions),
       options.secondLook ?? true,
     );
     await engine.#warmUp();

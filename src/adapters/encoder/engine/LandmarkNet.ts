@@ -1,10 +1,8 @@
 import * as ort from 'onnxruntime-node';
-import { faceApiNetwork } from '../faceApiOnnx/faceApiGraphs.ts';
-import { networkBytes } from '../onnx/networkCache.ts';
-import { chipFeeds } from '../onnx/chipInput.ts';
+import { chipFeeds } from './chipFeeds.ts';
+import { loadNetwork } from './loadNetwork.ts';
 import { chipToPhoto, type Chip } from './Chip.ts';
 import type { Point } from './geometry.ts';
-import type { NetworkLoading } from './NetworkLoading.ts';
 
 /** face-api's 68-point landmark net (iBUG numbering), reading a face's chip upright at 112 px. */
 export class LandmarkNet {
@@ -14,9 +12,8 @@ export class LandmarkNet {
     this.#session = session;
   }
 
-  static async load(loading: NetworkLoading): Promise<LandmarkNet> {
-    const bytes = networkBytes(faceApiNetwork('landmarks'), loading.cacheFolder, loading.onCacheFailure);
-    return new LandmarkNet(await ort.InferenceSession.create(bytes, loading.sessionOptions));
+  static async load(options: ort.InferenceSession.SessionOptions): Promise<LandmarkNet> {
+    return new LandmarkNet(await loadNetwork('face-api/landmarks.onnx', options));
   }
 
   /** 68 points in the photo's pixels for the face in `chip`; undefined when the chip holds no pixel of the photo. */

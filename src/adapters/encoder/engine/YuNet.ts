@@ -1,13 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import type { Point, Rect } from './geometry.ts';
 import { nonMaxSuppression } from './faceBoxes.ts';
 import type { Pixels } from './Pixels.ts';
-import { withInputStage, withQuarterTurnsStage } from './yuNetInputStage.ts';
-
-/** The committed network; models/yunet/SOURCE.md holds its provenance, license and contract. */
-export const yuNetFile = fileURLToPath(new URL('../../../../models/yunet/yunet_n_dynamic.onnx', import.meta.url));
+import { loadNetwork } from './loadNetwork.ts';
 
 export interface YuNetFace {
   /** cls x obj, 0-1. */
@@ -27,13 +22,13 @@ const NMS_OVERLAP = 0.45;
 /**
  * YuNet (libfacedetection.train, Apache-2.0): one anchor-free prior per cell of three
  * grids, each with a score, a box and five points. Its contract: BGR planar float32, 0-255
- * as they are, padded at the right and bottom to multiples of 32 (yuNetInputStage.ts
- * turns the decoded photo into that inside the graph).
+ * as they are, padded at the right and bottom to multiples of 32 (the input stage
+ * in models/yunet/yunet-photo.onnx turns the decoded photo into that inside the graph).
  */
 export class YuNet {
   /** YuNet reading a photo through its input stage. */
   readonly #photos: ort.InferenceSession;
-  /** YuNet reading a view of a face four ways (withQuarterTurnsStage). */
+  /** YuNet reading a view of a face four ways (models/yunet/yunet-views.onnx). */
   readonly #views: ort.InferenceSession;
 
   private constructor(photos: ort.InferenceSession, views: ort.InferenceSession) {
@@ -42,8 +37,7 @@ export class YuNet {
   }
 
   static async load(options: ort.InferenceSession.SessionOptions): Promise<YuNet> {
-    const model = readFileSync(yuNetFile);
-    return new YuNet(await ort.InferenceSession.create(withInputStage(model), options), await ort.InferenceSession.create(withQuarterTurnsStage(model), options));
+    return new YuNet(await loadNetwork('yunet/yunet-photo.onnx', options), await loadNetwork('yunet/yunet-views.onnx', options));
   }
 
   /**

@@ -1,6 +1,6 @@
-import { RateLimiterCluster, RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { Limit, type LimitObserver } from '../adapters/limits/Limit.ts';
-import type { RedisClient } from '../adapters/redis/createRedisClient.ts';
+import { RateLimiterCluster, RateLimiterClusterMaster, RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { Limit, type LimitObserver } from './Limit.ts';
+import type { RedisClient } from '../redis/createRedisClient.ts';
 
 /** Where the counts live: Redis, the instance's primary process, or this process. */
 export type RateLimitStore = { readonly redis: RedisClient; readonly keyPrefix: string } | 'primary process' | 'this process';
@@ -70,4 +70,9 @@ function sharedCount(store: RateLimitStore, options: { points: number; duration:
   if (store === 'this process') return new RateLimiterMemory(options);
   // Fails at once while Redis is not connected, so Limit counts in this process instead of waiting.
   return new RateLimiterRedis({ ...options, storeClient: store.redis, useRedisPackage: true, rejectIfRedisNotReady: true });
+}
+
+/** In an instance's primary process: keeps the counts its HTTP workers share ('primary process'). */
+export function countForWorkers(): void {
+  new RateLimiterClusterMaster();
 }

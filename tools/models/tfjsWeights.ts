@@ -22,13 +22,6 @@ export interface ManifestGroup {
   readonly weights: ManifestEntry[];
 }
 
-/** The files a face-api model is made of: its manifest and its shards. */
-export function faceApiModelFiles(modelFolder: string, modelName: string): string[] {
-  const manifest = join(modelFolder, `${modelName}-weights_manifest.json`);
-  const groups = JSON.parse(readFileSync(manifest, 'utf8')) as ManifestGroup[];
-  return [manifest, ...groups.flatMap((group) => group.paths.map((path) => join(modelFolder, path)))];
-}
-
 /** A face-api model's weights (face-api keeps the manifest in a file of its own). */
 export function readFaceApiWeights(modelFolder: string, modelName: string): Map<string, Weight> {
   const manifest = JSON.parse(readFileSync(join(modelFolder, `${modelName}-weights_manifest.json`), 'utf8')) as ManifestGroup[];

@@ -1,9 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import type { NetworkSource } from '../onnx/networkCache.ts';
-import { OnnxGraph } from '../onnx/OnnxGraph.ts';
-import { chipInput } from '../onnx/chipInput.ts';
-import { addImageStatistics } from '../onnx/imageStatistics.ts';
-import { convFilter, depthwiseFilter, faceApiModelFiles, readFaceApiWeights, type Filter, type Weight } from '../onnx/tfjsWeights.ts';
+import { OnnxGraph } from './OnnxGraph.ts';
+import { chipInput } from './chipInput.ts';
+import { addImageStatistics } from './imageStatistics.ts';
+import { convFilter, depthwiseFilter, readFaceApiWeights, type Filter, type Weight } from './tfjsWeights.ts';
 
 /**
  * face-api's landmark and descriptor networks as ONNX graphs, layer for layer as
@@ -11,33 +10,19 @@ import { convFilter, depthwiseFilter, faceApiModelFiles, readFaceApiWeights, typ
  * src/faceRecognitionNet in @vladmandic/face-api), with face-api's own weights. Each
  * starts with `chipInput`: the face's chip, cut from the photo and read upright.
  */
-export const networkNames = ['landmarks', 'descriptor'] as const;
-export type NetworkName = (typeof networkNames)[number];
+export function faceApiLandmarks(): Uint8Array {
+  return landmarks68(readFaceApiWeights(modelFolder(), 'face_landmark_68_model'));
+}
 
-export const networkSides: Record<NetworkName, number> = { landmarks: 112, descriptor: 150 };
+export function faceApiDescriptor(): Uint8Array {
+  return recognition(readFaceApiWeights(modelFolder(), 'face_recognition_model'));
+}
+
+const networkSides = { landmarks: 112, descriptor: 150 };
 
 /** Where face-api keeps the weights it ships: the one source of these networks. */
 function modelFolder(): string {
   return fileURLToPath(new URL('./model/', import.meta.resolve('@vladmandic/face-api/package.json')));
-}
-
-const converterSources = ['./faceApiGraphs.ts', '../onnx/OnnxGraph.ts', '../onnx/tfjsWeights.ts', '../onnx/chipInput.ts', '../onnx/imageStatistics.ts'].map(
-  (path) => new URL(path, import.meta.url),
-);
-
-const networks: Record<NetworkName, { readonly modelName: string; readonly build: (weights: Map<string, Weight>) => Uint8Array }> = {
-  landmarks: { modelName: 'face_landmark_68_model', build: landmarks68 },
-  descriptor: { modelName: 'face_recognition_model', build: recognition },
-};
-
-export function faceApiNetwork(name: NetworkName): NetworkSource {
-  const { modelName, build } = networks[name];
-  const folder = modelFolder();
-  return {
-    name: `face-api-${name}`,
-    inputs: [...faceApiModelFiles(folder, modelName), ...converterSources],
-    build: () => build(readFaceApiWeights(folder, modelName)),
-  };
 }
 
 /** face-api's mean RGB of its landmark and recognition training sets. */
