@@ -2,7 +2,7 @@
 // image plane and encoded again, against the same photo upright (issue 24's protocol).
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
-import type { FaceModel } from '../src/adapters/encoder/faceModel.ts';
+import type { FaceEngine } from '../src/adapters/encoder/engine/FaceEngine.ts';
 import type { Face } from '../src/domain/ImageEncodings.ts';
 import { euclidean } from '../test/support/engineComparison.ts';
 import type { DevelopmentSet } from './evalSets.ts';
@@ -51,7 +51,7 @@ interface Measured {
 
 const nearest = (reference: Face, faces: readonly Face[]) => Math.min(...faces.map((face) => euclidean(reference.encoding, face.encoding)));
 
-export async function anyAngleReport(sets: readonly DevelopmentSet[], model: FaceModel, threshold: number): Promise<string> {
+export async function anyAngleReport(sets: readonly DevelopmentSet[], model: FaceEngine, threshold: number): Promise<string> {
   const rows: string[] = [];
   const pairRows: string[] = [];
   const farOff: string[] = [];

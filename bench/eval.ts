@@ -14,8 +14,7 @@ import { availableParallelism } from 'node:os';
 import { basename, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { ENGINE_VERSION, faceSettings } from '../src/adapters/encoder/engine/FaceEngine.ts';
-import { loadFaceModel, type FaceModel } from '../src/adapters/encoder/faceModel.ts';
+import { ENGINE_VERSION, FaceEngine, thresholds } from '../src/adapters/encoder/engine/FaceEngine.ts';
 import { loadConfig } from '../src/app/config.ts';
 import type { Box, Face } from '../src/domain/ImageEncodings.ts';
 import { euclidean } from '../test/support/engineComparison.ts';
@@ -58,7 +57,7 @@ interface SetRun {
   found: Map<string, Face[]>;
 }
 
-async function evaluate(set: DevelopmentSet, model: FaceModel): Promise<SetRun> {
+async function evaluate(set: DevelopmentSet, model: FaceEngine): Promise<SetRun> {
   const run: SetRun = { name: set.name, rows: [], photos: 0, clearFaces: 0, falseFaces: 0, missed: 0, nonPhotoFaces: 0, nonPhotos: 0, wrongTooMany: 0, same: [], different: [], identityPhotosWithoutFace: 0, times: [], verdicts: {}, found: new Map() };
   const identities: { person: string; encoding: readonly number[] | undefined }[] = [];
   for (const photo of set.photos) {
@@ -152,7 +151,7 @@ function together(runs: readonly SetRun[]): SetRun {
  * how far each moved from its encoding as the photo is, and AUC over the pairs whose two
  * photos both gave a face.
  */
-async function largerPhotosReport(sets: readonly DevelopmentSet[], model: FaceModel): Promise<string> {
+async function largerPhotosReport(sets: readonly DevelopmentSet[], model: FaceEngine): Promise<string> {
   const photos = sets.flatMap((set) => set.photos.filter((photo) => photo.identity).map((photo) => ({ person: photo.identity!, bytes: readFileSync(set.folder + photo.path) })));
   if (photos.length === 0) return '';
   const asTheyAre = await Promise.all(photos.map(async (photo) => largest(await model.encode(photo.bytes))));
@@ -219,7 +218,7 @@ ${args['write-match-rates'] ? '\nWritten to models/match-rates.json.\n' : ''}`;
 }
 
 /** The photos the tests assert on (never used to fit anything): their face counts. */
-async function testPhotosReport(model: FaceModel): Promise<string> {
+async function testPhotosReport(model: FaceEngine): Promise<string> {
   const expected: [URL, number][] = [
     ['one-face-soccer.jpg', 1],
     ['one-face-basketball-1.png', 1],
@@ -260,7 +259,7 @@ const engineOptions = {
 // The service's engine, then the same without its checking stage, so the stage's effect shows.
 const variants: [string, boolean][] = [
   ['the service: detections YuNet is unsure of get a second look', true],
-  [`without the second look (YuNet's score alone, from ${faceSettings.minScore})`, false],
+  [`without the second look (YuNet's score alone, from ${thresholds.detect.minScore})`, false],
 ];
 if (args['service-only']) variants.splice(1);
 const summaries: string[] = [];
@@ -270,7 +269,7 @@ let drift = '';
 let anyAngle = '';
 let matchRates = '';
 for (const [name, secondLook] of variants) {
-  const model = await loadFaceModel({ ...engineOptions, secondLook });
+  const model = await FaceEngine.load({ ...engineOptions, secondLook });
   const runs: SetRun[] = [];
   for (const set of sets) runs.push(await evaluate(set, model));
   if (secondLook && !args.summary) for (const run of runs) console.log(photoTable(run));

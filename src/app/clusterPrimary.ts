@@ -34,7 +34,7 @@ export function runPrimary(config: Config, logger: Logger): void {
     const worker = cluster.fork({ FACE_SESSIONS_SWEEPER: String(sweeps) });
     if (sweeps) sweeper = worker;
     const peer = new IpcPeer(worker)
-      .handle('encode', async ({ image, owner }, signal) => ({ faces: await encoderOrFail().encode(image, { signal, ...(owner !== undefined && { owner }) }) }))
+      .handle('encode', async ({ image, ...given }, signal) => ({ faces: await encoderOrFail().encode(image, { signal, ...given }) }))
       .handle('ping', async () => (await encoderOrFail().ping(), {}));
     // What one worker dropped from memory, the others drop too.
     peer.onNotice((notice) => {

@@ -13,42 +13,43 @@ export interface QualityMeasures {
   readonly landmarksAgree: boolean;
 }
 
-/**
- * How far a match on this face can be trusted. Each measure is judged against a bar for
- * "high" and a floor below which it is "low"; the face gets its worst mark. The bars
- * were set on the development set's faces (see docs/face-engine.md, "Pose and quality").
- */
-export const qualityBars = {
-  /** Pixels: the descriptor reads faces at 150; below 40 it reads mostly upscaling. */
-  size: { high: 80, low: 40 },
-  /** The development set's sharpest third of faces passed 0.6; the blurriest TV stills fell to 0.36. */
-  sharpness: { high: 0.4, low: 0.15 },
-  brightness: { high: [0.25, 0.8], low: [0.12, 0.92] },
-  /** Degrees away from frontal, yaw and pitch alike: face-api's descriptor was trained on mostly frontal faces. */
-  turn: { high: 25, low: 45 },
-} as const;
+/** Each measure's bar for "high" and floor below which it is "low"; the engine sets them (its pipeline's thresholds). */
+export interface QualityBars {
+  /** Face height in pixels. */
+  readonly size: Bar;
+  readonly sharpness: Bar;
+  readonly brightness: { readonly high: readonly [number, number]; readonly low: readonly [number, number] };
+  /** Degrees away from frontal, yaw and pitch alike. */
+  readonly turn: Bar;
+}
 
-export function forRecognition(measures: QualityMeasures, pose: HeadPose | undefined): RecognitionQuality {
+interface Bar {
+  readonly high: number;
+  readonly low: number;
+}
+
+/** How far a match on this face can be trusted: the worst mark of its measures against `bars`. */
+export function forRecognition(measures: QualityMeasures, pose: HeadPose | undefined, bars: QualityBars): RecognitionQuality {
   const marks: RecognitionQuality[] = [
-    atLeast(measures.size, qualityBars.size),
-    atLeast(measures.sharpness, qualityBars.sharpness),
-    within(measures.brightness, qualityBars.brightness),
+    atLeast(measures.size, bars.size),
+    atLeast(measures.sharpness, bars.sharpness),
+    within(measures.brightness, bars.brightness),
   ];
-  if (pose) marks.push(atMost(Math.max(Math.abs(pose.yaw), Math.abs(pose.pitch)), qualityBars.turn));
+  if (pose) marks.push(atMost(Math.max(Math.abs(pose.yaw), Math.abs(pose.pitch)), bars.turn));
   if (!measures.landmarksAgree) marks.push('low');
   if (marks.includes('low')) return 'low';
   return marks.includes('medium') ? 'medium' : 'high';
 }
 
-function atLeast(value: number, bar: { readonly high: number; readonly low: number }): RecognitionQuality {
+function atLeast(value: number, bar: Bar): RecognitionQuality {
   return value >= bar.high ? 'high' : value >= bar.low ? 'medium' : 'low';
 }
 
-function atMost(value: number, bar: { readonly high: number; readonly low: number }): RecognitionQuality {
+function atMost(value: number, bar: Bar): RecognitionQuality {
   return value <= bar.high ? 'high' : value <= bar.low ? 'medium' : 'low';
 }
 
-function within(value: number, bar: { readonly high: readonly [number, number]; readonly low: readonly [number, number] }): RecognitionQuality {
+function within(value: number, bar: QualityBars['brightness']): RecognitionQuality {
   if (value >= bar.high[0] && value <= bar.high[1]) return 'high';
   return value >= bar.low[0] && value <= bar.low[1] ? 'medium' : 'low';
 }

@@ -1,4 +1,5 @@
 import type { Face } from '../domain/ImageEncodings.ts';
+import type { ImageInfo } from './ImageInspector.ts';
 
 export interface EncodeOptions {
   /**
@@ -10,6 +11,8 @@ export interface EncodeOptions {
   readonly signal?: AbortSignal;
   /** Whose upload this is (the session's key hash): one owner's uploads must not hold back another's. */
   readonly owner?: string;
+  /** What the image inspector read of the header, so no encoder reads it again. */
+  readonly inspected?: ImageInfo;
 }
 
 /**

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { forRecognition, qualityBars } from '../../src/domain/faceQuality.ts';
+import { thresholds } from '../../src/adapters/encoder/engine/FaceEngine.ts';
+import { forRecognition as withBars, type QualityMeasures } from '../../src/domain/faceQuality.ts';
+import type { HeadPose } from '../../src/domain/ImageEncodings.ts';
+
+// The rule, with the bars the engine sets.
+const qualityBars = thresholds.quality.bars;
+const forRecognition = (measures: QualityMeasures, pose: HeadPose | undefined) => withBars(measures, pose, qualityBars);
 
 const good = { sharpness: 0.8, brightness: 0.5, size: 150, landmarksAgree: true };
 const frontal = { yaw: 3, pitch: -2, roll: 10 };

@@ -249,10 +249,10 @@ describe('use cases', () => {
     expect((await app.encode.execute({ key, image: fakeImage('first') })).faces).toHaveLength(1);
   });
 
-  it('tells the encoder whose upload it is and passes the client\'s signal; a client already gone costs nothing', async () => {
+  it('tells the encoder whose upload it is and what the inspector read of it, and passes the client\'s signal; a client already gone costs nothing', async () => {
     const client = new AbortController();
     await app.encode.execute({ key, image: fakeImage('watched'), signal: client.signal });
-    expect(app.encoder.options).toEqual({ signal: client.signal, owner: hashApiKey(key) });
+    expect(app.encoder.options).toEqual({ signal: client.signal, owner: hashApiKey(key), inspected: { format: 'png', width: 1, height: 1 } });
     client.abort(new Error('the client hung up'));
     await expect(app.encode.execute({ key, image: fakeImage('too late'), signal: client.signal })).rejects.toThrow('the client hung up');
     expect(app.encoder.calls).toBe(1);

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { ready, setBackend } from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { nets, tf } from '@vladmandic/face-api/dist/face-api.node-wasm.js';
-import type { Point } from '../../src/adapters/encoder/engine/geometry.ts';
+import type { Point } from '../../src/domain/ImageEncodings.ts';
 import type { Pixels } from '../../src/adapters/encoder/engine/Pixels.ts';
 
 // face-api's landmark and descriptor networks on TensorFlow.js (wasm), as face-api runs

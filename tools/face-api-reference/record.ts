@@ -7,8 +7,8 @@
 // net, 150 px for the descriptor net) and reference.json with face-api's outputs.
 import { writeFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { decodeForDetection } from '../../src/adapters/encoder/decodeForDetection.ts';
-import { FaceEngine } from '../../src/adapters/encoder/engine/FaceEngine.ts';
+import { decode } from '../../src/adapters/encoder/engine/decode.ts';
+import { FaceEngine, thresholds } from '../../src/adapters/encoder/engine/FaceEngine.ts';
 import type { Pixels } from '../../src/adapters/encoder/engine/Pixels.ts';
 import { loadConfig } from '../../src/app/config.ts';
 import { loadReferenceNetworks } from './faceApiOnTfjs.ts';
@@ -18,10 +18,10 @@ const folder = new URL('../../test/fixtures/face-api-reference/', import.meta.ur
 const photos = ['one-face-soccer.jpg', 'one-face-basketball-1.png', 'one-face-basketball-2.png'];
 
 const reference = await loadReferenceNetworks();
-const engine = await FaceEngine.load({ intraOpThreads: 1 });
+const engine = await FaceEngine.load({ intraOpThreads: 1, maxInputPixels: config.MAX_INPUT_PIXELS });
 const recorded: Record<string, { landmarks?: { x: number; y: number }[]; descriptor?: number[] }> = {};
 for (const photo of photos) {
-  const pixels = await decodeForDetection(await sharp(new URL(`../../test/fixtures/${photo}`, import.meta.url).pathname).toBuffer(), config.MAX_INPUT_PIXELS);
+  const pixels = await decode(await sharp(new URL(`../../test/fixtures/${photo}`, import.meta.url).pathname).toBuffer(), config.MAX_INPUT_PIXELS, thresholds.decode.longSide);
   const faces = await engine.findFaces(pixels);
   for (const [n, face] of faces.entries()) {
     for (const side of [112, 150]) {

@@ -15,7 +15,7 @@ export class ClusterFaceEncoder implements FaceEncoder {
   }
 
   async encode(image: Uint8Array, options: EncodeOptions = {}): Promise<Face[]> {
-    const ask = { image, ...(options.owner !== undefined && { owner: options.owner }) };
+    const ask = { image, ...(options.owner !== undefined && { owner: options.owner }), ...(options.inspected && { inspected: options.inspected }) };
     return (await this.#primary.ask('encode', ask, options.signal)).faces;
   }
 

@@ -1,10 +1,11 @@
 import { Failure, isFailure, type FailureCode } from '../../domain/Failure.ts';
 import type { Face } from '../../domain/ImageEncodings.ts';
+import type { ImageInfo } from '../../ports/ImageInspector.ts';
 
 /** Questions the processes of one instance ask each other, and their answers. */
 export interface Requests {
   /** Worker to primary: the primary hosts the one face engine. */
-  encode: { ask: { image: Uint8Array; owner?: string }; answer: { faces: Face[] } };
+  encode: { ask: { image: Uint8Array; owner?: string; inspected?: ImageInfo }; answer: { faces: Face[] } };
   ping: { ask: Record<string, never>; answer: Record<string, never> };
   /** Primary to worker: its registry, as prom-client's JSON, for the primary to add up. */
   metricsJson: { ask: Record<string, never>; answer: { metrics: object[] } };

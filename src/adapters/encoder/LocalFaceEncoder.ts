@@ -3,7 +3,7 @@ import { Piscina } from 'piscina';
 import { Failure } from '../../domain/Failure.ts';
 import type { Face } from '../../domain/ImageEncodings.ts';
 import type { EncodeOptions, FaceEncoder } from '../../ports/FaceEncoder.ts';
-import type { EncodeOutcome, EncodeWorkerData, WorkerReport } from './encodeWorker.ts';
+import type { EncodeJob, EncodeOutcome, EncodeWorkerData, WorkerReport } from './encodeWorker.ts';
 
 export interface LocalFaceEncoderOptions extends EncodeWorkerData {
   /** Worker threads, each with its own copy of the model; at most one per core. */
@@ -32,7 +32,7 @@ const CLOSE_WAIT_MS = 30_000;
 export class LocalFaceEncoder implements FaceEncoder {
   /** Images the pool works on at once. */
   readonly concurrency: number;
-  readonly #pool: Piscina<Uint8Array, EncodeOutcome>;
+  readonly #pool: Piscina<EncodeJob, EncodeOutcome>;
   readonly #modelReady: Promise<void>;
   readonly #everyThreadLoaded: Promise<void>;
   /** Images sent to the pool and not answered yet. */
@@ -83,7 +83,8 @@ export class LocalFaceEncoder implements FaceEncoder {
     const bytes = new Uint8Array(image);
     let outcome: EncodeOutcome;
     try {
-      const run = this.#pool.run(bytes, { transferList: [bytes.buffer] });
+      const job: EncodeJob = { image: bytes, ...(options.inspected && { inspected: options.inspected }) };
+      const run = this.#pool.run(job, { transferList: [bytes.buffer] });
       const settled = run.then(() => undefined, () => undefined);
       this.#running.add(settled);
       void settled.then(() => this.#running.delete(settled));

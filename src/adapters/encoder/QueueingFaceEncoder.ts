@@ -81,7 +81,8 @@ export class QueueingFaceEncoder implements FaceEncoder {
   async encode(image: Uint8Array, options: EncodeOptions = {}): Promise<Face[]> {
     const { signal } = options;
     signal?.throwIfAborted();
-    const { width, height } = await this.#options.inspector.inspect(image);
+    const inspected = options.inspected ?? (await this.#options.inspector.inspect(image));
+    const { width, height } = inspected;
     const pixels = width * height;
     const owner = options.owner ?? `anonymous ${this.#anonymous++}`;
     const waitMs = this.#waitMs(owner);
@@ -94,7 +95,7 @@ export class QueueingFaceEncoder implements FaceEncoder {
     }
     const task = await this.#turn(owner, this.#cost.predictMs(pixels), signal);
     try {
-      return await this.#inner.encode(image, options);
+      return await this.#inner.encode(image, { ...options, inspected });
     } finally {
       if (task.startedAt >= this.#readyAt) this.#cost.learn(pixels, performance.now() - task.startedAt);
       this.#running.delete(task);

@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isFailure, type FailureCode } from '../../domain/Failure.ts';
 import type { Face } from '../../domain/ImageEncodings.ts';
-import { loadFaceModel, type FaceModel, type FaceModelOptions } from './faceModel.ts';
+import type { ImageInfo } from '../../ports/ImageInspector.ts';
+import { FaceEngine, type FaceEngineOptions } from './engine/FaceEngine.ts';
 
 /** What a task answers. Errors lose their class crossing threads, so failures travel as data. */
 export type EncodeOutcome = { faces: Face[] } | { failure: { code: FailureCode; detail: string } };
@@ -11,9 +12,15 @@ export type WorkerReport =
   | { kind: 'loaded'; milliseconds: number }
   | { kind: 'failed'; detail: string };
 
-export type EncodeWorkerData = FaceModelOptions;
+export type EncodeWorkerData = FaceEngineOptions;
 
-export type EncodeTask = (image: Uint8Array) => Promise<EncodeOutcome>;
+/** The image, and what the inspector read of its header when it did. */
+export interface EncodeJob {
+  readonly image: Uint8Array;
+  readonly inspected?: ImageInfo;
+}
+
+export type EncodeTask = (job: EncodeJob) => Promise<EncodeOutcome>;
 
 /**
  * Piscina awaits an exported promise before the thread takes tasks, so the model loads
@@ -23,9 +30,9 @@ export default prepareTask(workerData as EncodeWorkerData);
 
 async function prepareTask(data: EncodeWorkerData): Promise<EncodeTask> {
   const startedAt = performance.now();
-  let model: FaceModel;
+  let engine: FaceEngine;
   try {
-    model = await loadFaceModel(data);
+    engine = await FaceEngine.load(data);
   } catch (error) {
     const detail = `The face model could not load: ${String(error)}`;
     report({ kind: 'failed', detail });
@@ -33,12 +40,12 @@ async function prepareTask(data: EncodeWorkerData): Promise<EncodeTask> {
     return () => Promise.reject(new Error(detail));
   }
   report({ kind: 'loaded', milliseconds: Math.round(performance.now() - startedAt) });
-  return (image) => encode(model, image);
+  return (job) => encode(engine, job);
 }
 
-async function encode(model: FaceModel, image: Uint8Array): Promise<EncodeOutcome> {
+async function encode(engine: FaceEngine, { image, inspected }: EncodeJob): Promise<EncodeOutcome> {
   try {
-    return { faces: await model.encode(image) };
+    return { faces: await engine.encode(image, inspected) };
   } catch (error) {
     if (isFailure(error)) return { failure: { code: error.code, detail: error.message } };
     throw error;

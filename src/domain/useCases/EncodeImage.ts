@@ -92,11 +92,11 @@ export class EncodeImage {
   }
 
   async #encode(sha256: string, bytes: Uint8Array, requester: Requester): Promise<ImageEncodings> {
-    await this.#deps.inspector.inspect(bytes);
+    const inspected = await this.#deps.inspector.inspect(bytes);
     const { keyHash, caller, signal } = requester;
     signal?.throwIfAborted();
     await this.#deps.budget.spend({ session: keyHash, caller });
-    const faces = await this.#deps.encoder.encode(bytes, { ...(signal && { signal }), owner: keyHash });
+    const faces = await this.#deps.encoder.encode(bytes, { ...(signal && { signal }), owner: keyHash, inspected });
     checkFaceCount(faces, this.#deps.maxFaces);
     return { sha256, faces };
   }

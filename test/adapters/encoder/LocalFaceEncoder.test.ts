@@ -102,6 +102,18 @@ describe.skipIf(!hasSeedImages)('LocalFaceEncoder with the seed photos', () => {
   });
 });
 
+describe('LocalFaceEncoder told what the inspector read', () => {
+  it('places boxes by the header it is given instead of reading it again', async () => {
+    const bytes = fixture('one-face-soccer.jpg');
+    const { width, height } = await sharp(bytes).metadata();
+    const read = onlyFace(await encoder.encode(bytes));
+    // A header twice the size: the decoded pixels are the same, so every box doubles.
+    const told = onlyFace(await encoder.encode(bytes, { inspected: { format: 'jpeg', width: 2 * width, height: 2 * height } }));
+    expect(told.encoding).toEqual(read.encoding);
+    for (const side of ['x', 'y', 'width', 'height'] as const) expect(Math.abs(told.box![side] - 2 * read.box![side])).toBeLessThanOrEqual(1);
+  });
+});
+
 describe('LocalFaceEncoder once closed', () => {
   it('refuses pings and work as encoder_unavailable', async () => {
     const closed = builtInEncoder({ threads: 1 });

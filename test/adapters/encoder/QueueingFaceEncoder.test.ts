@@ -188,3 +188,28 @@ describe('QueueingFaceEncoder', () => {
     await Promise.all(ahead);
   });
 });
+
+describe('QueueingFaceEncoder and the image header', () => {
+  /** Records what each encode was told of its image's header. */
+  class Recording extends SlowEncoder {
+    readonly told: (ImageInfo | undefined)[] = [];
+
+    override async encode(bytes: Uint8Array, options?: EncodeOptions): Promise<Face[]> {
+      this.told.push(options?.inspected);
+      return super.encode(bytes, options);
+    }
+  }
+
+  it('weighs an upload by what the inspector already read and passes it on, reading the header itself only when not told', async () => {
+    const inspector = new TestInspector();
+    const inspect = vi.spyOn(inspector, 'inspect');
+    const inner = new Recording(0);
+    const encoder = queued(inner, { inspector });
+    const inspected = { format: 'jpeg', width: 4000, height: 3000 };
+    await encoder.encode(image('told', 12), { inspected });
+    expect(inspect).not.toHaveBeenCalled();
+    await encoder.encode(image('untold', 0.5));
+    expect(inspect).toHaveBeenCalledTimes(1);
+    expect(inner.told).toEqual([inspected, { format: 'png', width: 500_000, height: 1 }]);
+  });
+});

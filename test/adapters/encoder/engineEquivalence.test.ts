@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescriptorNet } from '../../../src/adapters/encoder/engine/DescriptorNet.ts';
 import { LandmarkNet } from '../../../src/adapters/encoder/engine/LandmarkNet.ts';
-import type { Point } from '../../../src/adapters/encoder/engine/geometry.ts';
+import type { Point } from '../../../src/domain/ImageEncodings.ts';
 import { loadConfig } from '../../../src/app/config.ts';
 import { euclidean } from '../../support/engineComparison.ts';
 

@@ -3,7 +3,8 @@ import { nonMaxSuppression } from '../../../src/adapters/encoder/engine/faceBoxe
 import { headPose } from '../../../src/adapters/encoder/engine/headPose.ts';
 import { chipToPhoto, photoToChip } from '../../../src/adapters/encoder/engine/Chip.ts';
 import { descriptorChip, landmarkChip, yuNetRoll } from '../../../src/adapters/encoder/engine/faceChips.ts';
-import { angleApart, type Point } from '../../../src/adapters/encoder/engine/geometry.ts';
+import { angleApart } from '../../../src/adapters/encoder/engine/geometry.ts';
+import type { Point } from '../../../src/domain/ImageEncodings.ts';
 
 describe('nonMaxSuppression', () => {
   const at = (score: number, x: number) => ({ score, box: { x, y: 0, width: 100, height: 100 } });

@@ -1,4 +1,4 @@
-import type { Point } from './geometry.ts';
+import type { Point } from '../../../domain/ImageEncodings.ts';
 
 /**
  * A square cut from the photo at any angle, which a network reads upright: the face

@@ -1,43 +1,20 @@
 import * as ort from 'onnxruntime-node';
+import { forRecognition } from '../../../domain/faceQuality.ts';
+import type { Box, Face, Point } from '../../../domain/ImageEncodings.ts';
+import type { ImageInfo } from '../../../ports/ImageInspector.ts';
+import { inspectImage } from '../../SharpImageInspector.ts';
 import type { Chip } from './Chip.ts';
+import { decode } from './decode.ts';
 import { DescriptorNet } from './DescriptorNet.ts';
 import { detectFaces, detectTurned, secondLooks } from './detectFaces.ts';
 import { descriptorChip, landmarkChip, landmarkRoll } from './faceChips.ts';
-import { angleApart, centreOf, type Point, type Rect } from './geometry.ts';
+import { eyeDisagreement, fivePoints, imageBox, round, type Scale } from './faceOutput.ts';
+import { angleApart } from './geometry.ts';
+import { headPose } from './headPose.ts';
 import { LandmarkNet } from './LandmarkNet.ts';
 import type { Pixels } from './Pixels.ts';
 import { ViewCutter } from './ViewCutter.ts';
 import { YuNet, type YuNetFace } from './YuNet.ts';
-
-export interface FoundFace {
-  /** YuNet's box, in the decoded image's pixels; may reach past its edges. */
-  readonly box: Rect;
-  /** YuNet's confidence, 0-1. */
-  readonly score: number;
-  /** YuNet's confidence when it looked again at the face upright (its second look). */
-  readonly look: number;
-  /** The chip the landmark net read: the face framed as SSD MobileNet framed faces, turned upright. */
-  readonly landmarkChip: Chip;
-  /** face-api's 68 points, in the decoded image's pixels. */
-  readonly landmarks: readonly Point[];
-  /** The chip the descriptor read, aligned from the 68 points. */
-  readonly chip: Chip;
-  readonly descriptor: Float32Array;
-  /** Of the chip the descriptor read: mean luma 0-1, and its Laplacian's spread (0-255 scale). */
-  readonly brightness: number;
-  readonly detail: number;
-  /**
-   * How far apart YuNet's eyes and face-api's eye centres are, as a share of the eye
-   * distance: small when both networks read the face alike.
-   */
-  readonly eyeDisagreement: number;
-}
-
-export interface FaceEngineOptions {
-  /** Without the second look, YuNet's score alone decides (for `npm run eval` to measure the stage). */
-  readonly secondLook?: boolean;
-  readonly intraOpThreads: number;
-}
 
 /**
  * The name of the space this engine's encodings live in: face-api's 128-number
@@ -48,58 +25,122 @@ export interface FaceEngineOptions {
  */
 export const ENGINE_VERSION = 'face-api-128/aligned-2026.12';
 
-/** Fitted on the development sets (`npm run eval`; docs/face-engine.md). */
-export const faceSettings = {
-  /** YuNet's score from which a detection may be a face: 0.3 found no more faces on either set, and 4 more false ones. */
-  minScore: 0.45,
-  /**
-   * From this score a detection is a face whatever the second look says: masked faces
-   * scored 0.75 and 0.76 and looked 0.11 and 0.43, a dog 0.76 (dev-set-2); the look alone
-   * lost 2 upright faces on dev-set.
-   */
-  sureScore: 0.74,
-  /**
-   * A detection below sureScore is a face when YuNet, looking again upright, scores it at
-   * least this: dev-set's false faces looked up to 0.47, its clear faces 0.68 and up; on
-   * both sets 0.5 gave 4 false faces and 3 missed (0.45: 5 and 3, 0.55: 4 and 4).
-   */
-  secondLook: 0.5,
-  /** How far (radians) the 68 points' roll may be from their chip's before they are read again: at ±45°, p90 0.178 without, 0.149 with. */
-  rereadAngle: (10 * Math.PI) / 180,
+/**
+ * Every threshold of the pipeline, stage by stage, each with the figure that keeps it
+ * (`npm run eval` on both development sets; docs/face-engine.md has the tables). A
+ * threshold whose figure no longer holds is refitted or its stage deleted.
+ */
+export const thresholds = {
+  decode: {
+    /** The one resolution every stage reads: libvips shrinks a 24 MP JPEG 1/4 while decoding, and the tiles' pass stays at four. */
+    longSide: 1280,
+  },
+  detect: {
+    /** YuNet's scores fall for faces over ~450 px in its view. */
+    workingSide: 640,
+    /** 0.3 found no more faces on either set, and 4 more false ones. */
+    minScore: 0.45,
+    /** Two scales' boxes of one face: YuNet's own NMS overlap. */
+    sameFace: 0.45,
+    /**
+     * Tiles at the decoded size find faces too small at the working side: 2 more clear faces
+     * on dev-set-2 (3 missed, not 5) for twice the time there (median 77 against 36 ms).
+     * 672 keeps YuNet's memory that of the working side (one 1280 px pass grew each engine
+     * thread's arena by ~50 MB); 64 is more than the faces this scale keeps.
+     */
+    tile: { side: 672, overlap: 64 },
+    /**
+     * A photo with no face upright is read at these turns (degrees, clockwise): the quarter
+     * and half turns find photos stored sideways (dev-set: 9 of 100 quarter-turned faces
+     * found without them, 100 with), the eighths heads tilted 45° (89 of 100, 100).
+     */
+    turns: [90, -90, 180, 45, -45, 135, -135],
+  },
+  landmarks: {
+    /** The 68 points are read again when their roll is this far (radians) from their chip's: at ±45°, p90 distance 0.178 with one read, 0.149 with these. */
+    rereadAngle: (10 * Math.PI) / 180,
+    /** A face read sideways needs a second read to come near, a third to settle. */
+    reads: 3,
+  },
+  look: {
+    /** YuNet sees faces best centred at half the width of its view. */
+    context: 2,
+    /** Below it YuNet's view holds no face (scored 0); the thresholds below judge what it does hold. */
+    minScore: 0.05,
+    /** From this first score a detection is a face whatever the look says: masked faces scored 0.75 and 0.76 and looked 0.11 and 0.43, a dog 0.76 (dev-set-2). */
+    sureScore: 0.74,
+    /** Below sureScore, a face only if the look scores this: 4 false faces and 3 missed on both sets (0.45: 5 and 3; 0.55: 4 and 4). */
+    minLook: 0.5,
+  },
+  quality: {
+    /** The face's height as SSD framed faces, when the quality bars were set, per descriptor chip side: dev-set's median over upright faces (spread 6%). */
+    framedPerChip: 1.14,
+    /** A chip's Laplacian spread (0-255 scale) that counts as fully sharp: crisp dev-set faces reach it. */
+    fullySharp: 40,
+    /** YuNet's and face-api's eyes may be this far apart, as a share of the eye distance: dev-set's faces 0.114 (median), 0.218 (95th percentile). */
+    eyesAgree: 0.3,
+    /** The bars of `for_recognition` (domain/faceQuality.ts), set on dev-set's faces (docs/face-engine.md, "Pose and quality"). */
+    bars: {
+      /** Pixels: the descriptor reads faces at 150; below 40 it reads mostly upscaling. */
+      size: { high: 80, low: 40 },
+      /** dev-set's sharpest third of faces passed 0.6; the blurriest TV stills fell to 0.36. */
+      sharpness: { high: 0.4, low: 0.15 },
+      brightness: { high: [0.25, 0.8], low: [0.12, 0.92] },
+      /** Degrees from frontal, yaw and pitch alike: face-api's descriptor was trained on mostly frontal faces. */
+      turn: { high: 25, low: 45 },
+    },
+  },
 } as const;
 
-/**
- * The turns (degrees, clockwise) a photo with no face upright is read at. The quarter
- * and half turns find sideways and upside-down photos (dev-set: 9 of 100 quarter-turned
- * faces found without); the eighths find heads tilted 45 degrees YuNet misses upright
- * (89 of 100 found without them, 100 with).
- */
-const TURNS = [90, -90, 180, 45, -45, 135, -135] as const;
+export interface FaceEngineOptions {
+  readonly maxInputPixels: number;
+  readonly intraOpThreads: number;
+  /** Without the second look, YuNet's score alone decides (for `npm run eval` to measure the stage). */
+  readonly secondLook?: boolean;
+}
 
-/** At most this many landmark reads a chip (a face read sideways needs a second to come near, a third to settle). */
-const READS = 3;
+/** One face as the stages found it, in the decoded image's pixels. */
+export interface FoundFace {
+  /** YuNet's box; may reach past the image's edges. */
+  readonly box: Box;
+  /** YuNet's first score, 0-1. */
+  readonly score: number;
+  /** YuNet's score when it looked again at the face upright. */
+  readonly look: number;
+  /** The chip the landmark net read. */
+  readonly landmarkChip: Chip;
+  /** face-api's 68 points. */
+  readonly landmarks: readonly Point[];
+  /** The chip the descriptor read, aligned from the 68 points. */
+  readonly chip: Chip;
+  readonly descriptor: Float32Array;
+  /** Of the descriptor's chip: mean luma 0-1, and its Laplacian's spread (0-255 scale). */
+  readonly brightness: number;
+  readonly detail: number;
+  /** How far apart YuNet's eyes and face-api's are, as a share of the eye distance. */
+  readonly eyeDisagreement: number;
+}
 
 /**
- * The stages a face goes through, each reading it upright: YuNet finds it; face-api's
- * landmark net reads its 68 points in a chip turned as the face is; YuNet looks again,
- * four ways, to tell which way up it is and whether it is a face at all; face-api's
- * descriptor net reads face-api's square turned by the eyes, with the image statistics
- * for its quality. A photo with no face upright is read turned. `run()` holds the
- * calling thread: this lives in a worker.
+ * The built-in engine, one stage after another: 1. decode, 2. detect, 3. align and read
+ * the 68 landmarks, 4. look again (which way up, and faces only), 5. a photo with no face
+ * upright read turned, 6. describe, 7. pose and quality. One file per network beside it
+ * (YuNet, LandmarkNet, DescriptorNet, ViewCutter). `encode()` holds the calling thread
+ * while the networks run: this lives in a worker.
  */
 export class FaceEngine {
   readonly #yuNet: YuNet;
   readonly #cutter: ViewCutter;
   readonly #landmarks: LandmarkNet;
   readonly #descriptors: DescriptorNet;
-  readonly #secondLook: boolean;
+  readonly #options: FaceEngineOptions;
 
-  private constructor(yuNet: YuNet, cutter: ViewCutter, landmarks: LandmarkNet, descriptors: DescriptorNet, secondLook: boolean) {
+  private constructor(yuNet: YuNet, cutter: ViewCutter, landmarks: LandmarkNet, descriptors: DescriptorNet, options: FaceEngineOptions) {
     this.#yuNet = yuNet;
     this.#cutter = cutter;
     this.#landmarks = landmarks;
     this.#descriptors = descriptors;
-    this.#secondLook = secondLook;
+    this.#options = options;
   }
 
   static async load(options: FaceEngineOptions): Promise<FaceEngine> {
@@ -118,22 +159,32 @@ export class FaceEngine {
       await ViewCutter.load(sessionOptions),
       await LandmarkNet.load(sessionOptions),
       await DescriptorNet.load(sessionOptions),
-      options.secondLook ?? true,
+      options,
     );
     await engine.#warmUp();
     return engine;
   }
 
+  /** Every face in the image, in the oriented photo's pixels. `inspected`: what the inspector already read of its header. */
+  async encode(image: Uint8Array, inspected?: ImageInfo): Promise<Face[]> {
+    const { width, height } = inspected ?? (await inspectImage(image, this.#options.maxInputPixels));
+    // 1. Decode, once: every later stage reads these pixels.
+    const pixels = await decode(image, this.#options.maxInputPixels, thresholds.decode.longSide);
+    const found = await this.findFaces(pixels);
+    const scale = { x: width / pixels.width, y: height / pixels.height };
+    return found.map((face) => described(face, scale, { width, height }));
+  }
+
   async findFaces(pixels: Pixels): Promise<FoundFace[]> {
     const image = tensorOf(pixels);
-    // 2. Detect (docs/face-engine.md numbers the stages): YuNet at the working side and, for a larger photo, in tiles at its decoded size.
-    const upright = await this.#readAll(image, await detectFaces(this.#yuNet, pixels, faceSettings.minScore));
+    // 2. Detect, upright.
+    const upright = await this.#readAll(image, await detectFaces(this.#yuNet, pixels, thresholds.detect));
     if (upright.length > 0) return upright;
-    // 5. A photo with no face upright may be sideways or upside down with no EXIF tag to say
-    // so: it is read at the turn where YuNet is surest of a face (a face the wrong way up
+    // 5. No face upright: the photo may be sideways or upside down with no EXIF tag to say
+    // so. It is read at the turn where YuNet is surest of a face (a face the wrong way up
     // scores lower than the right way up).
     const byTurn: YuNetFace[][] = [];
-    for (const degrees of TURNS) byTurn.push(await detectTurned(this.#yuNet, pixels, degrees, faceSettings.minScore));
+    for (const degrees of thresholds.detect.turns) byTurn.push(await detectTurned(this.#yuNet, pixels, degrees, thresholds.detect));
     const surest = (faces: readonly YuNetFace[]) => Math.max(0, ...faces.map((face) => face.score));
     byTurn.sort((a, b) => surest(b) - surest(a));
     for (const detections of byTurn) {
@@ -152,29 +203,27 @@ export class FaceEngine {
     return faces;
   }
 
-  /** What one detection is: a face, read upright, or undefined when it is none. */
+  /** Stages 3 to 6 for one detection: a face, read upright, or undefined when it is none. */
   async #read(image: ort.Tensor, detection: YuNetFace): Promise<FoundFace | undefined> {
-    // 3. face-api's 68 points, read upright in the box SSD MobileNet would have drawn.
+    // 3. Align: a chip framed as SSD MobileNet framed faces, turned by YuNet's five points; the 68 points read upright in it.
     let read = await this.#readLandmarks(image, landmarkChip(detection.box, detection.points));
     if (!read) return undefined;
-    // 4. Which way up, and faces only: YuNet looks again at the face turned upright as the
-    // 68 points say, and a quarter, a half and three quarters from that (YuNet's own points
-    // lean upright, so a face upside down reads as upright until then). The turn it is
-    // surest of is the face's; a detection YuNet was unsure of is a face only if that look is sure.
-    const looks = await secondLooks(this.#yuNet, this.#cutter, image, detection.box, read.roll);
+    // 4. Look again: YuNet reads the face turned upright as the 68 points say, and a
+    // quarter, a half and three quarters from that (YuNet's own points lean upright, so a
+    // face upside down reads as upright until then). The turn it is surest of is the face's.
+    const looks = await secondLooks(this.#yuNet, this.#cutter, image, detection.box, read.roll, thresholds.look);
     const best = looks.reduce((surest, look, turn) => (look.score > looks[surest]!.score ? turn : surest), 0);
     const { score: look, face: seen } = looks[best]!;
-    if (this.#secondLook && detection.score < faceSettings.sureScore && look < faceSettings.secondLook) return undefined;
-    // A face YuNet first read at the wrong angle is framed again from what it saw upright,
-    // and its five points, which lean upright, are taken from there too.
+    const { sureScore, minLook } = thresholds.look;
+    if ((this.#options.secondLook ?? true) && detection.score < sureScore && look < minLook) return undefined;
+    // A face first read at the wrong angle is framed again from what YuNet saw upright.
     const reframed = seen !== undefined && (best !== 0 || read.reread);
     if (reframed) {
       read = await this.#readLandmarks(image, landmarkChip(seen.box, seen.points));
       if (!read) return undefined;
     }
-    const { landmarks } = read;
-    // 6. face-api's descriptor and the image statistics, on the chip aligned from them.
-    const chip = descriptorChip(landmarks);
+    // 6. Describe: face-api's descriptor and the chip's statistics, on the chip aligned by the eyes.
+    const chip = descriptorChip(read.landmarks);
     const description = await this.#descriptors.describe(image, chip);
     if (!description) return undefined;
     return {
@@ -182,25 +231,22 @@ export class FaceEngine {
       score: detection.score,
       look,
       landmarkChip: read.chip,
-      landmarks,
+      landmarks: read.landmarks,
       chip,
       ...description,
-      eyeDisagreement: eyeDisagreement(reframed ? seen.points : detection.points, landmarks),
+      eyeDisagreement: eyeDisagreement(reframed ? seen.points : detection.points, read.landmarks),
     };
   }
 
-  /**
-   * The 68 points read in `chip`, and again, up to READS times, while they say the face
-   * is turned otherwise than the chip they were read in.
-   */
+  /** The 68 points read in `chip`, and again while they say the face is turned otherwise than the chip. */
   async #readLandmarks(image: ort.Tensor, chip: Chip): Promise<{ landmarks: Point[]; chip: Chip; roll: number; reread: boolean } | undefined> {
     let read: { landmarks: Point[]; chip: Chip; roll: number; reread: boolean } | undefined;
-    for (let reads = 0; reads < READS; reads++) {
+    for (let reads = 0; reads < thresholds.landmarks.reads; reads++) {
       const readChip: Chip = read ? { ...read.chip, angle: read.roll } : chip;
       const landmarks = await this.#landmarks.read(image, readChip);
       if (!landmarks) return undefined;
       read = { landmarks, chip: readChip, roll: landmarkRoll(landmarks), reread: reads > 0 };
-      if (angleApart(read.roll, readChip.angle) <= faceSettings.rereadAngle) break;
+      if (angleApart(read.roll, readChip.angle) <= thresholds.landmarks.rereadAngle) break;
     }
     return read;
   }
@@ -209,7 +255,7 @@ export class FaceEngine {
   async #warmUp(): Promise<void> {
     const blank = { data: new Uint8Array(64 * 64 * 3), width: 64, height: 64 };
     await this.#yuNet.detect(blank, 1);
-    await secondLooks(this.#yuNet, this.#cutter, tensorOf(blank), { x: 8, y: 8, width: 48, height: 48 }, 0);
+    await secondLooks(this.#yuNet, this.#cutter, tensorOf(blank), { x: 8, y: 8, width: 48, height: 48 }, 0, thresholds.look);
     const landmarks = await this.#landmarks.read(tensorOf(blank), { centre: { x: 32, y: 32 }, side: 48, angle: 0 });
     if (landmarks) await this.#descriptors.describe(tensorOf(blank), descriptorChip(landmarks));
   }
@@ -219,15 +265,27 @@ export class FaceEngine {
   }
 }
 
-function tensorOf(pixels: Pixels): ort.Tensor {
-  return new ort.Tensor('uint8', pixels.data, [1, pixels.height, pixels.width, 3]);
+/** 7. Pose and quality, and the face in the oriented photo's pixels. */
+function described(face: FoundFace, scale: Scale, image: { width: number; height: number }): Face {
+  const { framedPerChip, fullySharp, eyesAgree, bars } = thresholds.quality;
+  const pose = headPose(face.landmarks);
+  const measures = {
+    sharpness: round(Math.min(1, face.detail / fullySharp), 3),
+    brightness: round(face.brightness, 3),
+    size: Math.round(face.chip.side * framedPerChip),
+  };
+  const landmarksAgree = face.eyeDisagreement <= eyesAgree;
+  return {
+    encoding: Array.from(face.descriptor),
+    engine: ENGINE_VERSION,
+    box: imageBox(face.box, scale, image),
+    score: round(face.score, 3),
+    landmarks: fivePoints(face.landmarks, scale),
+    pose,
+    quality: { ...measures, for_recognition: forRecognition({ ...measures, landmarksAgree }, pose, bars) },
+  };
 }
 
-/** How far apart YuNet and face-api put the eyes, as a share of the eye distance. */
-function eyeDisagreement(yuNetPoints: readonly Point[], landmarks: readonly Point[]): number {
-  if (yuNetPoints.length < 2) return Number.NaN;
-  const faceApiEyes = [centreOf(landmarks.slice(36, 42)), centreOf(landmarks.slice(42, 48))];
-  const eyeDistance = Math.max(1, Math.hypot(faceApiEyes[0]!.x - faceApiEyes[1]!.x, faceApiEyes[0]!.y - faceApiEyes[1]!.y));
-  const apart = faceApiEyes.map((eye, i) => Math.hypot(eye.x - yuNetPoints[i]!.x, eye.y - yuNetPoints[i]!.y));
-  return (apart[0]! + apart[1]!) / 2 / eyeDistance;
+function tensorOf(pixels: Pixels): ort.Tensor {
+  return new ort.Tensor('uint8', pixels.data, [1, pixels.height, pixels.width, 3]);
 }

@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { chipFeeds } from './chipFeeds.ts';
 import { loadNetwork } from './loadNetwork.ts';
 import { chipToPhoto, type Chip } from './Chip.ts';
-import type { Point } from './geometry.ts';
+import type { Point } from '../../../domain/ImageEncodings.ts';
 
 /** face-api's 68-point landmark net (iBUG numbering), reading a face's chip upright at 112 px. */
 export class LandmarkNet {

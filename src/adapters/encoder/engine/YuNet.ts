@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import type { Point, Rect } from './geometry.ts';
+import type { Box, Point } from '../../../domain/ImageEncodings.ts';
 import { nonMaxSuppression } from './faceBoxes.ts';
 import type { Pixels } from './Pixels.ts';
 import { loadNetwork } from './loadNetwork.ts';
@@ -8,7 +8,7 @@ export interface YuNetFace {
   /** cls x obj, 0-1. */
   readonly score: number;
   /** In the pixels of the image the detector was given. */
-  readonly box: Rect;
+  readonly box: Box;
   /** Eye on the image's left, eye on its right, nose tip, mouth corner on the left, on the right. */
   readonly points: readonly Point[];
 }
@@ -44,7 +44,7 @@ export class YuNet {
    * The faces scoring at least `minScore` in `region` of the image (all of it by
    * default), after non-maximum suppression, in the image's coordinates.
    */
-  async detect(image: Pixels, minScore: number, region: Rect = { x: 0, y: 0, width: image.width, height: image.height }): Promise<YuNetFace[]> {
+  async detect(image: Pixels, minScore: number, region: Box = { x: 0, y: 0, width: image.width, height: image.height }): Promise<YuNetFace[]> {
     const width = Math.ceil(region.width / ALIGNMENT) * ALIGNMENT;
     const height = Math.ceil(region.height / ALIGNMENT) * ALIGNMENT;
     const int64s = (values: readonly number[]) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), [values.length]);

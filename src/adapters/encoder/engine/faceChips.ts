@@ -1,5 +1,6 @@
 import type { Chip } from './Chip.ts';
-import { angleOf, centreOf, distance, fitSimilarity, type Point, type Rect } from './geometry.ts';
+import type { Box, Point } from '../../../domain/ImageEncodings.ts';
+import { angleOf, centreOf, distance, fitSimilarity } from './geometry.ts';
 
 /**
  * How far a face YuNet found is turned in the photo (radians, clockwise): its five points
@@ -27,7 +28,7 @@ const UPRIGHT_FIVE: readonly Point[] = [
  */
 const SSD_FRAMING = { shiftX: -0.012, shiftY: -0.017, width: 0.961, height: 1.052 } as const;
 
-export function landmarkChip(box: Rect, yuNetPoints: readonly Point[]): Chip {
+export function landmarkChip(box: Box, yuNetPoints: readonly Point[]): Chip {
   const side = Math.max(box.width * SSD_FRAMING.width, box.height * SSD_FRAMING.height);
   const centre = { x: box.x + box.width * (0.5 + SSD_FRAMING.shiftX), y: box.y + box.height * (0.5 + SSD_FRAMING.shiftY) };
   return { centre, side, angle: yuNetRoll(yuNetPoints) };

@@ -1,15 +1,6 @@
-/** Photo coordinates: x to the right, y down, pixel k's centre at k. */
-export interface Point {
-  readonly x: number;
-  readonly y: number;
-}
+import type { Point } from '../../../domain/ImageEncodings.ts';
 
-export interface Rect {
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
-}
+// Photo coordinates (the domain's Point): x to the right, y down, pixel k's centre at k.
 
 export function centreOf(points: readonly Point[]): Point {
   let x = 0;

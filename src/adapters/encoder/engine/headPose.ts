@@ -1,5 +1,4 @@
-import type { HeadPose } from '../../../domain/ImageEncodings.ts';
-import type { Point } from './geometry.ts';
+import type { HeadPose, Point } from '../../../domain/ImageEncodings.ts';
 
 /**
  * A generic head: 14 points of the anthropometric 3-D face model of Martins and Batista
