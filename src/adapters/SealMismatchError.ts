@@ -1,8 +1,4 @@
-/**
- * Storage sealed under another server-held secret than the one configured (or still
- * needing a previous one that is not). Everything in it would fail to open and look
- * lost, so the service refuses to start instead.
- */
+/** Storage sealed under a secret not configured: all of it would fail to open and look lost, so the service refuses to start. */
 export class SealMismatchError extends Error {
   override name = 'SealMismatchError';
 
@@ -15,8 +11,5 @@ export class SealMismatchError extends Error {
   }
 }
 
-/**
- * What storage keeps where builds before the seal record kept the check of their secret:
- * no secret's check, so such a build refuses storage this one has sealed.
- */
+/** Written where older builds kept their secret's check: matching no secret, it makes them refuse storage this build sealed. */
 export const SEE_SEAL_RECORD = 'sealed by a build that keeps a seal record';

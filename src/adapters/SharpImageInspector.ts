@@ -3,12 +3,7 @@ import { Failure } from '../domain/Failure.ts';
 import type { ImageInfo, ImageInspector } from '../ports/ImageInspector.ts';
 import { acceptedFormatNames, sharp, sniffFormat } from './imageFormats.ts';
 
-/**
- * Reads an upload's format from its magic bytes, then the header of an accepted format
- * for its size. Nothing here decodes pixels: a file that is not an image, or in a format
- * the service does not take, never reaches a decoder. Width and height are after EXIF
- * orientation, the coordinates face boxes are given in.
- */
+/** Format from the magic bytes, size from the header: never decodes pixels. Width and height are after EXIF orientation, as face boxes are. */
 export class SharpImageInspector implements ImageInspector {
   readonly #maxInputPixels: number;
 
@@ -46,8 +41,7 @@ export async function inspectImage(image: Uint8Array, maxInputPixels: number): P
 
 async function readMetadata(image: Uint8Array): Promise<Metadata> {
   try {
-    // No pixel limit here: sharp would refuse a huge header with a generic error, and
-    // reading a header costs nothing; the limit is checked above with its own code.
+    // No pixel limit here: sharp would refuse a huge header with a generic error; it is checked above with its own code.
     return await sharp(image, { limitInputPixels: false }).metadata();
   } catch (error) {
     throw new Failure('invalid_image', 'The file is not an image that can be decoded.', { cause: error });

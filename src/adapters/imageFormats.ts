@@ -1,7 +1,6 @@
 import { fileTypeFromBuffer } from 'file-type';
 import sharp from 'sharp';
 
-/** The formats the service takes, by the MIME type their magic bytes say, with sharp's name for each. */
 const accepted: ReadonlyMap<string, string> = new Map([
   ['image/jpeg', 'jpeg'],
   ['image/png', 'png'],
@@ -13,24 +12,18 @@ const accepted: ReadonlyMap<string, string> = new Map([
 
 export const acceptedFormatNames = 'JPEG, PNG, WebP, GIF, TIFF or AVIF';
 
-// Every libvips loader is blocked but those of the formats above, for the whole process
-// (its worker threads too): a file in any other format never reaches a parser. SVG's
-// (librsvg, with its CSS cascade) took 5 s of CPU for a 650 KB file before its 415.
+// Every libvips loader but the accepted formats' is blocked, process-wide: SVG's (librsvg) took 5 s of CPU for a 650 KB file.
 sharp.block({ operation: ['VipsForeignLoad'] });
 sharp.unblock({
   operation: ['VipsForeignLoadJpeg', 'VipsForeignLoadPng', 'VipsForeignLoadWebp', 'VipsForeignLoadNsgif', 'VipsForeignLoadTiff', 'VipsForeignLoadHeif'],
 });
 
-/** sharp, with only the loaders of the accepted formats: every decode of an upload goes through this. */
+/** Every decode of an upload must go through this sharp, with only the accepted formats' loaders. */
 export { sharp };
 
-/** What the magic bytes say a file is: an accepted format, another known type, or nothing known. */
 export type Sniffed = { readonly accepted: string } | { readonly other: string } | undefined;
 
-/**
- * The file's type from its first bytes alone (file-type's signatures, and SVG's text,
- * which has none), before any decoder sees it.
- */
+/** From the first bytes alone, before any decoder; SVG is text, with no signature file-type knows. */
 export async function sniffFormat(image: Uint8Array): Promise<Sniffed> {
   const mime = (await fileTypeFromBuffer(image))?.mime;
   if (mime !== undefined) {

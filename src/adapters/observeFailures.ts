@@ -1,10 +1,6 @@
 import { isFailure, type FailureCode } from '../domain/Failure.ts';
 
-/**
- * The same object, except that a `Failure` any of its methods throws or rejects with is
- * reported before it goes on. A proxy rather than a class per port, so a store keeps
- * being counted whatever methods its port gains.
- */
+/** Reports each `Failure` a method throws or rejects with; a Proxy, so methods a port gains are counted too. */
 export function observeFailures<T extends object>(target: T, onFailure: (code: FailureCode) => void): T {
   const report = (error: unknown): never => {
     if (isFailure(error)) onFailure(error.code);

@@ -3,13 +3,7 @@ import type { PrometheusMetrics } from '../adapters/metrics/PrometheusMetrics.ts
 import type { ExpireIdleSessions } from '../domain/useCases/ExpireIdleSessions.ts';
 import type { ResealableStore } from '../ports/SessionStore.ts';
 
-// What the service does on its own, on a timer; compose starts them and stops them on close.
-
-/**
- * Counts stored values by the secret they need, for the start-up log and the metric (one
- * process per instance), and again every few minutes while some still wait for
- * `npm run reseal`: it may be running meanwhile. Returns a stop function.
- */
+/** Recounts every few minutes while values wait for `npm run reseal`, which may be running meanwhile. Returns a stop function. */
 export function countSealedValues(store: ResealableStore, metrics: PrometheusMetrics, logger: Logger): () => void {
   let timer: NodeJS.Timeout | undefined;
   let logged = false;
@@ -39,7 +33,6 @@ export function countSealedValues(store: ResealableStore, metrics: PrometheusMet
 const RECOUNT_MS = 5 * 60_000;
 const RECOUNT_AFTER_ERROR_MS = 30_000;
 
-/** Runs the expiry sweep every quarter TTL (at most every minute); returns a stop function. */
 export function sweepIdleSessions(expire: ExpireIdleSessions, idleTtlMs: number, logger: Logger): () => void {
   const sweep = () => {
     expire.execute().then(

@@ -6,19 +6,11 @@ import { createHttpServer } from '../adapters/http/httpServer.ts';
 import { composePrimary } from './compose.ts';
 import type { Config } from './config.ts';
 
-/** Beyond the grace period, how long the primary waits for a worker before it is killed. */
 const STOP_MARGIN_MS = 5000;
 /** A worker's exit code for "this instance cannot run as configured" (sysexits' EX_CONFIG): another would fail the same way. */
 export const EXIT_CANNOT_RUN = 78;
 
-/**
- * The primary process of an instance with WEB_CONCURRENCY HTTP workers: it serves no
- * HTTP itself. It runs what must exist once per instance: the face engine (its memory
- * does not grow with the number of workers), the counts of the in-memory rate limits,
- * the sum of every process's metrics, and the workers themselves (one of them sweeps
- * idle sessions; a worker that dies is replaced). SIGTERM drains every worker, then
- * closes the engine.
- */
+/** Serves no HTTP: runs what must exist once per instance (docs/adr/0008-processes-and-scaling.md), and replaces a worker that dies. */
 export function runPrimary(config: Config, logger: Logger): void {
   cluster.setupPrimary({ serialization: 'advanced' });
   const peers = new Map<Worker, IpcPeer>();
@@ -97,7 +89,6 @@ export function runPrimary(config: Config, logger: Logger): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.info({ signal }, 'signal received');
-      // A second signal means: now.
       process.once(signal, () => process.exit(1));
       void stop(0);
     });

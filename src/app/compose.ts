@@ -51,21 +51,16 @@ import { loadEncoderToken } from './encoderToken.ts';
 import { loadMatchRates } from './matchRates.ts';
 import { sealSecrets } from './sealSecret.ts';
 
-/** This process is one of an instance's HTTP workers (WEB_CONCURRENCY > 1). */
 export interface ClusterRole {
-  /** The primary process: it runs the face engine, the shared rate limits and /metrics' sums. */
   readonly primary: IpcPeer;
-  /** The one worker that sweeps idle sessions. */
   readonly sweeps: boolean;
 }
 
 export interface Composed {
   readonly app: Koa;
-  /** The app that serves /metrics on METRICS_PORT; undefined in an HTTP worker (its primary serves the instance's). */
+  /** Undefined in an HTTP worker: its primary serves the instance's /metrics. */
   readonly metricsApp: Koa | undefined;
-  /** Shutting down: /ready answers 503 and clients are asked to reconnect elsewhere. */
   drain(): void;
-  /** Closes every adapter: stores, cache, encoder workers. */
   close(): Promise<void>;
   /** Settles only if the service cannot go on (storage sealed under another secret, found once Redis answered). */
   readonly failed: Promise<Error>;
@@ -73,12 +68,8 @@ export interface Composed {
 
 const READY_PROBE_REUSE_MS = 2000;
 
-// The composition root: the only place that knows which adapter fills which port, for
-// every process the service runs as (docs/adr/0008-processes-and-scaling.md). Each
-// compose* throws a ConfigError for a setting it cannot use (a sealing secret it cannot
-// read or create, say), and a SealMismatchError for an SQLite file sealed under another secret.
+// Each compose* throws ConfigError for a setting it cannot use, SealMismatchError for an SQLite file sealed under another secret.
 
-/** An HTTP process: the one process of an instance, or one of its HTTP workers. */
 export function compose(config: Config, logger: Logger, cluster?: ClusterRole): Composed {
   const metrics = new PrometheusMetrics();
   const cipher = sealingCipher(config, logger);
@@ -141,7 +132,6 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
     clearSession: new ClearSession(deps),
     readinessChecks: {
       storage: () => store.ping(),
-      // Without its cache the service still answers, from storage, only slower.
       cache: () => cache.ping().then(() => undefined, () => 'degraded' as const),
       // A remote encoder is probed over the network: don't let frequent /ready polls multiply that.
       encoder: reuseOutcomeFor(READY_PROBE_REUSE_MS, () => encoder.ping()),
@@ -168,7 +158,6 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
 
   return {
     app,
-    // With several processes the primary serves METRICS_PORT, adding up every process.
     metricsApp: cluster ? undefined : createMetricsApp(metrics),
     drain() {
       draining = true;
@@ -183,16 +172,11 @@ export function compose(config: Config, logger: Logger, cluster?: ClusterRole): 
   };
 }
 
-/** REDIS_CLUSTER_NODES when set, else REDIS_URL. */
 const redisTargetOf = (config: Config): RedisTarget =>
   config.REDIS_CLUSTER_NODES ? { clusterNodes: config.REDIS_CLUSTER_NODES } : { url: config.REDIS_URL };
 
 const REDIS_CACHE_TTL_MS = 24 * 60 * 60 * 1000;
-/**
- * How long this process may serve a session's opened images without storage changing.
- * Bounds how long another instance's clear leaves them in this one's memory; half the
- * idle TTL keeps them inside the session's life (docs/adr/0009-security-and-biometric-data-at-rest.md, "Biometric data at rest").
- */
+// Bounds how long another instance's clear leaves opened faces in this one's memory: docs/adr/0009-security-and-biometric-data-at-rest.md.
 const OPENED_MAX_AGE_MS = 60_000;
 
 function makeStore(
@@ -207,7 +191,7 @@ function makeStore(
     case 'memory':
       return new MemoryStore(expiry);
     case 'sqlite':
-      return new SqliteStore(config.SQLITE_PATH, sealing, expiry); // checks the secret and upgrades the file before it opens
+      return new SqliteStore(config.SQLITE_PATH, sealing, expiry);
     case 'redis': {
       const replication = {
         replicas: config.REDIS_REPLICA_ACKS,
@@ -260,19 +244,13 @@ function makeEncoder(config: Config, logger: Logger, metrics: PrometheusMetrics)
   if (config.ENCODER_URL === undefined) return queuedBuiltInEncoder(config, logger, metrics);
   const token = loadEncoderToken(config, logger);
   const http = new HttpFaceEncoder({ url: config.ENCODER_URL, timeoutMs: config.ENCODER_TIMEOUT_MS, ...(token !== undefined && { token }) });
-  // The built-in pool needs no breaker: its one failure mode, a queue past its budget, already fails fast.
   const breaker = new CircuitBreakingFaceEncoder(http, { minimumCalls: 5, failurePercentage: 50, coolDownMs: 10_000, windowMs: 10_000 });
-  // The same admission as the built-in engine: charged first, then queued by pixels, then decoded here.
   return queued(new DecodeCheckingFaceEncoder(breaker, config.MAX_INPUT_PIXELS), REMOTE_CONCURRENCY, config, metrics);
 }
 
-/**
- * Uploads one instance decodes and sends to a remote encoder at once: twice its cores,
- * so one decodes while another waits on the network. The encoder queues the rest on its side.
- */
+// Twice the cores: one upload decodes while another waits on the network; the encoder queues the rest.
 const REMOTE_CONCURRENCY = 2 * availableParallelism();
 
-/** Runs `check` at most once per `ms`; callers in between share its outcome. */
 function reuseOutcomeFor(ms: number, check: () => Promise<void>): () => Promise<void> {
   let last: { at: number; outcome: Promise<void> } | undefined;
   return () => {
@@ -282,18 +260,13 @@ function reuseOutcomeFor(ms: number, check: () => Promise<void>): () => Promise<
 }
 
 export interface ComposedPrimary {
-  /** The instance's /metrics: the primary's own, added to what `workersMetrics` gathers from its HTTP workers. */
   readonly metricsApp: Koa;
   /** The face engine the HTTP workers call through the primary; undefined with ENCODER_URL. */
   readonly encoder: FaceEncoder | undefined;
   close(): Promise<void>;
 }
 
-/**
- * The primary process of an instance with WEB_CONCURRENCY HTTP workers: what exists once
- * per instance. The sealing secret is created (when missing) here, so every worker reads
- * the same, and an SQLite file is upgraded and checked against it before any opens it.
- */
+/** Once per instance, before any worker: creates a missing sealing secret, checks and upgrades an SQLite file. */
 export function composePrimary(config: Config, logger: Logger, workersMetrics: () => Promise<object[][]>): ComposedPrimary {
   const sealing = storageSealingOf(sealingCipher(config, logger));
   if (config.STORAGE === 'sqlite') void new SqliteStore(config.SQLITE_PATH, sealing).close();
@@ -309,12 +282,10 @@ export function composePrimary(config: Config, logger: Logger, workersMetrics: (
 
 export interface ComposedEncoderService {
   readonly app: Koa;
-  /** Whether callers must present ENCODER_TOKEN. */
   readonly tokenRequired: boolean;
   close(): Promise<void>;
 }
 
-/** `npm run encoder`: the built-in engine as a standalone service with the original encoder's contract. */
 export function composeEncoderService(config: EncoderServiceConfig, logger: Logger): ComposedEncoderService {
   const token = loadEncoderToken(config, logger);
   const encoder = queuedBuiltInEncoder(config, logger);
@@ -324,18 +295,16 @@ export function composeEncoderService(config: EncoderServiceConfig, logger: Logg
 
 export interface ComposedReseal {
   readonly store: SqliteStore | RedisStore;
-  /** Empties the Redis cache (CACHE=redis): copies, cheaper to drop than to seal again. Undefined otherwise. */
+  /** Undefined unless CACHE=redis: its entries are copies, cheaper to drop than to seal again. */
   readonly emptyCache: (() => Promise<number>) | undefined;
   close(): Promise<void>;
 }
 
-/** `npm run reseal`: the service's storage, as its configuration names it, for `SessionStore.reseal`. */
 export function composeReseal(config: Config & { STORAGE: 'sqlite' | 'redis' }, logger: Logger): ComposedReseal {
   const sealing = storageSealingOf(sealingCipher(config, logger));
   const target = redisTargetOf(config);
   const redis = config.STORAGE === 'redis' ? createRedisClient({ ...target, logger }) : undefined;
-  // With REDIS_REPLICA_ACKS, each value re-sealed reaches a replica before the next: a failover must not
-  // bring back a value under the old secret after storage has recorded that none needs it.
+  // Each re-sealed value reaches a replica before the next: a failover must not bring back one under the old secret once storage recorded none needs it.
   const replication = { replicas: config.REDIS_REPLICA_ACKS, timeoutMs: config.REDIS_REPLICA_ACK_TIMEOUT_MS };
   const store = redis ? new RedisStore(redis, config.REDIS_KEY_PREFIX, sealing, undefined, replication) : new SqliteStore(config.SQLITE_PATH, sealing);
   const cacheClient = config.CACHE === 'redis' ? (redis ?? createRedisClient({ ...target, logger })) : undefined;
@@ -351,20 +320,14 @@ export function composeReseal(config: Config & { STORAGE: 'sqlite' | 'redis' }, 
 
 function sealingCipher(config: Config, logger: Logger): NodeCipher {
   const { current, previous } = sealSecrets(config, logger);
-  // With persistent storage the cipher derives nothing until the store has read its seal record.
   return new NodeCipher(current, { ...(previous && { previous }), rootFromStorage: config.STORAGE !== 'memory' });
 }
 
 type BuiltInEncoderConfig = Omit<EncoderServiceConfig, 'PORT' | 'HOST' | 'ENCODER_ALLOW_NO_TOKEN'>;
 
-/**
- * Until encodes are timed: measured on this project's 2-core machine, a 0.2-megapixel
- * photo took ~90-120 ms, a 24-megapixel JPEG 0.6-1.3 s and a 50-megapixel lossless WebP
- * 0.8-2 s, under other jobs' load.
- */
+// Until encodes are timed. Measured on 2 cores under load: 0.2 MP ~90-120 ms, 24 MP JPEG 0.6-1.3 s, 50 MP WebP 0.8-2 s.
 const INITIAL_COST: CostGuess = { fixedMs: 100, msPerMegapixel: 15 };
 
-/** The built-in encoder as every entry point runs it: the worker pool, behind the queue. */
 function queuedBuiltInEncoder(config: BuiltInEncoderConfig, logger: Logger, metrics?: PrometheusMetrics): QueueingFaceEncoder {
   const pool = new LocalFaceEncoder({
     threads: config.ENCODER_THREADS,
@@ -375,12 +338,7 @@ function queuedBuiltInEncoder(config: BuiltInEncoderConfig, logger: Logger, metr
   return queued(pool, pool.concurrency, config, metrics);
 }
 
-/**
- * `encoder` behind a queue that weighs uploads by their pixels, keeps sessions from
- * holding each other up, admits an upload while its expected wait fits
- * ENCODER_WAIT_BUDGET_MS, and runs at most `concurrency` at once: the one admission path
- * of both encoder modes.
- */
+// The one admission path of both encoder modes: docs/adr/0005-admission-to-the-encoder.md.
 function queued(
   encoder: FaceEncoder,
   concurrency: number,

@@ -6,7 +6,6 @@ import { z } from 'zod';
 import { SEAL_SECRET_BYTES } from '../ports/Cipher.ts';
 import { missingMallocSettings } from './mallocSettings.ts';
 
-/** Whose X-Forwarded-For to believe (the HTTP adapter's clientAddress.ts reads it). */
 export type TrustedProxies = false | { readonly hops: number } | { readonly addresses: readonly string[] };
 
 const MiB = 1024 * 1024;
@@ -30,7 +29,7 @@ const trustedProxies = z
     }
     const addresses = text.split(',').map((entry) => entry.trim()).filter(Boolean);
     try {
-      proxyAddr.compile(addresses); // throws on what is no address, range or name proxy-addr knows
+      proxyAddr.compile(addresses);
     } catch (error) {
       ctx.addIssue({ code: 'custom', message: `not an address, CIDR range or name: ${(error as Error).message}` });
       return z.NEVER;
@@ -38,32 +37,16 @@ const trustedProxies = z
     return { addresses };
   });
 
-/** What the API and the standalone encoder service both run: the built-in model and its limits. */
 const modelSettings = {
-  /**
-   * Encoder worker threads, one per core by default: YuNet's and face-api's networks are
-   * too small to gain from splitting one run over cores (measured on 2 cores: 2 workers
-   * of 1 thread, 31 images/s, against 20 for 1 worker of 2), and each worker's copy of
-   * them costs ~60 MB.
-   */
+  /** One worker of 1 thread per core: on 2 cores, 2x1 ran 31 images/s, 1x2 ran 20; each worker costs ~60 MB. */
   ENCODER_THREADS: integer(availableParallelism()),
-  /** Threads one network run may use inside each encoder worker. */
   ENCODER_INTRA_OP_THREADS: integer(1),
   MAX_FACES: integer(5),
   MAX_UPLOAD_BYTES: integer(10 * MiB),
   MAX_INPUT_PIXELS: integer(50_000_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** On SIGTERM, how long in-flight requests get to finish before connections are cut. */
   SHUTDOWN_GRACE_MS: integer(20_000, 0),
-  /**
-   * Set: the encoder service answers only requests with `Authorization: Bearer <token>`,
-   * and the API sends it to ENCODER_URL. Long enough that guessing it is hopeless.
-   */
   ENCODER_TOKEN: z.string().min(ENCODER_TOKEN_MIN_LENGTH, `must be at least ${ENCODER_TOKEN_MIN_LENGTH} characters (openssl rand -hex 32 makes one)`).optional(),
-  /**
-   * Or a file holding the token, created with a random one when missing: services that
-   * share the file share the token (docker-compose.yml). Read only when ENCODER_TOKEN is unset.
-   */
   ENCODER_TOKEN_FILE: z.string().min(1).optional(),
 };
 
@@ -74,84 +57,55 @@ const oneEncoderToken: [(config: { ENCODER_TOKEN?: string | undefined; ENCODER_T
 
 const redisUrl = z.url({ protocol: /^rediss?$/ });
 
-/** The server-held sealing secret as SEAL_SECRET gives it, or as its file holds it (src/app/sealSecret.ts). */
 export const sealSecret = z
   .base64('must be base64 (openssl rand -base64 32)')
   .transform((text) => Buffer.from(text, 'base64'))
   .refine((bytes) => bytes.byteLength >= SEAL_SECRET_BYTES, `must decode to at least ${SEAL_SECRET_BYTES} bytes (openssl rand -base64 32)`)
   .refine((bytes) => bytes.some((byte) => byte !== bytes[0]), 'is one byte over and over (all zeros, say), which is no secret (openssl rand -base64 32)');
 
-/** SPEC.md's configuration table, read once at start. */
 const schema = z.object({
   ...modelSettings,
   PORT: port(8001),
   HOST: z.string().min(1).default('0.0.0.0'),
-  /** /metrics is served here, by a server of its own, never on PORT (0: any free port, logged). */
   METRICS_PORT: port(9464),
-  /** Loopback by default: metrics say how busy the encoder is, which is for operators only. */
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   STORAGE: z.enum(['memory', 'sqlite', 'redis']).default('sqlite'),
   SQLITE_PATH: z.string().min(1).default('./data/faces.db'),
   CACHE: z.enum(['memory', 'redis']).default('memory'),
   REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
-  /** Set: seed nodes of a Redis Cluster (comma-separated URLs), used instead of REDIS_URL. */
   REDIS_CLUSTER_NODES: z
     .string()
     .transform((list) => list.split(',').map((url) => url.trim()).filter((url) => url !== ''))
     .pipe(z.array(redisUrl).min(1))
     .optional(),
-  /** Namespaces every key, so several deployments can share one Redis. No braces: they set cluster slots. */
+  /** No braces: they set Redis Cluster hash slots. */
   REDIS_KEY_PREFIX: z.string().regex(/^[^{}]*$/).default('faces:'),
-  /**
-   * Replicas that must hold a write (a session started, an image stored, a clear) before
-   * it is answered; past REDIS_REPLICA_ACK_TIMEOUT_MS, 503. 0: the master's word is enough.
-   */
   REDIS_REPLICA_ACKS: integer(0, 0),
   /** Below the 2 s every Redis command is bounded by. */
   REDIS_REPLICA_ACK_TIMEOUT_MS: z.coerce.number().int().min(1).max(1500).default(500),
   CACHE_MAX_ENTRIES: integer(10_000),
-  /** The sealing secret itself (base64, at least 32 bytes); or unset, and SEAL_SECRET_FILE holds it. */
   SEAL_SECRET: sealSecret.optional(),
-  /** A file holding the sealing secret in base64, created on first start when missing. Kept apart from the data on purpose. */
   SEAL_SECRET_FILE: z.string().min(1).optional(),
-  /** While rotating: the secret before SEAL_SECRET, which still opens what it sealed until `npm run reseal` has moved it all. */
   SEAL_SECRET_PREVIOUS: sealSecret.optional(),
-  /** The same, from a file (base64); never created. */
   SEAL_SECRET_PREVIOUS_FILE: z.string().min(1).optional(),
-  /** Set: the HTTP encoder at this URL (the seed's variable). Unset: the built-in encoder. */
   ENCODER_URL: z.url({ protocol: /^https?$/ }).optional(),
   ENCODER_TIMEOUT_MS: integer(10_000),
-  /** The built-in encoder sheds an upload whose expected wait in its queue passes this; unset: ENCODER_TIMEOUT_MS. */
   ENCODER_WAIT_BUDGET_MS: z.coerce.number().int().min(0).optional(),
   SESSION_IMAGE_LIMIT: integer(5),
-  /** Faces nearer than this (Euclidean, in face-api's encoding space) are the same person. */
+  /** Euclidean distance in face-api's encoding space. */
   MATCH_THRESHOLD: z.coerce.number().gt(0).max(2).default(0.6),
-  /** Sessions unused this long are deleted with their data (a day, as Azure's faceId); 0: they live until cleared. */
   SESSION_TTL_SECONDS: integer(24 * 60 * 60, 0).transform((seconds) => (seconds === 0 ? undefined : seconds)),
-  /** Sessions one client address may start per minute; 0 turns the limit off. */
   RATE_LIMIT_SESSIONS_PER_MINUTE: integer(30, 0),
-  /** Requests one API key may make per minute; 0 turns the limit off. */
   RATE_LIMIT_REQUESTS_PER_MINUTE: integer(300, 0),
-  /** Requests with a missing or unknown key one client address may make per minute; past it, its keyed requests get 429. 0: off. */
   RATE_LIMIT_UNAUTHORIZED_PER_MINUTE: integer(30, 0),
-  /** Encoder runs (any outcome) one session may cause per hour; 0: off. */
   RATE_LIMIT_ENCODES_PER_SESSION_PER_HOUR: integer(30, 0),
-  /** Encoder runs (any outcome) one client address may cause per hour; 0: off. */
   RATE_LIMIT_ENCODES_PER_ADDRESS_PER_HOUR: integer(120, 0),
-  /** Uploads one session may have in flight at once (being received, queued or encoded), per process; unset: SESSION_IMAGE_LIMIT; 0: off. */
   MAX_UPLOADS_IN_FLIGHT_PER_KEY: z.coerce.number().int().min(0).optional(),
-  /** The same for one client address over all its sessions; 0: off. */
   MAX_UPLOADS_IN_FLIGHT_PER_ADDRESS: integer(8, 0),
-  /** Bytes of upload bodies one process holds at once, reserved before they arrive; unset: 12 x MAX_UPLOAD_BYTES. */
   MAX_UPLOAD_BUFFER_BYTES: z.coerce.number().int().min(1).optional(),
-  /**
-   * Which proxies' X-Forwarded-For to believe: "false" (none), a count of proxies in
-   * front (1 behind one nginx), or their addresses and CIDR ranges, comma-separated.
-   */
   TRUST_PROXY: trustedProxies,
-  /** Processes serving HTTP; unset: one per core (one with STORAGE=memory, which a process cannot share). */
   WEB_CONCURRENCY: z.coerce.number().int().min(1).optional(),
-  /** Set by the primary process for the one HTTP worker that sweeps idle sessions; not for operators. */
+  /** Set by the primary for the one HTTP worker that sweeps idle sessions; not for operators. */
   FACE_SESSIONS_SWEEPER: z.stringbool().default(false),
 })
   .refine((config) => config.METRICS_PORT === 0 || config.METRICS_PORT !== config.PORT, {
@@ -181,22 +135,15 @@ const schema = z.object({
     MAX_UPLOADS_IN_FLIGHT_PER_KEY: config.MAX_UPLOADS_IN_FLIGHT_PER_KEY ?? config.SESSION_IMAGE_LIMIT,
     MAX_UPLOAD_BUFFER_BYTES: config.MAX_UPLOAD_BUFFER_BYTES ?? 12 * config.MAX_UPLOAD_BYTES,
     WEB_CONCURRENCY: config.WEB_CONCURRENCY ?? (config.STORAGE === 'memory' ? 1 : availableParallelism()),
-    // Read only when SEAL_SECRET is unset.
     SEAL_SECRET_FILE: config.SEAL_SECRET_FILE ?? DEFAULT_SEAL_SECRET_FILE,
   }));
 
-/**
- * `npm run encoder`: the built-in model behind the original encoder's HTTP contract. Its
- * wait budget defaults to the API's default ENCODER_TIMEOUT_MS, the longest an API
- * waits for it unless told otherwise.
- */
+/** The wait budget defaults to the API's default ENCODER_TIMEOUT_MS, the longest an API waits for it. */
 const encoderServiceSchema = z.object({
   ...modelSettings,
   PORT: port(8000),
-  /** Loopback unless told otherwise: the API calls it, nobody else should. */
   HOST: z.string().min(1).default('127.0.0.1'),
   ENCODER_WAIT_BUDGET_MS: integer(10_000, 0),
-  /** Listen beyond loopback with no token: only on a private network where whoever reaches the port may use the encoder. */
   ENCODER_ALLOW_NO_TOKEN: z.stringbool().default(false),
 })
   .refine(...oneEncoderToken)
@@ -209,7 +156,6 @@ const encoderServiceSchema = z.object({
     },
   );
 
-/** Whether `host` names this machine alone: 127.0.0.0/8, ::1 or localhost. */
 function isLoopback(host: string): boolean {
   if (host === 'localhost') return true;
   return ipaddr.isValid(host) && ipaddr.process(host).range() === 'loopback';
@@ -222,13 +168,8 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/**
- * Parses the environment; a bad value stops the start with one line per problem.
- * Empty variables count as unset, so `PORT=` in a .env file means the default.
- */
+/** Empty variables count as unset, except the sealing ones, refused: unset, they would quietly make a new secret that opens none of the data. */
 export function loadConfig(env: Env = process.env): Config {
-  // Elsewhere an empty value means unset; for the sealing secret that would quietly put
-  // a new secret in ./secrets/seal.key, under which none of the data opens.
   const empty = ['SEAL_SECRET', 'SEAL_SECRET_FILE', 'SEAL_SECRET_PREVIOUS', 'SEAL_SECRET_PREVIOUS_FILE'].filter((name) => env[name] === '');
   if (empty.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${empty.map((name) => `  ${name}: is set but empty; unset it, or give it a value`).join('\n')}`);
@@ -240,7 +181,6 @@ export function loadEncoderServiceConfig(env: Env = process.env): EncoderService
   return parse(encoderServiceSchema, env);
 }
 
-/** What an entry point should log at start: settings that cost memory when missing. */
 export function startupWarnings(env: Env = process.env): string[] {
   const missing = missingMallocSettings(env);
   return missing.length === 0

@@ -6,7 +6,6 @@ import { orExit } from './orExit.ts';
 import { exitGracefullyOnSignals } from './gracefulShutdown.ts';
 import { createLogger } from './logger.ts';
 
-// `npm run encoder`: the built-in face model as a standalone service with the original encoder's contract.
 const config = orExit(loadEncoderServiceConfig);
 
 const logger = createLogger(config.LOG_LEVEL);

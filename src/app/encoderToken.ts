@@ -3,12 +3,7 @@ import type { Logger } from 'pino';
 import { ConfigError, ENCODER_TOKEN_MIN_LENGTH, type EncoderServiceConfig } from './config.ts';
 import { readOrCreateSecretFile } from './secretFile.ts';
 
-/**
- * The token the encoder service asks for and the API sends: ENCODER_TOKEN, or what
- * ENCODER_TOKEN_FILE holds, created with a new random token when missing, so services
- * sharing the file (docker-compose.yml's volume) share a token nobody had to make.
- * Undefined when neither is set: no token. Never logged.
- */
+/** Undefined when neither ENCODER_TOKEN nor ENCODER_TOKEN_FILE is set. Never logged. */
 export function loadEncoderToken(config: Pick<EncoderServiceConfig, 'ENCODER_TOKEN' | 'ENCODER_TOKEN_FILE'>, logger: Logger): string | undefined {
   if (config.ENCODER_TOKEN !== undefined || config.ENCODER_TOKEN_FILE === undefined) return config.ENCODER_TOKEN;
   const path = config.ENCODER_TOKEN_FILE;

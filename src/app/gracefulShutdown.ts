@@ -4,15 +4,10 @@ import type { Logger } from 'pino';
 export interface Drainable {
   /** From now on /ready answers 503 and responses ask clients to reconnect. */
   drain(): void;
-  /** Closes stores, cache and encoder workers. */
   close(): Promise<void>;
 }
 
-/**
- * On SIGTERM/SIGINT: report not ready, stop accepting connections, give in-flight
- * requests (an encode included) up to `graceMs` to finish, close every adapter, exit 0.
- * A second signal exits at once.
- */
+/** In-flight requests (an encode included) get up to `graceMs`; a second signal exits at once. */
 export function exitGracefullyOnSignals(
   server: Server,
   service: Drainable,

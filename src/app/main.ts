@@ -10,14 +10,12 @@ import { exitGracefullyOnSignals } from './gracefulShutdown.ts';
 import { createLogger } from './logger.ts';
 
 const config = orExit(loadConfig);
-// Several processes write one log: each HTTP worker's lines say which it is.
 const logger = cluster.isWorker ? createLogger(config.LOG_LEVEL).child({ worker: cluster.worker!.id }) : createLogger(config.LOG_LEVEL);
 
 if (config.WEB_CONCURRENCY > 1 && cluster.isPrimary) {
   for (const warning of startupWarnings()) logger.warn(warning);
   orExit(() => runPrimary(config, logger));
 } else {
-  // One process alone, or one of the primary's HTTP workers (they share the port).
   const role = cluster.isWorker ? { primary: IpcPeer.toPrimary(), sweeps: config.FACE_SESSIONS_SWEEPER } : undefined;
   if (!role) for (const warning of startupWarnings()) logger.warn(warning);
   const service = orExit(() => compose(config, logger, role));

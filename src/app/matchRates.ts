@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { MatchRates } from '../domain/matchRates.ts';
 
-/** The measured rates, committed beside the models; `npm run eval -- --write-match-rates` makes them. */
+/** Committed beside the models; `npm run eval -- --write-match-rates` makes it. */
 export const matchRatesFile = new URL('../../models/match-rates.json', import.meta.url);
 
 const counts = z.array(z.number().int().min(0)).min(2);

@@ -1,10 +1,6 @@
 import { SealMismatchError } from '../adapters/SealMismatchError.ts';
 import { ConfigError } from './config.ts';
 
-/**
- * For entry points: a bad configuration, or storage sealed under another secret, prints
- * its message and exits 1, without a stack.
- */
 export function orExit<T>(load: () => T): T {
   try {
     return load();

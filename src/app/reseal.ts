@@ -5,13 +5,7 @@ import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { orExit } from './orExit.ts';
 
-/**
- * `npm run reseal`: seals every stored value again under SEAL_SECRET, with the service's
- * own configuration (SEAL_SECRET_PREVIOUS still set). Safe while the service runs, and to
- * stop anywhere and run again. Exits 0 once no stored value needs the previous secret,
- * which storage then records: SEAL_SECRET_PREVIOUS can go. Steps: docs/security.md, "Rotating the
- * sealing secret".
- */
+/** `npm run reseal`: safe while the service runs and to stop anywhere; steps: docs/security.md, "Rotating the sealing secret". */
 const MAX_PASSES = 3;
 
 const config = orExit(loadConfig);

@@ -7,11 +7,7 @@ import { readOrCreateSecretFile } from './secretFile.ts';
 
 type SealSettings = Pick<Config, 'SEAL_SECRET' | 'SEAL_SECRET_FILE' | 'SEAL_SECRET_PREVIOUS' | 'SEAL_SECRET_PREVIOUS_FILE'>;
 
-/**
- * The sealing secrets: the current one, and while a rotation runs the previous one.
- * Throws a ConfigError for a secret it cannot read or create, or a previous secret that
- * is the current one.
- */
+/** Throws ConfigError for a secret it cannot read or create, or a previous secret equal to the current one. */
 export function sealSecrets(config: SealSettings, logger: Logger): { current: Buffer; previous?: Buffer } {
   const previous = loadPreviousSealSecret(config);
   const current = loadSealSecret(config, logger);
@@ -19,12 +15,7 @@ export function sealSecrets(config: SealSettings, logger: Logger): { current: Bu
   return { current, ...(previous && { previous }) };
 }
 
-/**
- * The server-held sealing secret: SEAL_SECRET, or what SEAL_SECRET_FILE holds (base64),
- * created with a new random secret when missing. Losing the secret loses every stored
- * face; a different one is refused by storage sealed under another (SealMismatchError).
- * Never logged.
- */
+/** Never logged. Losing it loses every stored face; storage sealed under another secret refuses it (SealMismatchError). */
 export function loadSealSecret(config: Pick<Config, 'SEAL_SECRET' | 'SEAL_SECRET_FILE'>, logger: Logger): Buffer {
   if (config.SEAL_SECRET) return config.SEAL_SECRET;
   const path = config.SEAL_SECRET_FILE;
@@ -40,7 +31,7 @@ export function loadSealSecret(config: Pick<Config, 'SEAL_SECRET' | 'SEAL_SECRET
   return parseSecret(text, 'SEAL_SECRET_FILE', path);
 }
 
-/** SEAL_SECRET_PREVIOUS, or what SEAL_SECRET_PREVIOUS_FILE holds; a missing file is an error, never created. */
+/** A missing file is an error: never created. */
 function loadPreviousSealSecret(config: Pick<Config, 'SEAL_SECRET_PREVIOUS' | 'SEAL_SECRET_PREVIOUS_FILE'>): Buffer | undefined {
   if (config.SEAL_SECRET_PREVIOUS) return config.SEAL_SECRET_PREVIOUS;
   const path = config.SEAL_SECRET_PREVIOUS_FILE;

@@ -5,22 +5,13 @@ import type { Logger } from 'pino';
 import { ConfigError } from './config.ts';
 
 export interface SecretFile {
-  /** The setting that names the file, for messages. */
   readonly setting: string;
   readonly path: string;
-  /** A new secret, as the file holds it, for a file that is not there yet. */
   readonly generate: () => string;
-  /** Logged when this process created the file. */
   readonly created: string;
 }
 
-/**
- * What a secret file holds, trimmed. A missing file is created with a new secret,
- * readable by its owner only, in a folder only its owner may enter. The file appears
- * whole or not at all (written aside, then hard-linked into place, which fails if it
- * exists): processes starting at once all end up with the one secret that got there
- * first. What it holds is never logged.
- */
+/** A missing file is created owner-only, whole or not at all (written aside, hard-linked into place): processes starting at once share the first secret. Never logged. */
 export function readOrCreateSecretFile(file: SecretFile, logger: Logger): string {
   let text = readIfThere(file);
   if (text === undefined) {

@@ -12,13 +12,7 @@ export interface SerializedError {
   [field: string]: unknown;
 }
 
-/**
- * pino's `err` serializer for every logger. pino's own copies every enumerable field of an
- * error, and got's errors hold the whole request in theirs (`options`: the URL with its
- * password, the headers with a token, the body with the image; `request`, `response`,
- * `timings`). This keeps an allow-list instead: the type, message and stack, a few codes,
- * and the chain of causes, each with the credentials and query strings cut from any URL.
- */
+/** pino's `err` serializer: an allow-list, since pino's own copies every field and got's errors hold the whole request (URL password, token header, image body). */
 export function serializeError(value: unknown, depth = 0): SerializedError | string {
   if (!(value instanceof Error)) return withoutCredentials(typeof value === 'string' ? value : safeString(value));
   const serialized: SerializedError = { type: value.constructor.name, message: withoutCredentials(value.message) };
@@ -42,7 +36,7 @@ export function withoutCredentials(text: string): string {
     .replace(/\b([a-z][a-z\d+.-]*:\/\/[^\s?#]*)\?[^\s#"'`]*/gi, '$1?[redacted]');
 }
 
-/** Something thrown that is not an Error: its text, never its fields (they could be anything). */
+/** Its text, never its fields (they could be anything). */
 function safeString(value: unknown): string {
   try {
     return String(value);

@@ -1,7 +1,4 @@
-/**
- * Every expected way a request can fail, by its stable machine code. Use cases and
- * adapters throw `Failure`; the HTTP driver alone maps a code to a status.
- */
+/** Stable machine codes; the HTTP driver alone maps a code to a status. */
 export const failureCodes = [
   'missing_file',
   'invalid_image',
@@ -24,7 +21,6 @@ export type FailureCode = (typeof failureCodes)[number];
 
 export class Failure extends Error {
   readonly code: FailureCode;
-  /** Seconds a client should wait before retrying, when that is known. */
   readonly retryAfterSeconds: number | undefined;
 
   constructor(code: FailureCode, detail: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {

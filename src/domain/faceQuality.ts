@@ -3,17 +3,11 @@ import type { HeadPose, RecognitionQuality } from './ImageEncodings.ts';
 export interface QualityMeasures {
   readonly sharpness: number;
   readonly brightness: number;
-  /** Face height in pixels as the encoder read it. */
   readonly size: number;
-  /**
-   * Whether the engine's two readings of the face agree on where its eyes are. When
-   * they do not (a face cut by the frame, say), the alignment the encoding depends on
-   * cannot be trusted.
-   */
+  /** The engine's two readings agree on the eyes; if not (a face cut by the frame, say), the alignment cannot be trusted. */
   readonly landmarksAgree: boolean;
 }
 
-/** Each measure's bar for "high" and floor below which it is "low"; the engine sets them (its pipeline's thresholds). */
 export interface QualityBars {
   /** Face height in pixels. */
   readonly size: Bar;
@@ -28,7 +22,6 @@ interface Bar {
   readonly low: number;
 }
 
-/** How far a match on this face can be trusted: the worst mark of its measures against `bars`. */
 export function forRecognition(measures: QualityMeasures, pose: HeadPose | undefined, bars: QualityBars): RecognitionQuality {
   const marks: RecognitionQuality[] = [
     atLeast(measures.size, bars.size),

@@ -1,7 +1,6 @@
 import { Failure } from './Failure.ts';
 import type { Face } from './ImageEncodings.ts';
 
-/** An image counts only when it holds between one and `maxFaces` faces. */
 export function checkFaceCount(faces: readonly Face[], maxFaces: number): void {
   if (faces.length === 0) throw new Failure('no_face', 'The image contains no face.');
   if (faces.length > maxFaces) {

@@ -1,14 +1,10 @@
 import { createHash } from 'node:crypto';
 
-/** Lower-case hex SHA-256. Identifies image bytes for dedup, and API keys at rest. */
 export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/**
- * Keys are random UUID v4s (122 random bits), so one fast hash is enough to make a
- * stolen database useless for logging in; a slow password hash would buy nothing.
- */
+/** UUID v4 keys carry 122 random bits: one fast hash makes a stolen database useless for logging in; a slow one would buy nothing. */
 export function hashApiKey(key: string): string {
   return sha256Hex(`api-key:${key}`);
 }

@@ -1,4 +1,4 @@
-/** A face by where it is: the image's upload position and the face's index in it. */
+/** The image's upload position and the face's index in it. */
 export interface FaceRef {
   readonly image: number;
   readonly face: number;
@@ -15,13 +15,7 @@ export function euclideanDistance(a: readonly number[], b: readonly number[]): n
   return Math.sqrt(sum);
 }
 
-/**
- * Groups faces into identities by complete linkage: two groups join only when every
- * face of one is nearer than `threshold` to every face of the other, closest pair of
- * groups first. So identities never chain: faces farther apart than the threshold are
- * never one identity through a third face. Two faces of one image are two people, so
- * they never join either.
- */
+/** Complete linkage, closest groups first: identities never chain through a third face, and two faces of one image never join. */
 export function groupIdentities(faces: readonly Encoded[], threshold: number): FaceRef[][] {
   const distance = faces.map((a) => faces.map((b) => (a.ref.image === b.ref.image && a !== b ? Infinity : euclideanDistance(a.encoding, b.encoding))));
   let groups = faces.map((_, index) => [index]);

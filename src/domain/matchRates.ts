@@ -1,11 +1,5 @@
-/**
- * What a distance between two encodings means, measured: over pairs of faces of the
- * development sets (bench/calibration.ts says which), how many pairs of different people
- * (impostors) and of one person (genuine) are at most each distance, in steps. The
- * service loads the table for its engine (models/match-rates.json).
- */
+/** Measured distance rates of one engine's encodings (models/match-rates.json, sets in bench/calibration.ts): docs/match-rates.md. */
 export interface MatchRates {
-  /** The engine whose encodings were measured: rates hold for its encodings only. */
   readonly engine: string;
   readonly sets: readonly string[];
   readonly step: number;
@@ -19,10 +13,9 @@ export interface MatchRates {
 export const MATCH_RATE_STEP = 0.01;
 
 export interface RateAt {
-  /** Impostor pairs at least this near: different people this close. */
   readonly falseMatches: number;
   readonly falseMatchRate: number;
-  /** What the rate can be at most, 95% sure (one-sided Clopper-Pearson; 0 of n gives about 3/n). */
+  /** 95% one-sided Clopper-Pearson bound (0 of n gives about 3/n). */
   readonly falseMatchUpperBound: number;
   readonly genuineAtMost: number;
 }
@@ -50,7 +43,6 @@ export function thresholdFor(rates: MatchRates, rate: number): number | undefine
   return found;
 }
 
-/** The smallest false match rate the table can vouch for: its upper bound where no impostor pair is that near. */
 export function smallestVouchableRate(rates: MatchRates): number {
   return upperBound95(0, rates.impostorPairs);
 }
@@ -58,7 +50,6 @@ export function smallestVouchableRate(rates: MatchRates): number {
 /** One-sided 95% upper bound on a rate seen `k` times in `n`: the p at which k or fewer would happen 5% of the time. */
 export function upperBound95(k: number, n: number): number {
   if (n === 0 || k >= n) return 1;
-  // P(X <= k) falls as p grows: bisect for where it crosses 5%.
   let [low, high] = [k / n, 1];
   for (let i = 0; i < 60; i++) {
     const mid = (low + high) / 2;
@@ -68,7 +59,7 @@ export function upperBound95(k: number, n: number): number {
   return high;
 }
 
-/** P(X <= k) for X ~ Binomial(n, p), as the regularized incomplete beta I_{1-p}(n - k, k + 1): a few dozen steps whatever k and n. */
+/** P(X <= k), X ~ Binomial(n, p), as I_{1-p}(n - k, k + 1): a few dozen steps whatever k and n. */
 function binomialCdf(k: number, n: number, p: number): number {
   if (p <= 0) return 1;
   if (p >= 1) return 0;

@@ -2,28 +2,8 @@ import type { Cipher } from '../ports/Cipher.ts';
 import type { ImageLink, StorageSealing } from '../ports/SessionStore.ts';
 import type { ImageEncodings } from './ImageEncodings.ts';
 
-/**
- * What is sealed at rest, and under which key (docs/adr/0009-security-and-biometric-data-at-rest.md, "Biometric data at rest").
- * Every id and key is derived with the server-held secret (the Cipher holds it) and from
- * the session's API key, which the server never stores:
- *
- * - An image's entry (its SHA-256 and every detail of its faces) is sealed under a key
- *   derived from the API key and the image's SHA-256, and stored under an id derived
- *   from both with another label. Each session has entries of its own: nothing one
- *   session does is seen from another, and a clear deletes the session's faces.
- * - A session's link to an image holds that SHA-256 sealed under the session's key,
- *   derived from the API key: the only way back from storage to the entry.
- *
- * Around both, every stored value has an outer layer under the sealing secret itself
- * (`Cipher.sealAtRest`), bound to where it is stored. Ids and the keys above derive from
- * the storage's root, the first secret it was sealed under; the outer layer is what a
- * rotation re-seals (`StorageSealing.resealEntry`), which needs no API key.
- *
- * Schema 2 derived without the secret: entries from the image alone (shared by the
- * sessions that uploaded it), links from the API key alone. The storage upgrade re-keys
- * them under the secret without opening them (`storageSealingOf`), and they open here
- * when their session's key arrives.
- */
+// What is sealed under which key, and the schema-2 upgrade: docs/adr/0009-security-and-biometric-data-at-rest.md.
+// Every id and key derives from the server-held secret and the session's API key, which the server never stores.
 const purposes = {
   session: 'face-sessions v3: session key',
   entryId: 'face-sessions v3: entry id',
@@ -47,21 +27,19 @@ interface CurrentEntry {
   readonly id: string;
   readonly apiKey: string;
 }
-/** Sealed before the server-held secret, under `v2Id`, then re-keyed by the storage upgrade. */
 interface V2Entry {
   readonly sha256: string;
   readonly id: string;
   readonly v2Id: string;
 }
 
-/** What a request's API key opens; derived only when something is to be sealed or opened. */
 export interface SessionKey {
   readonly apiKey: string;
   readonly keyHash: string;
   readonly key: Uint8Array;
 }
 
-/** Where this session keeps (or would keep) the faces of these bytes; call only with a well-formed API key. */
+/** Call only with a well-formed API key. */
 export function imageEntryOf(cipher: Cipher, apiKey: string, sha256: string): CurrentEntry {
   return { sha256, id: hex(cipher.derive(`${apiKey} ${sha256}`, purposes.entryId)), apiKey };
 }
@@ -110,13 +88,7 @@ export function openLink(cipher: Cipher, session: SessionKey, stored: ImageLink)
   return entry.id === link.entryId ? entry : null;
 }
 
-/**
- * What the storage upgrade does to schema-2 data, with no API key at hand: each id is
- * derived anew with the secret, and each sealed value sealed again under a key derived
- * with it. A copy of storage and an image then no longer find or open its faces without
- * the secret; with the secret and the image they still do, until the sessions holding
- * them are cleared or expire (docs/adr/0009-security-and-biometric-data-at-rest.md, "Threat model").
- */
+/** Re-keys schema-2 data with no API key at hand; what that protects: docs/adr/0009-security-and-biometric-data-at-rest.md, "Threat model". */
 export function storageSealingOf(cipher: Cipher): StorageSealing {
   const v2EntryId = (v2Id: string) => hex(cipher.derive(v2Id, purposes.v2EntryId));
   const reseal = (stored: Uint8Array, context: string) => {

@@ -1,2 +1,2 @@
-/** Milliseconds since the epoch; a port so tests can move time. */
+/** Milliseconds since the epoch. */
 export type Clock = () => number;

@@ -2,29 +2,18 @@ import type { Face } from '../domain/ImageEncodings.ts';
 import type { ImageInfo } from './ImageInspector.ts';
 
 export interface EncodeOptions {
-  /**
-   * Aborted when nobody waits for the answer any more (the client hung up). An encode
-   * still queued is dropped and the call rejects with the signal's reason; one already
-   * running is cancelled where that is safe (a remote call), or finishes (the built-in
-   * engine, which cannot be stopped mid-run).
-   */
+  /** Client gone: a queued encode is dropped (rejects with the signal's reason); a running one is cancelled if remote, else finishes. */
   readonly signal?: AbortSignal;
-  /** Whose upload this is (the session's key hash): one owner's uploads must not hold back another's. */
+  /** The session's key hash: one owner's uploads must not hold back another's. */
   readonly owner?: string;
-  /** What the image inspector read of the header, so no encoder reads it again. */
+  /** The header as the inspector read it, so no encoder reads it again. */
   readonly inspected?: ImageInfo;
 }
 
-/**
- * Finds every face in an image and returns one 128-number encoding per face, `[]`
- * when there is none. Encoding is a pure function of the bytes, so calls may be
- * retried. Throws `Failure` with invalid_image, too_many_faces (an encoder that
- * refuses crowded images itself), encoder_unavailable, encoder_timeout or
- * encoder_bad_response.
- */
+/** One 128-number encoding per face, `[]` for none; pure in the bytes, so retryable. Throws `Failure` invalid_image, too_many_faces, encoder_unavailable, encoder_timeout or encoder_bad_response. */
 export interface FaceEncoder {
   encode(image: Uint8Array, options?: EncodeOptions): Promise<Face[]>;
-  /** Cheap check that the encoder can take work; throws when it cannot. */
+  /** Throws when the encoder cannot take work. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }

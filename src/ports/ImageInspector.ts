@@ -1,15 +1,11 @@
-/** What an upload is, read from its bytes (never from the client's Content-Type). */
+/** Read from the bytes, never from the client's Content-Type. */
 export interface ImageInfo {
   readonly format: string;
   readonly width: number;
   readonly height: number;
 }
 
-/**
- * Reads an image's header without decoding it, so bad uploads are refused before any
- * encoder is called. Throws `Failure` with invalid_image, unsupported_media_type or
- * file_too_large (too many pixels).
- */
+/** Reads the header only, no decode. Throws `Failure` invalid_image, unsupported_media_type or file_too_large (too many pixels). */
 export interface ImageInspector {
   inspect(image: Uint8Array): Promise<ImageInfo>;
 }

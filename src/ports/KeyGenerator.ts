@@ -1,2 +1,2 @@
-/** Produces a new API key: a UUID v4 string. */
+/** A UUID v4 string. */
 export type KeyGenerator = () => string;

@@ -1,6 +1,6 @@
 import type { Clock } from './Clock.ts';
 
-/** How storage adapters tell idle sessions apart; no `idleTtlMs` means sessions never expire. */
+/** No `idleTtlMs`: sessions never expire. */
 export interface SessionExpiry {
   readonly clock: Clock;
   readonly idleTtlMs?: number;

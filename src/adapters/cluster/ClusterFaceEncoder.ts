@@ -2,11 +2,7 @@ import type { Face } from '../../domain/ImageEncodings.ts';
 import type { EncodeOptions, FaceEncoder } from '../../ports/FaceEncoder.ts';
 import type { IpcPeer } from './IpcPeer.ts';
 
-/**
- * The face encoder of this instance's primary process, seen from an HTTP worker: one
- * engine (and one queue) for all the processes, so their number does not multiply the
- * engine's memory. A caller that gives up tells the primary, whose queue drops the upload.
- */
+/** The primary's encoder, seen from an HTTP worker: one engine for all processes, so their number does not multiply its memory. */
 export class ClusterFaceEncoder implements FaceEncoder {
   readonly #primary: IpcPeer;
 

@@ -2,16 +2,12 @@ import { Failure, isFailure, type FailureCode } from '../../domain/Failure.ts';
 import type { Face } from '../../domain/ImageEncodings.ts';
 import type { ImageInfo } from '../../ports/ImageInspector.ts';
 
-/** Questions the processes of one instance ask each other, and their answers. */
 export interface Requests {
-  /** Worker to primary: the primary hosts the one face engine. */
   encode: { ask: { image: Uint8Array; owner?: string; inspected?: ImageInfo }; answer: { faces: Face[] } };
   ping: { ask: Record<string, never>; answer: Record<string, never> };
-  /** Primary to worker: its registry, as prom-client's JSON, for the primary to add up. */
   metricsJson: { ask: Record<string, never>; answer: { metrics: object[] } };
 }
 
-/** Told, not asked: what one process dropped from memory, for the others to drop too. */
 export type Notice =
   | { readonly kind: 'forget-session'; readonly keyHash: string }
   | { readonly kind: 'evict-entries'; readonly entryIds: readonly string[] };
@@ -33,25 +29,17 @@ interface SentFailure {
   readonly retryAfterSeconds?: number;
 }
 
-/** A process, or the primary's handle on a worker: both send and receive messages. */
 export interface Endpoint {
   send(message: unknown, sendHandle?: undefined, options?: undefined, callback?: (error: Error | null) => void): boolean;
   on(event: 'message', listener: (message: unknown) => void): unknown;
 }
 
-/**
- * One end of the IPC channel between the primary and a worker (node:cluster, with
- * 'advanced' serialization so images travel as bytes): requests answered by id, aborts
- * of requests the asker gave up on, and notices. Messages are tagged, so libraries
- * sharing the channel (rate-limiter-flexible) are left alone, and Failures cross it as
- * data (classes do not).
- */
+/** One end of the primary-worker channel ('advanced' serialization: images as bytes); tagged messages, so libraries sharing it (rate-limiter-flexible) are left alone. */
 export class IpcPeer {
   readonly #endpoint: Endpoint;
   readonly #pending = new Map<number, { resolve: (answer: unknown) => void; reject: (error: Error) => void }>();
   readonly #noticeListeners = new Set<(notice: Notice) => void>();
   readonly #handlers: Handlers = {};
-  /** Requests from the other side being handled here, by their id there. */
   readonly #handling = new Map<number, AbortController>();
   #nextId = 1;
 
@@ -66,13 +54,11 @@ export class IpcPeer {
     });
   }
 
-  /** In an HTTP worker: the channel to the primary process that forked it. */
   static toPrimary(): IpcPeer {
     if (!process.send) throw new Error('not a worker process: there is no primary to talk to');
     return new IpcPeer(process as Endpoint);
   }
 
-  /** Answers the other side's requests of this kind. */
   handle<K extends Kind>(kind: K, handler: Handler<K>): this {
     (this.#handlers as Record<Kind, unknown>)[kind] = handler;
     return this;

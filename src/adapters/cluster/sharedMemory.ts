@@ -2,11 +2,7 @@ import type { EncodingCache } from '../../ports/EncodingCache.ts';
 import type { OpenedSession, OpenedSessions } from '../../ports/OpenedSessions.ts';
 import type { IpcPeer } from './IpcPeer.ts';
 
-/**
- * With several HTTP processes, each holds its own opened sessions and cache. What one
- * drops (a clear, an expiry) the primary passes on to the others, so no process keeps a
- * session's opened faces after it is gone.
- */
+/** Per-process opened sessions; a drop (clear, expiry) reaches every process via the primary, so none keeps a session's faces after it is gone. */
 export class SharedOpenedSessions implements OpenedSessions {
   readonly #inner: OpenedSessions;
   readonly #primary: IpcPeer;
@@ -37,7 +33,6 @@ export class SharedOpenedSessions implements OpenedSessions {
   }
 }
 
-/** The same for a per-process cache of sealed entries: deletions reach every process. */
 export class SharedEncodingCache implements EncodingCache {
   readonly #inner: EncodingCache;
   readonly #primary: IpcPeer;

@@ -7,53 +7,31 @@ const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const NO_SALT = new Uint8Array(0);
 
-/** The outer layer's mark: these 4 bytes, then the first 8 of its secret's check. A value stored without one starts with a random nonce. */
+/** The outer layer's mark: these 4 bytes, then the first 8 of its secret's check. */
 const AT_REST_MAGIC = Buffer.from('fs4\0');
-/** How much of a stored value `sealedUnder` reads. */
 export const AT_REST_HEADER_BYTES = AT_REST_MAGIC.length + 8;
 
-/** What a secret's derivations are for; the check's label is kept from schema 3, so a stored check still matches. */
+/** The check's label is kept from schema 3, so a stored check still matches. */
 const secretPurposes = {
   check: 'face-sessions v3: seal check',
   atRest: 'face-sessions v4: at rest',
   rootWrap: 'face-sessions v4: root',
 } as const;
 
-/** What storage keeps of the keyring (SQLite `meta`, Redis `<prefix>seal-record`), as JSON. */
 interface SealRecord {
-  /** The check of the secret that seals every write. */
   readonly current: string;
-  /** The root every id and entry key derives from, sealed under the current secret. */
+  /** Sealed under the current secret. */
   readonly root: string;
-  /** The check of the secret some stored values may still need, until a re-seal moves them. */
   readonly previous?: string;
 }
 
-/**
- * AES-256-GCM with a random 96-bit nonce per seal, and HKDF-SHA256 (RFC 5869). Key
- * material is HKDF's input, and what a key is for (purpose, then input) its `info`: the
- * RFC's way to derive many keys from one secret, each bound to its context. The salt
- * stays empty, as the RFC has it non-secret and every secret here is already uniformly
- * random. Sealed bytes are nonce, then ciphertext, then the 128-bit tag. A random nonce
- * is safe here: no key seals anywhere near the 2^32 messages where nonce collisions
- * start to matter.
- *
- * Two secrets take part, so that the sealing secret can be rotated (docs/adr/0009-security-and-biometric-data-at-rest.md,
- * "Rotating the sealing secret"): ids and entry keys derive from the storage's *root*,
- * the first secret it was sealed under, which storage keeps sealed under the current
- * secret; and every stored value has an outer layer under the current secret itself
- * (`sealAtRest`), which a re-seal moves to a new one without any API key.
- */
+/** Random 96-bit nonces: no key seals near the 2^32 messages where they collide. Empty HKDF salt: the secrets are uniform (RFC 5869). Rotation: docs/adr/0009-security-and-biometric-data-at-rest.md. */
 export class NodeCipher implements Cipher {
   readonly #current: SecretKeys;
   readonly #previous: SecretKeys | undefined;
-  /** Unknown, for persistent storage, until its record has been read (`adopt`). */
   #root: Buffer | undefined;
 
-  /**
-   * `previous`: the secret being rotated away from, while some stored values still need it.
-   * `rootFromStorage`: derive nothing until `adopt` has read which root storage holds.
-   */
+  /** `previous`: the secret being rotated away from; `rootFromStorage`: derive nothing until `adopt` has read the root. */
   constructor(secret: Uint8Array, options: { previous?: Uint8Array; rootFromStorage?: boolean } = {}) {
     this.#current = secretKeys(secret);
     this.#previous = options.previous && secretKeys(options.previous);
@@ -88,7 +66,6 @@ export class NodeCipher implements Cipher {
     try {
       return Buffer.concat([plaintext, decipher.final()]);
     } catch {
-      // The tag did not verify: another key, another context, or altered bytes. Nothing to tell apart.
       return null;
     }
   }
@@ -105,7 +82,6 @@ export class NodeCipher implements Cipher {
     return startsWith(bytes, AT_REST_MAGIC) ? null : bytes;
   }
 
-  /** Looks at the mark only, so a count need not read whole values. */
   sealedUnder(stored: Uint8Array): SealedUnder {
     const bytes = Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
     if (startsWith(bytes, this.#current.header)) return 'current';
@@ -117,13 +93,7 @@ export class NodeCipher implements Cipher {
     return this.#current.check;
   }
 
-  /**
-   * Reads storage's record (or, for storage from before it had one, its check alone),
-   * learns the root from it, and says what storage should hold from now on. Starting
-   * with a new secret and the storage's as `previous` begins a rotation. Throws a
-   * SealMismatchError when neither configured secret is the storage's, or when values
-   * may still need a previous secret that is not configured.
-   */
+  /** A new secret with storage's as `previous` begins a rotation. */
   adopt(stored: string | null, legacyCheck: string | null, storage: string): SealRecordDecision {
     const record = stored === null ? undefined : (JSON.parse(stored) as SealRecord);
     const recordedCheck = record?.current ?? legacyCheck;
@@ -155,7 +125,6 @@ export class NodeCipher implements Cipher {
     return { record: text, changed: text !== stored, previousNeeded: next.previous !== undefined };
   }
 
-  /** The record once no stored value needs the previous secret any more. */
   settled(stored: string): string {
     const { previous: _, ...record } = JSON.parse(stored) as SealRecord;
     return JSON.stringify(record);

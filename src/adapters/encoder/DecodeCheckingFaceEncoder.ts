@@ -3,13 +3,7 @@ import type { Face } from '../../domain/ImageEncodings.ts';
 import type { EncodeOptions, FaceEncoder } from '../../ports/FaceEncoder.ts';
 import { sharp } from '../imageFormats.ts';
 
-/**
- * In front of a remote encoder: decodes each image (to a thumbnail: libvips shrinks a
- * JPEG while it decodes it) and refuses a truncated or corrupt one as invalid_image
- * before the network call, which would cost more than the decode. It belongs behind the
- * queue, as the built-in engine's pool is: the decode is then charged to the budgets,
- * weighed by its pixels and bounded in number like any encode.
- */
+/** Refuses a truncated or corrupt image (invalid_image) before a remote encoder's costlier call; behind the queue, so the decode counts against its budget. */
 export class DecodeCheckingFaceEncoder implements FaceEncoder {
   readonly #inner: FaceEncoder;
   readonly #maxInputPixels: number;

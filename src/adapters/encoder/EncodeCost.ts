@@ -1,27 +1,14 @@
 /** Weight of the newest timed encode: recent enough to follow a change of load, smooth enough to ignore one odd photo. */
 const SMOOTHING = 0.2;
-/**
- * How strongly the per-pixel cost is held to its first guess, in units of one timed encode
- * a megapixel away from the others. Photos of one size say nothing about the cost of
- * pixels, so until their sizes differ the guess stands; a mix of small photos and one of
- * 20 megapixels outweighs it at once.
- */
+/** Pull towards the first guess, in timed encodes a megapixel from the others: until photo sizes differ, the per-pixel guess stands. */
 const PRIOR_STRENGTH = 1;
 
 export interface CostGuess {
-  /** What any image costs: reading the file, the networks on the downsized picture. */
   readonly fixedMs: number;
-  /** What each megapixel in the header adds: decoding it. */
   readonly msPerMegapixel: number;
 }
 
-/**
- * What an encode costs in milliseconds, as `fixed + perMegapixel x megapixels`, fitted
- * to timed encodes by least squares with exponentially decaying weights (weight 0.2 to
- * the newest), and pulled towards the first guess where the encodes timed so far cannot
- * tell the two terms apart. Megapixels are those of the image's header: what the decoder
- * has to go through, even where the engine then works on a smaller copy.
- */
+/** Milliseconds as `fixed + perMegapixel x megapixels` of the header (what the decoder reads), by weighted least squares. Why: docs/adr/0005-admission-to-the-encoder.md */
 export class EncodeCost {
   readonly #guess: CostGuess;
   // Exponentially weighted sums of 1, x, y, x², xy (x in megapixels, y in ms).
@@ -35,13 +22,11 @@ export class EncodeCost {
     this.#guess = guess;
   }
 
-  /** Predicted milliseconds for an image of `pixels`. */
   predictMs(pixels: number): number {
     const { fixedMs, msPerMegapixel } = this.#fit();
     return fixedMs + msPerMegapixel * (pixels / 1e6);
   }
 
-  /** Records a timed encode. */
   learn(pixels: number, ms: number): void {
     const x = pixels / 1e6;
     const keep = 1 - SMOOTHING;

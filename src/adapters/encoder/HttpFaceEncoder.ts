@@ -8,30 +8,19 @@ import { ENCODING_LENGTH, type Face } from '../../domain/ImageEncodings.ts';
 import type { EncodeOptions, FaceEncoder } from '../../ports/FaceEncoder.ts';
 
 export interface HttpFaceEncoderOptions {
-  /** The encoder's endpoint, e.g. http://127.0.0.1:8000/v1/selfie. */
   readonly url: string;
-  /** Per attempt; a timeout is never retried. */
   readonly timeoutMs: number;
-  /** Retries on connection errors and 503; default 2. */
   readonly retries?: number;
-  /** First backoff, doubled per retry (plus up to 50% jitter); default 100. */
   readonly retryBaseDelayMs?: number;
-  /** A 503's Retry-After longer than this is not waited for but passed on to the client; default 1000. */
   readonly maxRetryAfterMs?: number;
-  /** Sent as `Authorization: Bearer <token>` (the encoder service's ENCODER_TOKEN). */
   readonly token?: string;
 }
 
 const responseSchema = z.array(z.array(z.number()).length(ENCODING_LENGTH));
 const detailSchema = z.object({ detail: z.string().min(1).max(300) });
-// The encoder is down, restarting or dropped a kept-alive socket: another attempt may well succeed.
 const connectionErrors = ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE'];
 const DEFAULT_RETRY_AFTER_SECONDS = 2;
-/**
- * Tells our own encoder service whose upload this is, so its queue keeps sessions from
- * holding each other up; other encoders ignore it. It carries a hash of the owner, so the
- * encoder never sees what storage files sessions under.
- */
+/** For our encoder service's fair queue (others ignore it): a hash of the owner, so the encoder never sees what storage files sessions under. */
 export const OWNER_HEADER = 'x-encode-owner';
 /** Our own encoder service names the engine that made its encodings here; others say nothing, and their faces carry no engine. */
 export const ENGINE_HEADER = 'x-face-engine';
@@ -39,10 +28,7 @@ export const ENGINE_HEADER = 'x-face-engine';
 const ENGINE_NAME = /^[\w./-]{1,64}$/;
 const PING_TIMEOUT_MS = 1500;
 
-/**
- * A face encoder behind HTTP that keeps the seed's "Veriff-compatible" contract (see
- * SPEC.md). A caller that gives up (its signal aborts) cancels the call, retries included.
- */
+/** The seed's "Veriff-compatible" encoder contract (SPEC.md). An aborted signal cancels the call, retries included. */
 export class HttpFaceEncoder implements FaceEncoder {
   readonly #url: string;
   readonly #timeoutMs: number;
@@ -57,21 +43,16 @@ export class HttpFaceEncoder implements FaceEncoder {
       agent: this.#agents,
       ...(options.token !== undefined && { headers: { authorization: `Bearer ${options.token}` } }),
       timeout: { request: options.timeoutMs },
-      // A redirect would send the user's photo somewhere else, without the token, and take
-      // that host's answer: it is an encoder failure (502), never followed.
+      // A redirect would send the photo elsewhere without the token: an encoder failure (502), never followed.
       followRedirect: false,
-      // Statuses are mapped below, after got has retried the 503s.
       throwHttpErrors: false,
       retry: {
         limit: options.retries ?? 2,
-        // Encoding is a pure function of the bytes, so repeating a POST is safe.
         methods: ['POST'],
         statusCodes: [503],
-        // No ETIMEDOUT: a slow encoder is reported after one timeout, not after several.
         errorCodes: connectionErrors,
         maxRetryAfter: options.maxRetryAfterMs ?? 1000,
-        // Only called when the rules above allow a retry; computedValue is then the server's
-        // Retry-After when it sent one (one above maxRetryAfter stops the retries instead).
+        // got calls this only when a retry is allowed; computedValue is then the server's Retry-After, if it sent one.
         calculateDelay: ({ attemptCount, retryAfter, computedValue }) =>
           retryAfter !== undefined ? computedValue : baseDelay * 2 ** (attemptCount - 1) * (1 + Math.random() / 2),
       },
@@ -82,9 +63,7 @@ export class HttpFaceEncoder implements FaceEncoder {
     const { signal, owner } = options;
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(image)]), 'image');
-    // Serialized here rather than passed to got: got 16 sends a FormData as a web stream, and a
-    // refused connection then rejects with a raw ERR_SOCKET_CLOSED_BEFORE_CONNECTION instead of
-    // retrying. Plain bytes replay on every attempt.
+    // Not a FormData to got: got 16 sends it as a web stream, and a refused connection then rejects with ERR_SOCKET_CLOSED_BEFORE_CONNECTION instead of retrying.
     const multipart = new Response(form);
     const body = new Uint8Array(await multipart.arrayBuffer());
     const headers = {
@@ -162,7 +141,6 @@ function parseJsonOrUndefined(text: string): unknown {
   }
 }
 
-/** Retry-After is either delay-seconds or an HTTP date (RFC 9110 section 10.2.3). */
 function retryAfterSeconds(header: string | undefined): number | undefined {
   if (header === undefined) return undefined;
   if (/^\d+$/.test(header)) return Math.max(1, Number(header));

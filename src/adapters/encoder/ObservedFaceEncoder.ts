@@ -2,7 +2,6 @@ import { isFailure, type FailureCode } from '../../domain/Failure.ts';
 import type { Face } from '../../domain/ImageEncodings.ts';
 import type { EncodeOptions, FaceEncoder } from '../../ports/FaceEncoder.ts';
 
-/** What the service measures about encodes; the metrics adapter fills it. */
 export interface EncodeObserver {
   encoded(seconds: number, faces: number): void;
   failed(seconds: number, code: FailureCode | 'unexpected'): void;
@@ -19,7 +18,6 @@ export class ObservedFaceEncoder implements FaceEncoder {
     this.#observer = observer;
   }
 
-  /** Encodes started and not yet answered. */
   get inFlight(): number {
     return this.#inFlight;
   }

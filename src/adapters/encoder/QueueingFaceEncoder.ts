@@ -5,17 +5,11 @@ import type { ImageInspector } from '../../ports/ImageInspector.ts';
 import { type CostGuess, EncodeCost } from './EncodeCost.ts';
 
 export interface QueueingOptions {
-  /** Encodes the inner encoder runs at once; the rest wait here. */
   readonly concurrency: number;
-  /** The longest an image may be expected to wait for its turn; beyond it, it is shed. */
   readonly waitBudgetMs: number;
-  /** What an encode is assumed to cost until real ones have been timed. */
   readonly initialCost: CostGuess;
-  /** Reads an image's pixel count from its header, which is what its encode will cost. */
   readonly inspector: ImageInspector;
-  /** Called for each image refused. */
   readonly onShed?: () => void;
-  /** Called for each image dropped from the queue because its caller gave up. */
   readonly onAbandoned?: () => void;
 }
 
@@ -26,22 +20,8 @@ interface Task {
   readonly start: () => void;
 }
 
-/**
- * Admission and fair order in front of any encoder, with work measured in pixels.
- *
- * - Cost: each image is expected to take `fixed + perMegapixel x megapixels` (EncodeCost,
- *   learned from timed encodes), so a 50-megapixel file of a few bytes counts for what
- *   decoding it takes, not as one upload.
- * - Fairness: uploads wait per owner (the session); a free slot goes to the owner with
- *   the fewest encodes running, in turn, and no owner holds every slot, so one session's
- *   burst delays another's upload by at most one encode. Uploads without an owner each
- *   count as one of their own (first come, first served).
- * - Admission: an upload is admitted if the work that will run before it (what runs now,
- *   then what each other owner has queued up to its own turn, then its owner's own queue)
- *   is expected to be done within the budget; past it, 503 encoder_unavailable at once,
- *   with a Retry-After of that wait. A burst from one session so fills only its own queue.
- * - A caller that gives up (its signal aborts) leaves the queue at once.
- */
+/** Admission by expected work in pixels, owners taking turns (docs/adr/0005-admission-to-the-encoder.md). Past the wait budget it throws
+ * encoder_unavailable at once, retryAfterSeconds being that wait; a caller whose signal aborts leaves the queue. */
 export class QueueingFaceEncoder implements FaceEncoder {
   readonly #inner: FaceEncoder;
   readonly #options: QueueingOptions;
@@ -66,14 +46,12 @@ export class QueueingFaceEncoder implements FaceEncoder {
     );
   }
 
-  /** Images admitted and waiting for their turn. */
   get queueDepth(): number {
     let depth = 0;
     for (const tasks of this.#waiting.values()) depth += tasks.length;
     return depth;
   }
 
-  /** What an upload from a new owner would wait now, in milliseconds. */
   get expectedWaitMs(): number {
     return this.#waitMs(undefined);
   }
@@ -89,7 +67,6 @@ export class QueueingFaceEncoder implements FaceEncoder {
     if (waitMs > this.#options.waitBudgetMs) {
       this.#options.onShed?.();
       throw new Failure('encoder_unavailable', 'The face encoder is busy; try again after the time in Retry-After.', {
-        // When the work now ahead will be done: a client back then finds the queue short.
         retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
       });
     }
@@ -111,7 +88,6 @@ export class QueueingFaceEncoder implements FaceEncoder {
     return this.#inner.close();
   }
 
-  /** Resolves with the task once it runs; rejects with the signal's reason if that aborts first. */
   async #turn(owner: string, costMs: number, signal: AbortSignal | undefined): Promise<Task> {
     signal?.throwIfAborted();
     const { promise, resolve, reject } = Promise.withResolvers<Task>();
@@ -135,7 +111,6 @@ export class QueueingFaceEncoder implements FaceEncoder {
     }
   }
 
-  /** Fills free slots: each goes to the waiting owner with the fewest running, first in turn; that owner then goes last. */
   #dispatch(): void {
     while (this.#running.size < this.#options.concurrency) {
       let chosen: string | undefined;
@@ -155,7 +130,6 @@ export class QueueingFaceEncoder implements FaceEncoder {
     }
   }
 
-  /** The expected wait of a new upload of `owner` (undefined: an owner with nothing here yet). */
   #waitMs(owner: string | undefined): number {
     const mine = (owner !== undefined && this.#waiting.get(owner)) || [];
     const myRunning = owner === undefined ? 0 : this.#runningOf(owner);

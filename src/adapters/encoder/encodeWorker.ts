@@ -7,14 +7,12 @@ import { FaceEngine, type FaceEngineOptions } from './engine/FaceEngine.ts';
 /** What a task answers. Errors lose their class crossing threads, so failures travel as data. */
 export type EncodeOutcome = { faces: Face[] } | { failure: { code: FailureCode; detail: string } };
 
-/** Posted once per thread when its model is ready or could not load. */
 export type WorkerReport =
   | { kind: 'loaded'; milliseconds: number }
   | { kind: 'failed'; detail: string };
 
 export type EncodeWorkerData = FaceEngineOptions;
 
-/** The image, and what the inspector read of its header when it did. */
 export interface EncodeJob {
   readonly image: Uint8Array;
   readonly inspected?: ImageInfo;
@@ -22,10 +20,7 @@ export interface EncodeJob {
 
 export type EncodeTask = (job: EncodeJob) => Promise<EncodeOutcome>;
 
-/**
- * Piscina awaits an exported promise before the thread takes tasks, so the model loads
- * once per thread, before its first task, and while the thread is free to do I/O.
- */
+/** Piscina awaits this before the thread takes tasks: the model loads once per thread, with the thread free for I/O. */
 export default prepareTask(workerData as EncodeWorkerData);
 
 async function prepareTask(data: EncodeWorkerData): Promise<EncodeTask> {

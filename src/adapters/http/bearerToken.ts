@@ -2,11 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Middleware } from 'koa';
 import { sendProblem } from './problem.ts';
 
-/**
- * Lets a request through only with `Authorization: Bearer <token>`, before its body is
- * read; otherwise 401 problem+json. Both sides are hashed first, so the comparison takes
- * the same time whatever the length or the first wrong character of what was sent.
- */
+/** Checked before the body is read. Both sides are hashed so the comparison's time leaks neither length nor first wrong character. */
 export function requireBearerToken(token: string): Middleware {
   const expected = digest(token);
   return async function bearerToken(ctx, next) {

@@ -1,17 +1,9 @@
 import type { Context } from 'koa';
 
-/**
- * nginx's "client closed request": what the log and the metrics show for a request
- * whose client left before its answer. Nobody reads it, and it is not the service's failure.
- */
+/** nginx's "client closed request": nobody reads it, and it is not the service's failure. */
 const CLIENT_CLOSED_REQUEST = 499;
 
-/**
- * Runs `work` with a signal that aborts when the client's connection closes before its
- * answer was sent, so work still queued for the request can be dropped. If the client
- * has gone by the time `work` settles, whatever the outcome, the request is answered 499
- * and this resolves to undefined.
- */
+/** The signal aborts when the client leaves before its answer; then, whatever `work` did, this answers 499 and resolves to undefined. */
 export async function whileClientWaits<T>(ctx: Context, work: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
   const controller = new AbortController();
   ctx.res.once('close', () => {

@@ -26,7 +26,6 @@ import { apiKeyHeaders } from './schemas.ts';
 import { securityHeaders } from './securityHeaders.ts';
 import { swaggerUi } from './swaggerUi.ts';
 
-/** The limits the HTTP driver applies itself; each absent when turned off. */
 export interface HttpRateLimits {
   readonly sessionsPerAddress?: Limit;
   readonly requestsPerKey?: Limit;
@@ -40,23 +39,19 @@ export interface HttpAppDeps {
   readonly getSummary: GetSummary;
   readonly verifySession: VerifySession;
   readonly clearSession: ClearSession;
-  /** Named checks for /ready; each resolves when its dependency answers, to `degraded` when it answers for part of its work. */
+  /** Each resolves when its dependency answers, to `degraded` when it answers for part of its work. */
   readonly readinessChecks: Readonly<Record<string, () => Promise<'degraded' | undefined | void>>>;
   readonly rateLimits: HttpRateLimits;
-  /** True once the process is shutting down. */
   readonly isDraining: () => boolean;
-  /** Whose X-Forwarded-For to believe about the client's address (rate limits per address). */
   readonly trustedProxies: TrustedProxies;
   readonly logger: Logger;
   readonly limits: { sessionImageLimit: number; maxFaces: number; maxUploadBytes: number };
-  /** Caps what uploads in flight hold (per key, per address, bytes in this process). */
   readonly uploads: UploadsInFlight;
   readonly observer: RequestObserver;
 }
 
 const READY_CHECK_TIMEOUT_MS = 2000;
 
-/** The Koa driver: HTTP in, use cases, HTTP out. No listening here; main.ts does that. */
 export function createApp(deps: HttpAppDeps): Koa {
   // Koa's own proxy handling trusts every X-Forwarded-For: clientAddress reads it instead.
   const app = new Koa();
@@ -76,7 +71,7 @@ export function createApp(deps: HttpAppDeps): Koa {
     if (deps.isDraining()) return sendProblem(ctx, 'not_ready', 'Shutting down.', { checks: { shutdown: 'draining' } });
     const checks = await runChecks(deps.readinessChecks, deps.logger);
     if (Object.values(checks).every((result) => result !== 'failed')) {
-      // Degraded is still ready: what is missing is missing for every instance alike (docs/operations.md, "Readiness").
+      // Degraded is still ready: what is missing is missing for every instance alike (docs/operations.md).
       ctx.body = { status: Object.values(checks).includes('degraded') ? 'degraded' : 'ready', checks };
     } else {
       const failed = Object.keys(checks).filter((name) => checks[name] !== 'ok');
@@ -94,7 +89,6 @@ export function createApp(deps: HttpAppDeps): Koa {
   router.get('/session', ...sessionsLimit, startSession(200));
   router.post('/session', ...sessionsLimit, startSession(201));
 
-  // Every route that takes a key: refused keys cost their address (see limitFailedAuthentication).
   const keyed = unauthorizedPerAddress ? [limitFailedAuthentication(unauthorizedPerAddress, clientAddress)] : [];
 
   router.delete('/session', ...keyed, async (ctx) => {
@@ -103,12 +97,10 @@ export function createApp(deps: HttpAppDeps): Koa {
   });
 
   router.post('/encode', ...keyed, async (ctx) => {
-    // Before the body is read: a refused key gets its 401 while the client is still
-    // sending, and Node discards the rest of the body as it arrives, buffering none of it.
+    // Before the body is read: a refused key gets its 401 while the client still sends, and none of the body is buffered.
     const key = apiKey(ctx);
     const keyHash = await deps.authenticate.execute({ key });
     const caller = clientAddress(ctx.req);
-    // Then a place for the body, held until the answer: what it will hold is bounded before it arrives.
     const leave = deps.uploads.enter(keyHash, caller, uploadBytesOf(ctx, deps.limits.maxUploadBytes));
     try {
       const image = await receiveUpload(ctx);
@@ -163,7 +155,6 @@ export function createApp(deps: HttpAppDeps): Koa {
   return app;
 }
 
-/** Each check ends as "ok", "degraded" or "failed"; why goes to the log, not to the caller. */
 async function runChecks(checks: HttpAppDeps['readinessChecks'], logger: Logger): Promise<Record<string, string>> {
   const entries = await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
@@ -186,10 +177,8 @@ async function runChecks(checks: HttpAppDeps['readinessChecks'], logger: Logger)
   return Object.fromEntries(entries);
 }
 
-/** Multipart framing around the file: boundaries, part headers. */
 const MULTIPART_OVERHEAD_BYTES = 16 * 1024;
 
-/** The most an upload's body will hold: its Content-Length when it gives one, else the largest upload taken. */
 function uploadBytesOf(ctx: Koa.Context, maxUploadBytes: number): number {
   const most = maxUploadBytes + MULTIPART_OVERHEAD_BYTES;
   const length = Number(ctx.get('content-length'));

@@ -14,17 +14,10 @@ export interface EncoderAppDeps {
   readonly maxFaces: number;
   readonly maxUploadBytes: number;
   readonly logger: Logger;
-  /** Set: POST /v1/selfie answers only requests that carry it as a bearer token (ENCODER_TOKEN). */
   readonly token?: string;
 }
 
-/**
- * The original "Veriff-compatible" encoder's contract over any FaceEncoder (SPEC.md):
- * POST /v1/selfie with a multipart `file` answers 200 `[[128 numbers], ...]`, `[]` for
- * no face, 400 `{"detail"}` above maxFaces, 422 without a file. Errors keep the
- * original's `{"detail": ...}` body rather than problem+json, so its clients parse them;
- * the one status the original never gave, 401 for a missing ENCODER_TOKEN, is problem+json.
- */
+/** The original encoder's contract (SPEC.md): errors keep its `{"detail"}` body for its clients; only the 401 it never gave is problem+json. */
 export function createEncoderApp(deps: EncoderAppDeps): Koa {
   const app = new Koa();
   const router = new Router();
@@ -34,8 +27,7 @@ export function createEncoderApp(deps: EncoderAppDeps): Koa {
     ctx.body = { status: 'ok' };
   });
 
-  // For whoever waits for the service to take work (compose's healthcheck): 200 once its
-  // networks are loaded, 503 at once while they load.
+  // For compose's healthcheck: 503 at once while the networks load.
   router.get('/ready', async (ctx) => {
     const loading = new Promise<never>((_, reject) => {
       setTimeout(() => reject(new Failure('encoder_unavailable', 'The face model is still loading.')), READY_WAIT_MS).unref();
@@ -80,7 +72,6 @@ export function createEncoderApp(deps: EncoderAppDeps): Koa {
   return app;
 }
 
-/** How long /ready waits for the model before it says it is still loading. */
 const READY_WAIT_MS = 500;
 
 /** What HttpFaceEncoder sends as the owner: a base64url SHA-256. */

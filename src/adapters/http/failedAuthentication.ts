@@ -4,16 +4,10 @@ import QuickLRU from 'quick-lru';
 import { isFailure } from '../../domain/Failure.ts';
 import type { Limit } from '../limits/Limit.ts';
 
-/** Addresses this process remembers as out of points: more than any burst of guessers, a few hundred KB. */
+/** More addresses than any burst of guessers, in a few hundred KB. */
 const MAX_BLOCKED = 10_000;
 
-/**
- * For the routes that take a key: each request refused as unauthorized costs its client
- * address a point of `limit`. An address out of points gets 429 for every keyed request
- * until its period ends, before its key is even looked up, so guessing keys (or
- * hammering with a dead one) is throttled whatever the keys tried. Who is out of points
- * is remembered here, so those refusals cost no trip to the shared count.
- */
+/** Refused keys cost their address a point; out of points, it gets 429 before any key is looked up, remembered here to spare the shared count. */
 export function limitFailedAuthentication(limit: Limit, addressOf: (request: IncomingMessage) => string): Middleware {
   const blockedUntil = new QuickLRU<string, number>({ maxSize: MAX_BLOCKED });
   return async function failedAuthentication(ctx, next) {

@@ -5,16 +5,10 @@ import type Koa from 'koa';
 /** Total size of a request's headers; a key is 36 characters, nothing legitimate needs more. */
 const MAX_HEADER_BYTES = 8 * 1024;
 
-/**
- * The Node server for a Koa app, with bounded headers and timeouts. Requests Node
- * refuses before Koa sees them (oversized headers, malformed HTTP) still get a
- * problem+json answer instead of Node's bare one.
- */
 export function createHttpServer(app: Koa): http.Server {
   const handle = app.callback();
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 10_000, requestTimeout: 60_000 }, handle);
-  // Node would answer `Expect: 100-continue` at once, inviting the body before the app has
-  // checked the key; the app sends 100 Continue itself, once it reads the body (continueUpload).
+  // Node would answer `Expect: 100-continue` at once, inviting the body before the key is checked: continueUpload does it later.
   server.on('checkContinue', (request: http.IncomingMessage, response: http.ServerResponse) => {
     awaitingContinue.add(response);
     void handle(request, response);
@@ -35,11 +29,7 @@ export function createHttpServer(app: Koa): http.Server {
 
 const awaitingContinue = new WeakSet<http.ServerResponse>();
 
-/**
- * Invites the body of a request that asked to be told to send it (`Expect: 100-continue`):
- * called by whatever reads a body, after the request passed every check before it. A
- * request answered before that gets its final status and never a 100.
- */
+/** Call once the request passed every check before its body; a request answered earlier never gets a 100. */
 export function continueUpload(response: http.ServerResponse): void {
   if (!awaitingContinue.delete(response)) return;
   response.writeContinue();

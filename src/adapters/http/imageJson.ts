@@ -1,11 +1,6 @@
 import type { ImageEncodings } from '../../domain/ImageEncodings.ts';
 
-/**
- * An image's encodings as UTF-8 JSON bytes, remembered per object. GetSummary hands out
- * the same objects while a session's images are unchanged, so each image is serialised
- * and encoded once (2,000 numbers for 15 faces were most of a summary's cost). Entries
- * go when the objects do.
- */
+/** Per object, as GetSummary reuses them while a session is unchanged: 2,000 numbers for 15 faces were most of a summary's cost. */
 export function imageJsonMemo(): (image: ImageEncodings) => Buffer {
   const bytes = new WeakMap<ImageEncodings, Buffer>();
   return (image) => {
@@ -22,11 +17,7 @@ const SUMMARY_START = Buffer.from('{"image_encodings":[');
 const COMMA = Buffer.from(',');
 const SUMMARY_END = Buffer.from(']}');
 
-/**
- * `{"image_encodings":[...]}`, remembered per array: GetSummary returns the very same
- * (frozen) array while a session's images are unchanged, so a repeated summary costs no
- * copying at all.
- */
+/** Per array: GetSummary returns the same frozen array while a session's images are unchanged. */
 export function summaryJsonMemo(imageJson: (image: ImageEncodings) => Buffer): (images: readonly ImageEncodings[]) => Buffer {
   const bytes = new WeakMap<readonly ImageEncodings[], Buffer>();
   return (images) => {

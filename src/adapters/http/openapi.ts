@@ -7,16 +7,14 @@ const json = (description: string, id: string) => ({ description, content: { 'ap
 const text = (description: string, type: string) => ({ description, content: { [type]: { schema: { type: 'string' } } } });
 const retryAfter = (required: boolean) => ({ 'Retry-After': { $ref: `#/components/headers/${required ? 'RetryAfter' : 'RetryAfterMaybe'}` } });
 
-/** A problem+json answer whose `code` is one of `codes`. */
 function problem(description: string, codes: ProblemCode[], headers?: object) {
   const schema = { allOf: [ref('Problem'), { type: 'object', required: ['code'], properties: { code: { enum: codes } } }] };
   return { description, ...(headers && { headers }), content: { 'application/problem+json': { schema } } };
 }
 
 const KEYED = [{ key: [] }, { bearer: [] }];
-// Node refuses oversized headers on any path, and anything unexpected is a 500 anywhere.
 const anyRequest = { '431': shared('HeadersTooLarge'), '500': shared('InternalError') };
-// The router's routes: a request carrying a key counts against that key's rate limit.
+// Routes the router serves: a request carrying a key counts against that key's rate limit.
 const routed = { '429': shared('RateLimited'), ...anyRequest };
 const withKey = { '401': shared('Unauthorized'), '503': shared('StorageUnavailable'), ...routed };
 
@@ -31,7 +29,6 @@ const operation = (operationId: string, tag: string, summary: string, responses:
 });
 const keyed = (operationId: string, tag: string, summary: string, responses: Responses, more: object = {}) =>
   operation(operationId, tag, summary, { ...withKey, ...responses }, { security: KEYED, ...more });
-/** A file this package serves, named by its `{asset}`: one of `names`. */
 const asset = (operationId: string, summary: string, names: string[], types: string[]) => ({
   get: operation(operationId, 'Pages', summary, {
     '200': { description: 'The file', content: Object.fromEntries(types.map((type) => [type, { schema: { type: 'string' } }])) },
@@ -40,10 +37,7 @@ const asset = (operationId: string, summary: string, names: string[], types: str
   }, { parameters: [{ name: 'asset', in: 'path', required: true, schema: { type: 'string', enum: names } }] }),
 });
 
-/**
- * The OpenAPI 3.1 document of what this port serves (/metrics has a port of its own), its
- * schemas generated from the same zod schemas the API answers with.
- */
+/** What this port serves (/metrics has its own), its schemas generated from the zod schemas the API answers with. */
 export function openApiDocument(limits: { sessionImageLimit: number; maxFaces: number; maxUploadBytes: number }) {
   const startSession = (operationId: string, status: string, more: object = {}) =>
     operation(operationId, 'Sessions', 'Start a session', {
@@ -166,10 +160,7 @@ Every error is application/problem+json with a stable \`code\`; besides the answ
   };
 }
 
-/**
- * io 'input' leaves out `additionalProperties: false`: responses may gain fields
- * (SPEC.md). `$id`/`$schema` go: inside an OpenAPI document they are implied.
- */
+/** io 'input' leaves out `additionalProperties: false`, as responses may gain fields (SPEC.md). */
 function componentSchemas(): Record<string, object> {
   const { schemas } = z.toJSONSchema(apiSchemas, { io: 'input', uri: (id) => ref(id).$ref });
   return Object.fromEntries(Object.entries(schemas).map(([id, { $id, $schema, ...schema }]) => [id, schema]));

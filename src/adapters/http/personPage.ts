@@ -6,16 +6,10 @@ const file = (name: string) => readFileSync(new URL(`./page/${name}`, import.met
 interface Asset {
   readonly type: string;
   readonly body: string | Buffer;
-  /** Public files a browser may keep; everything else is no-store (securityHeaders). */
   readonly cacheable?: boolean;
 }
 
-/**
- * The page for people at `/`: plain HTML, CSS and a JavaScript module from this
- * package, no CDN and no build. Photos are shown from the browser's own memory (blob:
- * URLs) and sent only to /encode. Browsers ask every site for /favicon.ico: it is the
- * page's icon (icon.svg, drawn at 16, 32 and 48 px).
- */
+/** The page at `/`, no CDN: photos are shown from blob: URLs and sent only to /encode. */
 export function personPage(limits: { sessionImageLimit: number; maxFaces: number }): Middleware {
   const html = String(file('index.html')).replaceAll('{{IMAGE_LIMIT}}', String(limits.sessionImageLimit)).replaceAll('{{MAX_FACES}}', String(limits.maxFaces));
   const assets = new Map<string, Asset>([

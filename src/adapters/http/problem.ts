@@ -63,15 +63,11 @@ export function sendProblem(
   ctx.body = { type: `urn:face-sessions:problem:${code}`, title: titleByCode[code], status, detail, code, request_id: ctx.state.requestId, ...extra };
 }
 
-/**
- * The one place errors become responses. Expected failures carry their code; anything
- * else is logged (through app 'error') and answered with a bare 500: no stack, no
- * message that could carry internals.
- */
+/** The one place errors become responses: anything not a Failure is logged and answered a bare 500, with no internals. */
 export const problemDetails: Middleware = async function problemDetails(ctx, next) {
   try {
     await next();
-    // The router leaves these without a body (and sets Allow for a wrong method).
+    // The router leaves these without a body.
     if (ctx.body === undefined || ctx.body === null) {
       if (ctx.status === 404) sendProblem(ctx, 'not_found', `No endpoint at ${ctx.path}.`);
       if (ctx.status === 405 || ctx.status === 501) {
@@ -80,7 +76,7 @@ export const problemDetails: Middleware = async function problemDetails(ctx, nex
     }
   } catch (error) {
     if (isFailure(error)) {
-      // For the request log: why a dependency failed, without it reaching the client.
+      // For the request log only: the cause must not reach the client.
       if (error.cause !== undefined) ctx.state.problemCause = error.cause;
       if (error.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(error.retryAfterSeconds));
       sendProblem(ctx, error.code, error.message);

@@ -5,11 +5,7 @@ import { Failure } from '../../domain/Failure.ts';
 import { continueUpload } from './httpServer.ts';
 import { uploadedFile } from './schemas.ts';
 
-/**
- * Reads the one image of a multipart upload into memory, refusing it while it streams
- * in once it passes `maxBytes`. Multer's own errors become SPEC codes here; left alone,
- * Koa would answer them with 500. Resolves to undefined when there is no file part.
- */
+/** Refuses the file as it streams past `maxBytes`; multer's errors become SPEC codes (Koa would answer 500). undefined: no file. */
 export function uploadReceiver(maxBytes: number): (ctx: Context) => Promise<Buffer | undefined> {
   const single = multer({
     storage: multer.memoryStorage(),

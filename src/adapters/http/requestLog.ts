@@ -4,12 +4,7 @@ import type { Logger } from 'pino';
 
 const CLIENT_REQUEST_ID = /^[\w.:-]{1,64}$/;
 
-/**
- * Gives each request an id (the client's X-Request-Id when it is sane) and logs one
- * line when it ends: method, path, status, latency, the problem code if any, and for
- * 5xx the underlying cause (an encoder or Redis error). Headers are never logged, so the
- * API key cannot end up in a log line.
- */
+/** Headers are never logged, so the API key cannot end up in a log line. */
 export function requestLog(logger: Logger): Middleware {
   return async function requestLog(ctx, next) {
     const started = performance.now();

@@ -1,13 +1,11 @@
 import Router from '@koa/router';
 import Koa, { type Context, type Middleware } from 'koa';
 
-/** What the HTTP driver reports; the metrics adapter fills it. */
 export interface RequestObserver {
   requestEnded(labels: { method: string; route: string; status: number }, seconds: number): void;
   sessionStarted(): void;
 }
 
-/** Something that can render itself as Prometheus text. */
 export interface MetricsText {
   readonly contentType: string;
   text(): Promise<string>;
@@ -16,10 +14,7 @@ export interface MetricsText {
 // Anything else a client sends as a method is one label value, not one per spelling.
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
-/**
- * Times every request, labelled by the route pattern the router matched (never the
- * raw URL, which could carry anything a client typed), so labels stay few and keyless.
- */
+/** Labelled by the matched route pattern, never the raw URL (anything a client typed), so labels stay few and keyless. */
 export function requestMetrics(observer: RequestObserver): Middleware {
   return async function measureRequest(ctx, next) {
     const started = performance.now();
@@ -40,7 +35,6 @@ export function requestMetrics(observer: RequestObserver): Middleware {
   };
 }
 
-/** The handler of GET /metrics. */
 export function serveMetrics(metrics: MetricsText): (ctx: Context) => Promise<void> {
   return async function metricsText(ctx) {
     ctx.type = metrics.contentType;
@@ -48,7 +42,6 @@ export function serveMetrics(metrics: MetricsText): (ctx: Context) => Promise<vo
   };
 }
 
-/** METRICS_PORT: a server of its own that answers GET /metrics and nothing else. */
 export function createMetricsApp(metrics: MetricsText): Koa {
   const app = new Koa();
   const router = new Router();

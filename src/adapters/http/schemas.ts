@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { failureCodes } from '../../domain/Failure.ts';
 
-/** Named response shapes, published as the OpenAPI document's components. */
 export const apiSchemas = z.registry<{ id: string; description?: string }>();
 
-/** Response shapes: the seed's fields, plus optional extras a seed client ignores. */
+/** Response shapes keep the seed's fields; extras are optional, so a seed client ignores them. */
 export const keyResponse = z.object({ key: z.uuid({ version: 'v4' }) }).register(apiSchemas, { id: 'SessionKey' });
 
 const box = z
@@ -139,11 +138,7 @@ export const notReady = problem
 
 export const liveness = z.object({ status: z.literal('ok') }).register(apiSchemas, { id: 'Liveness' });
 
-/**
- * The API key from `key` (seed) or `Authorization: Bearer`. The seed's README told
- * clients to send the key in single quotes, so one pair of surrounding quotes is
- * dropped rather than locking those clients out.
- */
+/** One pair of surrounding quotes is dropped: the seed's README told clients to send the key in single quotes. */
 export const apiKeyHeaders = z
   .object({ key: z.string().optional(), authorization: z.string().optional() })
   .transform(({ key, authorization }) => {

@@ -1,9 +1,6 @@
 import type { Middleware } from 'koa';
 
-/**
- * Headers for a JSON API that carries keys and biometric data: nothing is sniffed,
- * framed, cached or allowed to load anything. The /docs page sets its own CSP over this.
- */
+/** The API carries keys and biometric data: nothing sniffed, framed, cached or loaded. /docs sets its own CSP over this. */
 export const securityHeaders: Middleware = async function securityHeaders(ctx, next) {
   ctx.set({
     'X-Content-Type-Options': 'nosniff',

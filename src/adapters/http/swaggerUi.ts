@@ -20,10 +20,8 @@ const PAGE = `<!doctype html>
 </body>
 </html>`;
 
-// A file of its own rather than an inline script, so the CSP needs no 'unsafe-inline' for scripts.
 const INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui' });`;
 
-/** Swagger UI at /docs, every asset served from the installed package: no CDN. */
 export function swaggerUi(): Middleware {
   const assets = new Map<string, { type: string; body: string | Buffer }>([
     ['/docs', { type: 'text/html; charset=utf-8', body: PAGE }],
@@ -36,7 +34,7 @@ export function swaggerUi(): Middleware {
     if (!asset) return next();
     ctx.type = asset.type;
     ctx.set('Cache-Control', 'public, max-age=3600');
-    // Swagger UI sets inline styles; scripts stay 'self' only (init.js is a file for that reason).
+    // Swagger UI sets inline styles; scripts stay 'self' only (hence init.js as a file).
     ctx.set('Content-Security-Policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
     ctx.body = asset.body;
   };

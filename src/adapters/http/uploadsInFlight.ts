@@ -1,28 +1,20 @@
 import { Failure } from '../../domain/Failure.ts';
 
 export interface UploadsInFlightLimits {
-  /** Uploads one API key may have in flight (received, queued or encoding) at once; 0: no limit. */
+  /** Uploads received, queued or encoding at once; 0: no limit. */
   readonly perKey: number;
-  /** The same for one client address, over all its keys; 0: no limit. */
+  /** Over all the address's keys; 0: no limit. */
   readonly perAddress: number;
-  /** Bytes of upload bodies this process holds at once, counted before they arrive. */
   readonly bufferedBytes: number;
 }
 
-/** Which cap refused an upload: the first two answer 429, the last 503. */
+/** The first two answer 429, the last 503. */
 export type UploadCap = 'uploads_per_key' | 'uploads_per_address' | 'upload_bytes';
 
-/** How long a client refused here should wait: uploads in flight end within seconds. */
+/** Uploads in flight end within seconds. */
 const RETRY_AFTER_SECONDS = 2;
 
-/**
- * Caps what uploads hold while they are in flight: a place per key and per address, and
- * their bodies' bytes in this process, reserved before a byte of the body is read (its
- * Content-Length when it says, else the largest upload allowed) and held until its
- * answer is sent. One key with 40 stalled 9 MiB uploads had held ~300 MiB until it hung
- * up. Past a cap, at once: 429 rate_limited for a key or an address, 503
- * encoder_unavailable for the process, both with Retry-After.
- */
+/** Reserved before the body is read, held until the answer: one key's 40 stalled 9 MiB uploads had held ~300 MiB. */
 export class UploadsInFlight {
   readonly #limits: UploadsInFlightLimits;
   readonly #refused: (cap: UploadCap) => void;
@@ -45,7 +37,7 @@ export class UploadsInFlight {
     return this.#bytes;
   }
 
-  /** Takes a place for an upload of at most `bytes`; the returned function gives it back, once. */
+  /** The returned function gives the place back, once. */
   enter(keyHash: string, address: string, bytes: number): () => void {
     const { perKey, perAddress, bufferedBytes } = this.#limits;
     if (perKey > 0 && (this.#byKey.get(keyHash) ?? 0) >= perKey) {

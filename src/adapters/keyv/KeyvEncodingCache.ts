@@ -3,21 +3,12 @@ import { Failure } from '../../domain/Failure.ts';
 import type { EncodingCache } from '../../ports/EncodingCache.ts';
 
 export interface KeyvEncodingCacheOptions {
-  /**
-   * A backstop, not freshness (entries never go stale): bounds how long an entry
-   * survives if its deletion was missed while the cache was unreachable.
-   */
+  /** A backstop, not freshness: bounds an entry whose delete was missed while the cache was unreachable. */
   readonly ttlMs?: number;
-  /** Reads and writes the cache could not do; the request went on without it. */
   readonly onError?: (error: unknown) => void;
 }
 
-/**
- * The cache of sealed entries over any keyv store: a bounded in-process LRU
- * (CACHE=memory) or Redis (CACHE=redis). A cache that cannot answer never fails a read
- * (it is a miss, and storage answers) but does fail a delete: what it holds is sealed,
- * but deleting is still how an entry leaves it.
- */
+/** A failed read is a miss and a failed write is skipped, but a failed delete throws storage_unavailable: deleting is how an entry leaves. */
 export class KeyvEncodingCache implements EncodingCache {
   readonly #keyv: Keyv<Buffer>;
   readonly #options: KeyvEncodingCacheOptions;

@@ -1,6 +1,5 @@
 import type { EncodingCache } from '../../ports/EncodingCache.ts';
 
-/** Counts what a cache found and missed. */
 export class ObservedEncodingCache implements EncodingCache {
   readonly #inner: EncodingCache;
   readonly #lookedUp: (hits: number, misses: number) => void;

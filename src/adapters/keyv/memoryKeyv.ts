@@ -1,7 +1,6 @@
 import Keyv from 'keyv';
 import QuickLRU from 'quick-lru';
 
-/** keyv over an LRU bounded by entry count, so the cache cannot grow without limit. */
 export function memoryKeyv(maxEntries: number): Keyv<Buffer> {
   // QuickLRU keeps up to twice maxSize (a current and a previous generation).
   const store = new QuickLRU<string, Buffer>({ maxSize: Math.max(1, Math.ceil(maxEntries / 2)) });

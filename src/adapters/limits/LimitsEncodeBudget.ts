@@ -2,12 +2,7 @@ import { Failure } from '../../domain/Failure.ts';
 import type { EncodeBudget, EncodeSpender } from '../../ports/EncodeBudget.ts';
 import type { Limit } from './Limit.ts';
 
-/**
- * The encode budget as two rate limits, one per session and one per client address,
- * taken together: a refusal by either refuses the encode, with the longer of their
- * waits (the other's point stays spent: one attempt more against a caller already at
- * a limit).
- */
+/** Either limit refuses the encode, with the longer wait; the other's point stays spent (one more against a caller already at a limit). */
 export class LimitsEncodeBudget implements EncodeBudget {
   readonly #perSession: Limit | undefined;
   readonly #perAddress: Limit | undefined;

@@ -2,10 +2,9 @@ import { RateLimiterCluster, RateLimiterClusterMaster, RateLimiterMemory, RateLi
 import { Limit, type LimitObserver } from './Limit.ts';
 import type { RedisClient } from '../redis/createRedisClient.ts';
 
-/** Where the counts live: Redis, the instance's primary process, or this process. */
 export type RateLimitStore = { readonly redis: RedisClient; readonly keyPrefix: string } | 'primary process' | 'this process';
 
-/** Points per period; 0 turns a limit off. */
+/** 0 turns a limit off. */
 export interface LimitSettings {
   readonly sessionsPerMinute: number;
   readonly requestsPerMinute: number;
@@ -14,7 +13,6 @@ export interface LimitSettings {
   readonly encodesPerAddressPerHour: number;
 }
 
-/** Every limit of the service; absent when turned off. */
 export interface Limits {
   readonly sessionsPerAddress?: Limit;
   readonly requestsPerKey?: Limit;
@@ -26,12 +24,6 @@ export interface Limits {
 const MINUTE = 60;
 const HOUR = 60 * MINUTE;
 
-/**
- * The service's limits, shared by every instance through Redis when storage is Redis;
- * otherwise shared by the instance's HTTP processes through its primary
- * (rate-limiter-flexible's cluster limiter), or counted in memory by the one process.
- * When the shared count does not answer, each process counts alone (see Limit).
- */
 export function makeLimits(settings: LimitSettings, store: RateLimitStore, observer: LimitObserver): Limits {
   const limit = (name: string, points: number, durationSeconds: number, detail: string): Limit | undefined => {
     if (points === 0) return undefined;
@@ -72,7 +64,7 @@ function sharedCount(store: RateLimitStore, options: { points: number; duration:
   return new RateLimiterRedis({ ...options, storeClient: store.redis, useRedisPackage: true, rejectIfRedisNotReady: true });
 }
 
-/** In an instance's primary process: keeps the counts its HTTP workers share ('primary process'). */
+/** Call in an instance's primary process, for the store 'primary process'. */
 export function countForWorkers(): void {
   new RateLimiterClusterMaster();
 }

@@ -7,12 +7,7 @@ export interface LruOpenedSessionsOptions {
   readonly maxAgeMs: number;
 }
 
-/**
- * Opened sessions in a bounded LRU that forgets each `maxAgeMs` after it was opened.
- * QuickLRU drops an expired entry only when something touches it, so a timer walks the
- * entries (which deletes the expired ones) every quarter of that: even in an idle
- * process, nothing opened stays in memory longer than 1.25 x `maxAgeMs`.
- */
+/** QuickLRU drops an expired entry only when touched, so a timer walks them every `maxAgeMs` / 4, even when idle. */
 export class LruOpenedSessions implements OpenedSessions {
   readonly #lru: QuickLRU<string, OpenedSession>;
   readonly #sweeper: NodeJS.Timeout;

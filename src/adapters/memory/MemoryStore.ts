@@ -7,17 +7,12 @@ interface Session {
   lastUsedAt: number;
 }
 
-/** Everything a MemoryStore holds; pass your own to look at it (the at-rest test does). */
 export interface MemoryStoreContents {
   readonly sessions: Map<string, Session>;
   readonly entries: Map<string, Uint8Array>;
 }
 
-/**
- * Sessions and sealed entries in this process's memory (STORAGE=memory): for tests and
- * throwaway runs; everything is gone on restart. Each method runs without an `await`
- * in between its reads and writes, which is what makes addImage atomic here.
- */
+/** For tests and throwaway runs. No `await` between a method's reads and writes: that makes addImage atomic. */
 export class MemoryStore implements SessionStore, EncodingStore {
   readonly #sessions: Map<string, Session>;
   readonly #entries: Map<string, Uint8Array>;
@@ -68,14 +63,12 @@ export class MemoryStore implements SessionStore, EncodingStore {
     return entryIds.map((id) => this.#entries.get(id) ?? null);
   }
 
-  /** Memory holds nothing past the process: what it stored is all it promises. */
   async confirmStored(): Promise<void> {}
 
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {}
 
-  /** The live session, its TTL restarted; an expired one counts as missing. */
   #use(keyHash: string): Session | undefined {
     const session = this.#sessions.get(keyHash);
     if (!session || this.#isExpired(session)) return undefined;

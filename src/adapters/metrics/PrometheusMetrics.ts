@@ -2,7 +2,6 @@ import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, R
 import type { EncodeObserver } from '../encoder/ObservedFaceEncoder.ts';
 import type { RequestObserver } from '../http/requestMetrics.ts';
 
-/** Readings taken when /metrics is scraped rather than counted as they happen. */
 export interface EncoderGauges {
   readonly queueDepth: () => number;
   readonly inFlight: () => number;
@@ -11,11 +10,7 @@ export interface EncoderGauges {
 
 export type Dependency = 'storage' | 'cache' | 'encoder';
 
-/**
- * Every metric the service exposes, in one prom-client registry per composed app (no
- * global registry, so tests can build many apps). The rest of the service sees only
- * the small observer interfaces this class implements; names are listed in docs/operations.md.
- */
+/** One registry per composed app, not the global one, so tests can build many apps. Names: docs/operations.md. */
 export class PrometheusMetrics implements RequestObserver, EncodeObserver {
   readonly #registry = new Registry();
   readonly #requests: Histogram<'method' | 'route' | 'status'>;
@@ -94,7 +89,6 @@ export class PrometheusMetrics implements RequestObserver, EncodeObserver {
     });
   }
 
-  /** The encoder's queue, read at each scrape. */
   watchEncoder(gauges: EncoderGauges): void {
     this.#gauge('face_sessions_encoder_queue_depth', 'Uploads admitted and waiting for the encoder', gauges.queueDepth);
     this.#gauge('face_sessions_encoder_in_flight', 'Images the encoder is working on', gauges.inFlight);
@@ -105,13 +99,11 @@ export class PrometheusMetrics implements RequestObserver, EncodeObserver {
     );
   }
 
-  /** What uploads in flight hold in this process, read at each scrape. */
   watchUploads(gauges: { readonly inFlight: () => number; readonly bytesHeld: () => number }): void {
     this.#gauge('face_sessions_uploads_in_flight', 'Uploads being received, queued or encoded in this process', gauges.inFlight);
     this.#gauge('face_sessions_upload_bytes_held', 'Bytes reserved for the bodies of uploads in flight in this process', gauges.bytesHeld);
   }
 
-  /** Redis masters whose slots this instance cannot reach, read at each scrape. */
   watchRedis(unreachableMasters: () => number): void {
     this.#gauge(
       'face_sessions_redis_masters_unreachable',
@@ -120,12 +112,10 @@ export class PrometheusMetrics implements RequestObserver, EncodeObserver {
     );
   }
 
-  /** What a count of stored values found (one process per instance counts). */
   sealedCounted(counts: Readonly<Record<'current' | 'previous' | 'none' | 'other', number>>): void {
     for (const [sealedUnder, count] of Object.entries(counts)) this.#sealed.set({ sealed_under: sealedUnder }, count);
   }
 
-  /** A gauge whose value is read when it is scraped. */
   #gauge(name: string, help: string, read: () => number): void {
     new Gauge({
       name,
@@ -189,12 +179,11 @@ export class PrometheusMetrics implements RequestObserver, EncodeObserver {
     return this.#registry.metrics();
   }
 
-  /** prom-client's JSON form, for the primary process to add up across an instance's processes. */
   json(): Promise<object[]> {
     return this.#registry.getMetricsAsJSON();
   }
 
-  /** This process's metrics added to other processes' (their `json()`): an instance's one /metrics. */
+  /** Adds other processes' `json()`: an instance's one /metrics. */
   async textWith(others: readonly object[][]): Promise<string> {
     return AggregatorRegistry.aggregate([await this.json(), ...others]).metrics();
   }

@@ -8,12 +8,9 @@ import { SealMismatchError } from '../SealMismatchError.ts';
 import { pingRedis, type RedisClient, scanKeys } from './createRedisClient.ts';
 import { adoptSealRecord, entryKeys, sessionKeys, upgradeLayout } from './redisLayout.ts';
 
-/** The longest this process leaves a session's use unindexed (see #indexUse). */
 const MAX_INDEX_DELAY_MS = 60_000;
 
-// Session-slot scripts: KEYS[1] = {s:<keyHash>}:live (holds its last use, ms),
-// KEYS[2] = {s:<keyHash>}:sealed-links, a list of "<entry id> <sealed secret, base64>".
-// ARGV[1] = now, ARGV[2] = idle TTL in ms or -1.
+// KEYS: {s:<keyHash>}:live (last use, ms), its sealed-links ("<entry id> <sealed secret, base64>"); ARGV: now, idle TTL ms or -1.
 const USE_SESSION = `
 local function use()
   local last = redis.call('GET', KEYS[1])
@@ -47,7 +44,7 @@ local links = redis.call('LRANGE', KEYS[2], 0, -1)
 redis.call('DEL', KEYS[2])
 return links`;
 
-// ARGV[1] = cutoff: a session last used after it was touched since the sweep looked.
+// ARGV[1] = cutoff; a session used after it (since the sweep looked) is kept.
 const EXPIRE_SESSION = `
 local last = redis.call('GET', KEYS[1])
 if last and tonumber(last) > tonumber(ARGV[1]) then return false end
@@ -55,7 +52,6 @@ local links = redis.call('LRANGE', KEYS[2], 0, -1)
 redis.call('DEL', KEYS[1], KEYS[2])
 return links`;
 
-// Entry-slot scripts: a sealed entry and its reference count share the hash tag {e:<entry id>}.
 const RETAIN_ENTRY = `
 redis.call('SET', KEYS[1], ARGV[1], 'NX')
 return redis.call('INCR', KEYS[2])`;
@@ -67,15 +63,10 @@ return 1`;
 
 const SWEEP_BATCH = 500;
 
-/** How many replicas must have a write before it is answered, and how long to wait for them (REDIS_REPLICA_ACKS). */
 export interface Replication {
   readonly replicas: number;
   readonly timeoutMs: number;
-  /**
-   * The connection(s) that write and WAIT, apart from the one that reads: WAIT holds its
-   * connection's later commands until the replicas answer, and reads must not queue
-   * behind it (a master whose replica is gone holds each for the whole timeout).
-   */
+  /** Writes and WAITs apart from reads, so reads never queue behind a WAIT (docs/adr/0008-processes-and-scaling.md). */
   readonly writer?: RedisClient;
 }
 const NO_REPLICA_ACKS: Replication = { replicas: 0, timeoutMs: 0 };
@@ -85,8 +76,7 @@ const REPLACE_ENTRY = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
 return 1`;
-// KEYS[1] = a session's links; ARGV[1] = how many were read, then those, then the links re-sealed.
-// An upload linked meanwhile changes the list: this one is left to the next run.
+// ARGV[1] = how many links were read, then those, then them re-sealed; a list changed meanwhile is left to the next run.
 const REPLACE_LINKS = `
 local count = tonumber(ARGV[1])
 local links = redis.call('LRANGE', KEYS[1], 0, -1)
@@ -98,35 +88,14 @@ redis.call('DEL', KEYS[1])
 redis.call('RPUSH', KEYS[1], unpack(ARGV, count + 2))
 return count`;
 
-/**
- * Sessions and sealed entries in Redis (STORAGE=redis), shared by any number of API
- * instances. Each step is one Lua script, atomic on the server, touching keys of a
- * single hash slot, so the same code runs on Redis Cluster. Sealed bytes are kept as
- * base64 text.
- *
- * An image is added in two steps: the entry is stored and its reference count raised
- * first (entry slot), then linked to the session if it has room (session slot); a link
- * that was not made gives its reference back. Clearing unlinks first and releases
- * after. So an entry always outlives every link to it, and is deleted with its last
- * one. A crash between the steps can only leave a reference too many (the entry kept),
- * never a link to nothing.
- *
- * With an idle TTL, a sorted set indexes sessions by last use so the sweep finds the
- * idle ones; the session's own `live` key stays the truth the scripts check.
- *
- * Nothing is read or written before `open` has checked the sealing secret and upgraded
- * the key layout (redisLayout.ts): every method waits for it, and starts it again if
- * Redis could not be reached.
- */
+/** Each step is one Lua script on one hash slot (so Redis Cluster works); why add and clear go in this order: docs/adr/0006-redis.md. */
 export class RedisStore implements SessionStore, EncodingStore, ResealableStore {
   readonly #redis: RedisClient;
   readonly #prefix: string;
   readonly #sealing: StorageSealing;
   readonly #expiry: SessionExpiry;
   readonly #replication: Replication;
-  /** What writes what must be confirmed, and confirms it. */
   readonly #writer: RedisClient;
-  /** When this process last indexed each recently used session. */
   readonly #indexedAt = new QuickLRU<string, number>({ maxSize: 10_000 });
   #opened: Promise<number> | undefined;
 
@@ -140,11 +109,7 @@ export class RedisStore implements SessionStore, EncodingStore, ResealableStore 
     this.#writer = replication.writer ?? redis;
   }
 
-  /**
-   * Checks the secret and upgrades the layout, once per store; returns how many keys the
-   * upgrade changed here. Rejects with a SealMismatchError for storage sealed under
-   * another secret, for good; with any other error, the next call tries again.
-   */
+  /** Every method awaits this first. Resolves to keys upgraded; a SealMismatchError sticks, any other error is retried on the next call. */
   open(): Promise<number> {
     this.#opened ??= upgradeLayout(this.#redis, this.#prefix, this.#sealing).catch((error: unknown) => {
       if (!(error instanceof SealMismatchError)) this.#opened = undefined;
@@ -226,7 +191,6 @@ export class RedisStore implements SessionStore, EncodingStore, ResealableStore 
     await this.open();
     const counts: SealCounts = { current: 0, previous: 0, none: 0, other: 0 };
     const count = (stored: Buffer) => counts[this.#sealing.sealedUnder(stored)]++;
-    // The mark is the first 12 bytes: 16 characters of base64.
     const markChars = (AT_REST_HEADER_BYTES / 3) * 4;
     for await (const names of scanKeys(this.#redis, `${this.#prefix}{e:*}:entry`)) {
       for (const mark of await Promise.all(names.map((name) => this.#redis.getRange(name, 0, markChars - 1)))) if (mark !== null) count(Buffer.from(mark, 'base64'));
@@ -278,14 +242,7 @@ export class RedisStore implements SessionStore, EncodingStore, ResealableStore 
     if (this.#redis.isOpen) await this.#redis.close();
   }
 
-  /**
-   * With `replicas` > 0, waits until that many replicas of each key's master have every
-   * write this connection sent it (WAIT, on the master of each key's slot: the cluster
-   * client keeps one connection per node, so it covers this request's writes), and
-   * fails with storage_unavailable past the timeout: a write only a master holds would
-   * vanish with it. WAIT holds that connection's later commands meanwhile: a healthy
-   * replica answers within a round trip, and the timeout bounds a missing one.
-   */
+  /** Throws storage_unavailable unless `replicas` replicas of each key's master confirm in time: a write only a master holds dies with it. */
   async #replicated(keys: readonly string[]): Promise<void> {
     const { replicas, timeoutMs } = this.#replication;
     if (replicas === 0) return;
@@ -298,7 +255,6 @@ export class RedisStore implements SessionStore, EncodingStore, ResealableStore 
     }
   }
 
-  /** Runs a session-slot script that uses the session; a live session's use is indexed for the sweep. */
   async #runOnSession(script: string, keyHash: string, args: readonly string[] = [], client: RedisClient = this.#redis): Promise<unknown> {
     const { live, links } = this.#sessionKeys(keyHash);
     const now = this.#expiry.clock();
@@ -308,17 +264,11 @@ export class RedisStore implements SessionStore, EncodingStore, ResealableStore 
     return reply;
   }
 
-  /**
-   * Best effort: the session's own key, written by the script, is what decides whether it
-   * is idle; the index only lets the sweep find candidates. So while the index's master is
-   * down (on a cluster it is one key on one master) sessions keep working: a missed write
-   * leaves an older score, and the sweep re-checks such a session and keeps it.
-   */
+  /** Best effort: `live` decides idleness and the index only finds candidates, so a missed write leaves an older score the sweep re-checks. */
   async #indexUse(keyHash: string, now: number): Promise<void> {
     const { idleTtlMs } = this.#expiry;
     if (idleTtlMs === undefined) return;
-    // One more round trip per request cost GET /summary a sixth: an index this process
-    // wrote under a hundredth of the TTL (at most a minute) ago stays as it is.
+    // A round trip per request cost GET /summary a sixth: skip it within min(TTL / 100, 1 min) of the last.
     const indexedAt = this.#indexedAt.get(keyHash);
     if (indexedAt !== undefined && now - indexedAt < Math.min(idleTtlMs / 100, MAX_INDEX_DELAY_MS)) return;
     await this.#guard(() => this.#redis.zAdd(this.#useIndexKey(), { score: now, value: keyHash }, { GT: true })).then(

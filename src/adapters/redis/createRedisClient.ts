@@ -4,26 +4,18 @@ import type { Logger } from 'pino';
 
 export type RedisNodeClient = ReturnType<typeof createNodeClient>;
 export type RedisClusterClient = ReturnType<typeof createClusterClient>;
-/** One server (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES): every Redis adapter takes either. */
 export type RedisClient = RedisNodeClient | RedisClusterClient;
 
-/** Where Redis is: one server's URL, or seed nodes of a cluster (the client discovers the rest). */
 export type RedisTarget = { readonly url: string } | { readonly clusterNodes: readonly string[] };
 
 export interface RedisClientOptions {
   readonly logger: Logger;
-  /** Bounds every command, so a hung server answers as an outage instead of a hang. */
   readonly commandTimeoutMs?: number;
 }
 
 const reconnectStrategy = (retries: number) => Math.min(100 * 2 ** retries, 2000) + Math.random() * 100;
 
-/**
- * A client that never makes a request wait for Redis: while disconnected, commands
- * fail at once (no offline queue) and the client reconnects in the background with
- * capped backoff, so the service answers 503 during an outage and recovers by itself.
- * The database number in a URL (redis://host:6379/2) is honoured by the client.
- */
+/** Never makes a request wait: commands fail at once while disconnected, and it reconnects in the background (docs/adr/0006-redis.md). */
 export function createRedisClient(options: RedisClientOptions & { url: string }): RedisNodeClient;
 export function createRedisClient(options: RedisClientOptions & { clusterNodes: readonly string[] }): RedisClusterClient;
 export function createRedisClient(options: RedisClientOptions & RedisTarget): RedisClient;
@@ -48,11 +40,6 @@ function createNodeClient(url: string, options: RedisClientOptions) {
   return client;
 }
 
-/**
- * Every master is a node client with the single-node settings (fail fast, reconnect in
- * the background). A master that is down fails only the keys in its slots; the
- * rest of the cluster keeps answering.
- */
 function createClusterClient(seeds: readonly string[], options: RedisClientOptions) {
   const cluster = createCluster({
     rootNodes: seeds.map((url) => ({ url })),
@@ -64,8 +51,7 @@ function createClusterClient(seeds: readonly string[], options: RedisClientOptio
   cluster.on('connect', () => outage.restored());
   cluster.on('node-error', (error: unknown, node: { host: string; port: number }) => outage.failed(error, `${node.host}:${node.port}`));
   cluster.on('node-ready', (node: { host: string; port: number }) => outage.restored(`${node.host}:${node.port}`));
-  // The cluster client gives up if no seed answers at start (a node client would retry):
-  // keep discovering in the background, so the service recovers when the cluster is up.
+  // Unlike a node client, the cluster client gives up if no seed answers at start: keep retrying in the background.
   let closed = false;
   cluster.on('disconnect', () => (closed = true));
   const connect = (attempt: number): void => {
@@ -80,17 +66,9 @@ function createClusterClient(seeds: readonly string[], options: RedisClientOptio
   return cluster;
 }
 
-/** Waits between rediscoveries while a failed master's slots have no reachable owner. */
 const FOLLOW_BACKOFF_MS = [50, 100, 200, 400, 800, 1000];
 
-/**
- * node-redis refreshes its slot map only on a MOVED or ASK reply, which a master that
- * died never sends (node-redis #2806; ioredis #587 and redis-py-cluster #274 are the
- * same trap): its slots would fail until a restart, after its replica took them over.
- * So when a node fails, the map is rediscovered from the nodes still reachable, on a
- * short backoff, until every master in it answers. Meanwhile commands for the lost
- * slots fail at once (no offline queue): the service answers 503 with Retry-After.
- */
+/** node-redis refreshes its slot map only on MOVED/ASK, which a dead master never sends (node-redis #2806; docs/adr/0008-processes-and-scaling.md). */
 function followFailovers(cluster: RedisClusterClient, seeds: readonly string[], logger: Logger, closed: () => boolean): void {
   // The slot map's own rediscovery, which node-redis runs on MOVED; not in its typings.
   const slots = (cluster as unknown as { _slots: { rediscover(startWith: { options?: object }): Promise<void> } })._slots;
@@ -119,11 +97,9 @@ function followFailovers(cluster: RedisClusterClient, seeds: readonly string[], 
   cluster.on('node-disconnect', () => void follow());
 }
 
-// node-redis reports a cluster node's first 'ready' only, not the ones after a reconnect,
-// so a node still down is logged again at most this often rather than never again.
+// node-redis reports a cluster node's first 'ready' only, so a node still down is logged again at most this often.
 const RELOG_OUTAGE_MS = 30_000;
 
-/** Logs an outage once per node rather than once per reconnect attempt, and its end. */
 function outageLog(logger: Logger, what: string) {
   const loggedAt = new Map<string, number>();
   return {
@@ -139,12 +115,7 @@ function outageLog(logger: Logger, what: string) {
   };
 }
 
-/**
- * Whether Redis answers. For a cluster, whether any master does, and `degraded` when some
- * do not: a master that is down fails only its own keys (503 for those requests), and
- * every instance shares the cluster, so failing readiness everywhere would turn a partial
- * outage into a whole one.
- */
+/** Throws when no master answers, `degraded` when some do not: failing readiness on every instance would make a partial outage whole. */
 export async function pingRedis(client: RedisClient): Promise<'degraded' | undefined> {
   if (!('masters' in client)) {
     await client.ping();
@@ -157,13 +128,12 @@ export async function pingRedis(client: RedisClient): Promise<'degraded' | undef
   return failed.length > 0 ? 'degraded' : undefined;
 }
 
-/** Masters whose slots this client cannot reach now (for a single server, 1 while it is down). */
+/** For a single server, 1 while it is down. */
 export function unreachableMasters(client: RedisClient): number {
   if (!('masters' in client)) return client.isReady ? 0 : 1;
   return client.masters.filter((master) => master.client?.isReady !== true).length;
 }
 
-/** Every key matching `pattern`, in batches: on a cluster, each master's keys in turn (SCAN is per node). */
 export async function* scanKeys(redis: RedisClient, pattern: string): AsyncGenerator<string[]> {
   const nodes = 'masters' in redis ? await Promise.all(redis.masters.map((master) => redis.nodeClient(master))) : [redis];
   for (const node of nodes) yield* node.scanIterator({ MATCH: pattern, COUNT: 500 });

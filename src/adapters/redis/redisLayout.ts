@@ -5,17 +5,7 @@ import type { StorageSealing } from '../../ports/SessionStore.ts';
 import { SEE_SEAL_RECORD } from '../SealMismatchError.ts';
 import { scanKeys, type RedisClient } from './createRedisClient.ts';
 
-/**
- * The key layout's history, as sqliteSchema.ts is the SQLite file's. `<prefix>layout-version`
- * says how far a deployment has come (none: version 1, or empty):
- * 1. encodings in plain JSON: `{e:<sha256>}:faces` with `:refs`, sessions' `{s:<key hash>}:images`;
- * 2. sealed without a server-held secret: `{e:<id>}:sealed` with `:refs`, `{s:<key hash>}:links`;
- * 3. sealed under it: `{e:<id>}:entry` with `:refs`, `{s:<key hash>}:sealed-links`;
- * 4. the same keys, each value with an outer layer under the secret itself (older values
- *    get theirs from `npm run reseal`), and the secrets in `<prefix>seal-record`.
- * Each version renamed what it changed, so no step can mistake what it already did for
- * what it still has to do. Every session also has `{s:<key hash>}:live`.
- */
+/** No `<prefix>layout-version`: version 1, or empty. Each version's keys: docs/adr/0009-security-and-biometric-data-at-rest.md. */
 export const LAYOUT_VERSION = '4';
 
 export const sessionKeys = (prefix: string, keyHash: string) => {
@@ -28,10 +18,9 @@ export const entryKeys = (prefix: string, entryId: string) => {
   return { sealed: `${tag}:entry`, refs: `${tag}:refs` };
 };
 
-/** How long one process may hold the upgrade before another may take over (it renews it while it works). */
+/** After this another process may take the upgrade over; the holder renews it while it works. */
 const LOCK_MS = 30_000;
 
-// KEYS: the new entry and its count; ARGV: the entry re-sealed, its count.
 const COPY_ENTRY = `
 redis.call('SET', KEYS[1], ARGV[1], 'NX')
 redis.call('SET', KEYS[2], ARGV[2], 'NX')`;
@@ -48,12 +37,7 @@ redis.call('SET', KEYS[1], ARGV[2])
 return 1`;
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end`;
 
-/**
- * Reads which secrets the data under `prefix` is sealed under (refusing secrets that do
- * not fit), then brings it to LAYOUT_VERSION. One process upgrades at a time, holding a
- * lock, and the others wait for it; each step can be run again after a crash. Returns
- * how many keys this process upgraded or deleted.
- */
+/** Refuses secrets that do not fit, then upgrades under a lock (others wait); rerunnable after a crash. Returns keys upgraded or deleted here. */
 export async function upgradeLayout(redis: RedisClient, prefix: string, sealing: StorageSealing): Promise<number> {
   await adoptSealRecord(redis, prefix, sealing);
   const [marker, lock, token] = [`${prefix}layout-version`, `${prefix}layout-upgrade-lock`, randomUUID()];
@@ -74,12 +58,7 @@ export async function upgradeLayout(redis: RedisClient, prefix: string, sealing:
   }
 }
 
-/**
- * The record of the secrets the data is sealed under; written only over what was read
- * (one key, so also on a cluster), and read again when another process changed it first.
- * `settle`: no value needs the previous secret any more. Beside it, `seal-check` holds
- * what no build from before the record takes for its secret's check.
- */
+/** Written only over what was read (one key, so also on a cluster). `settle`: no value needs the previous secret any more. */
 export async function adoptSealRecord(redis: RedisClient, prefix: string, sealing: StorageSealing, settle = false): Promise<SealRecordDecision> {
   const [recordKey, checkKey] = [`${prefix}seal-record`, `${prefix}seal-check`];
   for (;;) {
@@ -93,7 +72,6 @@ export async function adoptSealRecord(redis: RedisClient, prefix: string, sealin
   }
 }
 
-/** Version 1's plaintext goes: its sessions cannot be sealed without their API keys. They stay, empty, as if cleared. */
 async function deleteVersion1(redis: RedisClient, prefix: string): Promise<number> {
   let deleted = 0;
   for (const pattern of [`${prefix}{e:*}:faces`, `${prefix}{s:*}:images`]) {
@@ -107,11 +85,7 @@ async function deleteVersion1(redis: RedisClient, prefix: string): Promise<numbe
   return deleted;
 }
 
-/**
- * Version 2 re-keyed under the secret: entries are copied under their new ids first, then
- * each session's links move in one step, then the old entries go. A crash in between
- * leaves old entries that the next run copies (no-op) and deletes.
- */
+/** Copies entries, then moves each session's links in one step, then deletes the old entries: a crash in between is finished by the next run. */
 async function upgradeVersion2(redis: RedisClient, prefix: string, sealing: StorageSealing, renewLock: () => Promise<unknown>): Promise<number> {
   const oldEntry = (name: string) => ({ id: name.slice(`${prefix}{e:`.length, name.indexOf('}', prefix.length)), refs: name.replace(/:sealed$/, ':refs') });
   let changed = 0;

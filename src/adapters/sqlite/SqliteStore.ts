@@ -9,20 +9,9 @@ import type { AddImageOutcome, ImageLink, ResealableStore, SealCounts, SessionSt
 import { AT_REST_HEADER_BYTES } from '../crypto/NodeCipher.ts';
 import { adoptSealRecord, migrate } from './sqliteSchema.ts';
 
-/** The longest a use of a session may go unwritten (see the SessionStore port). */
 const MAX_TOUCH_DELAY_MS = 60_000;
 
-/**
- * Sessions and sealed entries in one SQLite file (STORAGE=sqlite). better-sqlite3 is
- * synchronous, so every call holds the event loop for the length of one indexed query:
- * microseconds, which is cheaper than a thread hop. Writes that must be atomic run in
- * BEGIN IMMEDIATE transactions, which also serialise writers in other processes
- * sharing the file.
- *
- * Deleting leaves nothing behind in the file: `secure_delete` zeroes deleted content,
- * and after a clear or an expiry sweep the WAL is checkpointed and truncated, so its
- * older page images go too.
- */
+/** Synchronous: a call holds the event loop for one indexed query, microseconds, cheaper than a thread hop. Why a delete leaves nothing: docs/adr/0009-security-and-biometric-data-at-rest.md. */
 export class SqliteStore implements SessionStore, EncodingStore, ResealableStore {
   readonly #db: Database.Database;
   readonly #sealing: StorageSealing;
@@ -32,7 +21,7 @@ export class SqliteStore implements SessionStore, EncodingStore, ResealableStore
   readonly #deleteExpired: Database.Transaction<() => string[]>;
   readonly #expiry: SessionExpiry;
 
-  /** Upgrades the file first, and refuses one sealed under another secret than `sealing`'s (SealMismatchError). */
+  /** Upgrades the file first; throws SealMismatchError for a file sealed under another secret. */
   constructor(path: string, sealing: StorageSealing, expiry: SessionExpiry = { clock: Date.now }) {
     this.#expiry = expiry;
     this.#sealing = sealing;
@@ -109,7 +98,7 @@ export class SqliteStore implements SessionStore, EncodingStore, ResealableStore
     return this.#guard(() => entryIds.map((id) => this.#stmts.findEntry.get(id) ?? null));
   }
 
-  /** A committed transaction is in the WAL: it survives the process; `synchronous = NORMAL` trades the last commits of a power cut for speed. */
+  /** Committed means in the WAL; `synchronous = NORMAL` may lose the last commits to a power cut. */
   async confirmStored(): Promise<void> {}
 
   async ping(): Promise<void> {
@@ -175,7 +164,7 @@ export class SqliteStore implements SessionStore, EncodingStore, ResealableStore
         return counts;
       })
       .immediate();
-    // The old seals are still in the WAL's page images until it is copied back and truncated.
+    // The old seals stay in the WAL's page images until it is truncated.
     this.#forgetDeleted();
     return left;
   }
@@ -184,7 +173,6 @@ export class SqliteStore implements SessionStore, EncodingStore, ResealableStore
     if (this.#db.open) this.#db.close();
   }
 
-  /** Whether the session is live; a live one's TTL restarts (a write only when there is a TTL). */
   #use(keyHash: string): boolean {
     const lastUsedAt = this.#stmts.lastUsedAt.get(keyHash) as number | undefined;
     return lastUsedAt !== undefined && this.#isLive(keyHash, lastUsedAt);
@@ -195,25 +183,17 @@ export class SqliteStore implements SessionStore, EncodingStore, ResealableStore
     if (idleTtlMs === undefined) return true;
     const now = clock();
     if (now - lastUsedAt >= idleTtlMs) return false;
-    // A write per read halved GET /summary (24 h default TTL): a session used under a
-    // hundredth of its TTL ago (at most a minute) keeps its last use as it is.
+    // A write per read halved GET /summary: skip it within min(TTL / 100, 1 min) of the last.
     if (now - lastUsedAt >= Math.min(idleTtlMs / 100, MAX_TOUCH_DELAY_MS)) this.#stmts.touch.run(now, keyHash);
     return true;
   }
 
-  /** Deletes the entries among `unlinked` that no session links any more; returns their ids. */
   #deleteOrphans(unlinked: readonly string[]): string[] {
     const orphans = [...new Set(unlinked)].filter((id) => !this.#stmts.isLinked.get(id));
     for (const id of orphans) this.#stmts.deleteEntry.run(id);
     return orphans;
   }
 
-  /**
-   * The WAL still holds the pages as they were before the delete; copying it into the
-   * file and truncating it drops them. Another process reading the file makes this wait
-   * (at most the busy timeout); if it still cannot finish, SQLite overwrites those
-   * frames as the WAL is reused.
-   */
   #forgetDeleted(): void {
     this.#db.pragma('wal_checkpoint(TRUNCATE)');
   }
@@ -230,10 +210,8 @@ export class SqliteStore implements SessionStore, EncodingStore, ResealableStore
   }
 }
 
-/** Rows re-sealed per transaction. */
 const RESEAL_BATCH = 200;
 
-/** "<entry id> <sealed secret, hex>" pairs, space-separated, as listImages concatenates them. */
 function parseLinks(concatenated: string | null): ImageLink[] {
   const parts = concatenated === null ? [] : concatenated.split(' ');
   const links: ImageLink[] = [];
@@ -250,8 +228,7 @@ function prepareStatements(db: Database.Database) {
       .prepare('SELECT DISTINCT entry_id FROM session_images JOIN sessions USING (key_hash) WHERE last_used_at <= ?')
       .pluck(),
     deleteExpired: db.prepare('DELETE FROM sessions WHERE last_used_at <= ?'),
-    // The session and its links in one row: ~7 µs, where a row per link took 18-23 µs
-    // (every summary runs this, and most of that was making a row and a Buffer per link).
+    // The session and its links in one row: ~7 µs, where a row and a Buffer per link took 18-23 µs.
     listImages: db
       .prepare(
         `SELECT last_used_at, (
@@ -270,11 +247,7 @@ function prepareStatements(db: Database.Database) {
   };
 }
 
-/**
- * The database's folder 0700 when this creates it, and the database, its WAL and its
- * shared memory 0600, whatever the umask: they hold every session's metadata. SQLite
- * gives the WAL and shared-memory files it creates the database file's mode.
- */
+/** Folder 0700 if created here, database, WAL and shm 0600 whatever the umask: they hold every session's metadata. */
 function ownerOnly(path: string): void {
   const folder = dirname(path);
   if (!existsSync(folder)) {

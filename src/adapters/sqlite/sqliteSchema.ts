@@ -3,14 +3,9 @@ import type { SealRecordDecision } from '../../ports/Cipher.ts';
 import type { StorageSealing } from '../../ports/SessionStore.ts';
 import { SEE_SEAL_RECORD } from '../SealMismatchError.ts';
 
-/**
- * The schema's history. `PRAGMA user_version` says how far a file has come; opening a
- * file runs the steps it has not had yet, in one transaction. Files made before the
- * schema had a version read 0 but already hold version 1 (its CREATEs are IF NOT
- * EXISTS, so step 1 is a no-op for them and creates an empty file's tables).
- */
+/** Steps by `PRAGMA user_version`; unversioned files read 0 yet hold version 1. Why each: docs/adr/0009-security-and-biometric-data-at-rest.md. */
 const steps: readonly { readonly sql: string; readonly upgrade?: typeof upgradeV2; readonly rewritesFile?: boolean }[] = [
-  // 1: encodings in plain JSON, keyed by the image's SHA-256.
+  // 1: plaintext encodings.
   {
     sql: `
 CREATE TABLE IF NOT EXISTS sessions (
@@ -31,10 +26,7 @@ CREATE TABLE IF NOT EXISTS session_images (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS session_images_by_sha256 ON session_images(sha256);`,
   },
-  // 2: sealed entries. Version 1's plaintext encodings cannot be sealed for their
-  // sessions (that needs each session's API key, which the server never had at rest),
-  // so they are deleted: every session stays, with its key valid and no images, as if
-  // cleared. The file is then rewritten, so no page, free or not, keeps the old JSON.
+  // 2: sealed; version 1's images are deleted (they need API keys never stored), sessions kept.
   {
     sql: `
 DROP TABLE session_images;
@@ -54,27 +46,19 @@ CREATE TABLE session_images (
 CREATE INDEX session_images_by_entry ON session_images(entry_id);`,
     rewritesFile: true,
   },
-  // 3: the server-held secret. Version 2 derived ids and keys from the image and the API
-  // key alone, so a copy of the file and a photo found and opened that photo's faces.
-  // Every entry and link is re-keyed under the secret, sealed again without being opened
-  // (no API key is at hand), and the file is rewritten so no page keeps the old ids.
+  // 3: re-keyed under the server-held secret (version 2's ids and keys a photo alone gave).
   {
     sql: `CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
     upgrade: upgradeV2,
     rewritesFile: true,
   },
-  // 4: an outer layer on every value, under the sealing secret itself, so the secret can
-  // be rotated; and a record of the secrets in `meta`. The tables stay: values written
-  // before keep no outer layer until `npm run reseal` gives them one.
+  // 4: the outer layer for rotation and the seal record in `meta`; no table changes.
   { sql: '' },
 ];
 
 export const SCHEMA_VERSION = steps.length;
 
-/**
- * Re-keys every entry and link in place, a page of rows at a time. The links point at
- * the old ids until their turn comes, so foreign keys are checked at commit instead.
- */
+/** Links point at the old ids until their turn, so foreign keys are checked at commit. */
 function upgradeV2(db: Database.Database, sealing: StorageSealing): void {
   db.pragma('defer_foreign_keys = ON');
   const entries = db.prepare<[number], { rowid: number; id: string; sealed: Buffer }>(
@@ -96,12 +80,7 @@ function upgradeV2(db: Database.Database, sealing: StorageSealing): void {
   }
 }
 
-/**
- * Brings the file to SCHEMA_VERSION. Safe when several processes open one file at once:
- * the version is read and raised inside one BEGIN IMMEDIATE transaction. A file from a
- * newer version is refused rather than misread, and so is a file the configured secrets
- * cannot open (its record of them is read before any step that derives from them).
- */
+/** One BEGIN IMMEDIATE, so safe for processes opening one file at once; throws for a newer file or one the secrets cannot open. */
 export function migrate(db: Database.Database, sealing: StorageSealing): SealRecordDecision {
   const { rewrite, decision } = db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;

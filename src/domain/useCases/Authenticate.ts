@@ -1,12 +1,7 @@
 import { keyHashOf, unauthorized } from '../apiKey.ts';
 import type { SessionStore } from '../../ports/SessionStore.ts';
 
-/**
- * Whether a key opens a live session, asked before anything costly is done for the
- * request: the HTTP driver calls it before it reads an upload's body, so a request with
- * a missing, malformed, unknown or expired key is refused without its body being read.
- * A use of the session like any other: it restarts the idle TTL.
- */
+/** Called before an upload's body is read, so a bad key costs no body. A use like any other: it restarts the idle TTL. */
 export class Authenticate {
   readonly #sessions: SessionStore;
 
@@ -14,7 +9,6 @@ export class Authenticate {
     this.#sessions = deps.sessions;
   }
 
-  /** Resolves with the key's hash, what the session is filed under. */
   async execute(input: { key: string | undefined }): Promise<string> {
     const keyHash = keyHashOf(input.key);
     if ((await this.#sessions.listImages(keyHash)) === null) throw unauthorized();

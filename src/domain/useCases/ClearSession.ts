@@ -9,14 +9,7 @@ export interface ClearSessionDeps {
   readonly opened: OpenedSessions;
 }
 
-/**
- * Empties a session; its key stays valid. Its links go, so what was sealed for it can no
- * longer be opened from anything stored; its entries are deleted from storage and cache
- * (an entry sealed before the server-held secret only once no session links it), and
- * this process forgets what it had opened for the session. The session's entries leave
- * the cache first: if that fails nothing is cleared yet, so a retry still finds them. The
- * second round catches what a concurrent summary put back.
- */
+/** The key stays valid. Cache first: if that fails nothing is cleared yet, so a retry finds the entries; the second round catches what a concurrent summary put back. */
 export class ClearSession {
   readonly #deps: ClearSessionDeps;
 

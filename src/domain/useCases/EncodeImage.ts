@@ -26,24 +26,13 @@ export interface EncodeImageDeps {
   readonly maxFaces: number;
 }
 
-/** Who asks for an encode: the session, the client (an opaque name from the driver), and whether it still waits for the answer. */
 interface Requester {
   readonly keyHash: string;
   readonly caller: string | undefined;
   readonly signal: AbortSignal | undefined;
 }
 
-/**
- * Adds one image to a session and returns its faces. Bytes already in this session return
- * the same result without an encoder call or a second slot (from what this process
- * already opened for the session, when it has). Everything else is encoded: what other
- * sessions hold is never looked at, so nothing a client sees depends on them. Nothing is
- * stored unless the image has between one and `maxFaces` faces, and nothing is stored
- * unsealed. Each run of the encoder, whatever it finds, is spent from the session's and
- * the caller's encode budgets first; answers given without the encoder cost nothing. A
- * request whose client has gone (`signal` aborted) is dropped from the encoder's queue,
- * and rejects with the signal's reason.
- */
+/** Bytes the session holds return their stored result (no encoder call, no second slot); only images of 1 to `maxFaces` faces are stored, sealed; each encoder run is spent from the budgets first. */
 export class EncodeImage {
   readonly #deps: EncodeImageDeps;
 
@@ -62,7 +51,6 @@ export class EncodeImage {
     const held = await sessions.listImages(keyHash);
     if (held === null) throw unauthorized();
     const heldIds = held.map((link) => link.entryId);
-    // A retry of an image this session already holds: its answer is stored, nothing to add.
     const heldEntry = heldIds.includes(entry.id) ? entry : heldV2EntryOf(cipher, sha256, heldIds);
     if (heldEntry) {
       const opened = this.#deps.opened.get(keyHash)?.images.get(heldEntry.id);
@@ -73,8 +61,7 @@ export class EncodeImage {
         return opened ?? this.#remember(keyHash, heldIds, heldEntry.id, found);
       }
     }
-    // Cheap early refusal so a full session never costs an encoder call; the atomic
-    // addImage below is what actually enforces the limit under concurrency.
+    // Early refusal spares the encoder; the atomic addImage enforces the limit under concurrency.
     if (held.length >= sessionImageLimit && !heldEntry) throw sessionFull(sessionImageLimit);
 
     const image = await this.#encode(sha256, input.image, { keyHash, caller: input.caller, signal: input.signal });
@@ -101,7 +88,6 @@ export class EncodeImage {
     return { sha256, faces };
   }
 
-  /** Adds `image` to what this process opened for the session, keeping only images it still holds. */
   #remember(keyHash: string, heldIds: readonly string[], entryId: string, image: ImageEncodings): ImageEncodings {
     const { opened } = this.#deps;
     const known = opened.get(keyHash);
@@ -110,7 +96,6 @@ export class EncodeImage {
     return image;
   }
 
-  /** The session's stored entry, opened: from the cache, else storage (then cached). */
   async #stored(entry: ImageEntry): Promise<ImageEncodings | null> {
     const { cache, encodings, cipher } = this.#deps;
     const [cached] = await cache.getMany([entry.id]);

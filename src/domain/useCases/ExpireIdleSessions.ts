@@ -6,11 +6,7 @@ export interface ExpireIdleSessionsDeps {
   readonly cache: EncodingCache;
 }
 
-/**
- * Deletes sessions idle past the TTL, with the entries only they used, from storage and
- * cache. What this process opened for them is already gone: OpenedSessions forgets
- * within the TTL.
- */
+/** What this process opened for the sessions is gone already: OpenedSessions forgets within the TTL. */
 export class ExpireIdleSessions {
   readonly #deps: ExpireIdleSessionsDeps;
 
@@ -18,7 +14,7 @@ export class ExpireIdleSessions {
     this.#deps = deps;
   }
 
-  /** Returns how many entries were deleted. */
+  /** How many entries were deleted. */
   async execute(): Promise<number> {
     const deleted = await this.#deps.sessions.deleteExpired();
     await this.#deps.cache.delete(deleted);

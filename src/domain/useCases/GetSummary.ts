@@ -16,14 +16,7 @@ export interface GetSummaryDeps {
   readonly opened: OpenedSessions;
 }
 
-/**
- * Every image of a session with its faces, in upload order. The list of images always
- * comes from storage, so a write shows at once. Each link is opened with the session's
- * key, derived from the API key this request carries; a link that key cannot open
- * (another session's) gives nothing. What was opened is remembered in this process for
- * the same session, so reading an unchanged list again costs no decryption and returns
- * the very same frozen array.
- */
+/** In upload order; the list always comes from storage, so a write shows at once. A link this key cannot open gives nothing. */
 export class GetSummary {
   readonly #deps: GetSummaryDeps;
 
@@ -41,7 +34,6 @@ export class GetSummary {
     return this.#open(key, keyHash, links, known?.images ?? new Map());
   }
 
-  /** Opens the links this session has not opened yet, and remembers the result. */
   async #open(
     key: string,
     keyHash: string,
@@ -61,14 +53,12 @@ export class GetSummary {
       if (image) images.set(link.entryId, image);
     }
     const listed = Object.freeze([...images.values()]);
-    // The summary is remembered only when every link opened: a missing entry (a
-    // concurrent clear just deleted it) or a link this key cannot open is looked at again.
+    // Remembered only when every link opened: a missing entry (a concurrent clear) or an unopenable link is looked at again.
     const complete = listed.length === links.length;
     opened.set(keyHash, { images, ...(complete && { summary: { entryIds: links.map((link) => link.entryId), images: listed } }) });
     return listed;
   }
 
-  /** Sealed entries by id: from the cache, the rest from storage (then cached). */
   async #sealedEntries(ids: readonly string[]): Promise<Map<string, Uint8Array>> {
     const { cache, encodings } = this.#deps;
     if (ids.length === 0) return new Map();

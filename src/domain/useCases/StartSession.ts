@@ -7,7 +7,7 @@ export interface StartSessionDeps {
   readonly generateKey: KeyGenerator;
 }
 
-/** Creates a session and returns its API key: the only time the key exists in clear. */
+/** Returns the API key: the only time it exists in clear. */
 export class StartSession {
   readonly #deps: StartSessionDeps;
 

@@ -3,20 +3,15 @@ import { euclideanDistance, groupIdentities, type FaceRef } from '../identities.
 import type { ImageEncodings } from '../ImageEncodings.ts';
 import { type MatchRates, rateAt, smallestVouchableRate, thresholdFor, upperBound95 } from '../matchRates.ts';
 
-/** How often different people are at most a distance apart, as measured (domain/matchRates.ts). */
 export interface FalseMatchRate {
   readonly rate: number;
-  /** 95% sure the rate is at most this. */
   readonly upper_bound: number;
-  /** The impostor pairs the rate rests on. */
   readonly impostor_pairs: number;
 }
 
-/** What the threshold gives, measured on the development sets for one engine. */
 export interface ThresholdRates {
   readonly engine: string;
   readonly false_match_rate: FalseMatchRate;
-  /** Pairs of one person farther apart than the threshold: what it misses. */
   readonly false_non_match_rate: { readonly rate: number; readonly upper_bound: number; readonly genuine_pairs: number };
 }
 
@@ -29,25 +24,17 @@ export interface Verification {
   readonly identities: readonly { readonly faces: readonly FaceRef[] }[];
   /** Every pair of faces, excluded ones too; each with how often different people are that near (null for faces of another engine). */
   readonly distances: readonly { readonly a: FaceRef; readonly b: FaceRef; readonly distance: number; readonly false_match_rate: FalseMatchRate | null }[];
-  /** Faces left out of identities and of the verdict, and why. */
   readonly excluded: readonly (FaceRef & { readonly reason: 'low_quality' })[];
 }
 
 export interface VerifySessionDeps {
-  /** The session's images, in upload order (GetSummary: storage through the cache, no re-encoding). */
   readonly summary: { execute(input: { key: string | undefined }): Promise<readonly ImageEncodings[]> };
   /** Faces nearer than this are the same person, unless a request asks for a false match rate. */
   readonly threshold: number;
-  /** The measured rates of the engine that makes encodings here. */
   readonly rates: MatchRates;
 }
 
-/**
- * Is it one person across the session? Faces the encoder rated low for recognition
- * (tiny, blurred, dark, turned away, misread) would make any answer a guess, so they
- * are listed as excluded and kept out of the grouping; an image left with no face to
- * compare makes the answer null ("cannot tell"), never a false yes or no.
- */
+/** Faces rated low for recognition would make any answer a guess: excluded; an image left with no face makes `same_person` null, never a false yes or no. */
 export class VerifySession {
   readonly #deps: VerifySessionDeps;
 

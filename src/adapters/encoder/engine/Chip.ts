@@ -1,11 +1,6 @@
 import type { Point } from '../../../domain/ImageEncodings.ts';
 
-/**
- * A square cut from the photo at any angle, which a network reads upright: the face
- * chip of dlib's `get_face_chip_details` and InsightFace's `norm_crop`. `angle` is how
- * far the square is turned in the photo (radians, clockwise as the photo shows, as
- * `pose.roll`). Every point a network gives in the chip maps back to the photo through it.
- */
+/** A square cut from the photo at any angle and read upright (dlib's get_face_chip_details); `angle`: radians, clockwise as the photo shows, as `pose.roll`. */
 export interface Chip {
   readonly centre: Point;
   readonly side: number;
@@ -19,7 +14,6 @@ export function chipToPhoto(chip: Chip, u: number, v: number): Point {
   return { x: chip.centre.x + dx * cos - dy * sin, y: chip.centre.y + dx * sin + dy * cos };
 }
 
-/** Where a photo point lies in the chip, in units of its side from its top-left corner. */
 export function photoToChip(chip: Chip, point: Point): Point {
   const [cos, sin] = [Math.cos(chip.angle), Math.sin(chip.angle)];
   const [dx, dy] = [point.x - chip.centre.x, point.y - chip.centre.y];

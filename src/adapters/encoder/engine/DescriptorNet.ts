@@ -4,17 +4,12 @@ import { loadNetwork } from './loadNetwork.ts';
 import type { Chip } from './Chip.ts';
 
 export interface Description {
-  /** face-api's 128 numbers. */
   readonly descriptor: Float32Array;
   /** Of the chip the descriptor read: mean luma 0-1, and its Laplacian's spread (0-255 scale). */
   readonly brightness: number;
   readonly detail: number;
 }
 
-/**
- * face-api's descriptor net on a face's chip, read upright at 150 px, and in the same
- * run the image statistics of that chip, for the quality verdict.
- */
 export class DescriptorNet {
   readonly #session: ort.InferenceSession;
 

@@ -16,20 +16,10 @@ import type { Pixels } from './Pixels.ts';
 import { ViewCutter } from './ViewCutter.ts';
 import { YuNet, type YuNetFace } from './YuNet.ts';
 
-/**
- * The name of the space this engine's encodings live in: face-api's 128-number
- * descriptor read on chips aligned by the eyes (December 2026). A new name whenever the
- * descriptor or the way a face is cut for it changes, so a stored encoding can be tied
- * to the engine that made it. Faces stored by the engine before, which read axis-aligned
- * squares, carry no name.
- */
+/** Names the encoding space; changes whenever the descriptor or how a face is cut for it changes. Faces of the older axis-aligned engine carry none. */
 export const ENGINE_VERSION = 'face-api-128/aligned-2026.12';
 
-/**
- * Every threshold of the pipeline, stage by stage, each with the figure that keeps it
- * (`npm run eval` on both development sets; docs/face-engine.md has the tables). A
- * threshold whose figure no longer holds is refitted or its stage deleted.
- */
+/** Each threshold with the figure that keeps it (`npm run eval`, both development sets; docs/face-engine.md). A figure that no longer holds: refit, or delete the stage. */
 export const thresholds = {
   decode: {
     /** The one resolution every stage reads: libvips shrinks a 24 MP JPEG 1/4 while decoding, and the tiles' pass stays at four. */
@@ -42,18 +32,9 @@ export const thresholds = {
     minScore: 0.45,
     /** Two scales' boxes of one face: YuNet's own NMS overlap. */
     sameFace: 0.45,
-    /**
-     * Tiles at the decoded size find faces too small at the working side: 2 more clear faces
-     * on dev-set-2 (3 missed, not 5) for twice the time there (median 77 against 36 ms).
-     * 672 keeps YuNet's memory that of the working side (one 1280 px pass grew each engine
-     * thread's arena by ~50 MB); 64 is more than the faces this scale keeps.
-     */
+    /** Tiles at the decoded size: 2 more clear faces on dev-set-2 (3 missed, not 5) for twice the time (median 77 vs 36 ms); 672 keeps YuNet's memory at the working side's (a 1280 px pass grew each thread's arena ~50 MB); 64 > faces kept here. */
     tile: { side: 672, overlap: 64 },
-    /**
-     * A photo with no face upright is read at these turns (degrees, clockwise): the quarter
-     * and half turns find photos stored sideways (dev-set: 9 of 100 quarter-turned faces
-     * found without them, 100 with), the eighths heads tilted 45° (89 of 100, 100).
-     */
+    /** Degrees clockwise, tried when no face is upright: quarter and half turns find sideways photos (dev-set: 9 of 100 quarter-turned faces found without them, 100 with), eighths 45° tilts (89 of 100, 100). */
     turns: [90, -90, 180, 45, -45, 135, -135],
   },
   landmarks: {
@@ -79,7 +60,6 @@ export const thresholds = {
     fullySharp: 40,
     /** YuNet's and face-api's eyes may be this far apart, as a share of the eye distance: dev-set's faces 0.114 (median), 0.218 (95th percentile). */
     eyesAgree: 0.3,
-    /** The bars of `for_recognition` (domain/faceQuality.ts), set on dev-set's faces (docs/face-engine.md, "Pose and quality"). */
     bars: {
       /** Pixels: the descriptor reads faces at 150; below 40 it reads mostly upscaling. */
       size: { high: 80, low: 40 },
@@ -99,35 +79,21 @@ export interface FaceEngineOptions {
   readonly secondLook?: boolean;
 }
 
-/** One face as the stages found it, in the decoded image's pixels. */
+/** In the decoded image's pixels (the box may reach past its edges); brightness and detail as in Description. */
 export interface FoundFace {
-  /** YuNet's box; may reach past the image's edges. */
   readonly box: Box;
-  /** YuNet's first score, 0-1. */
   readonly score: number;
-  /** YuNet's score when it looked again at the face upright. */
   readonly look: number;
-  /** The chip the landmark net read. */
   readonly landmarkChip: Chip;
-  /** face-api's 68 points. */
   readonly landmarks: readonly Point[];
-  /** The chip the descriptor read, aligned from the 68 points. */
   readonly chip: Chip;
   readonly descriptor: Float32Array;
-  /** Of the descriptor's chip: mean luma 0-1, and its Laplacian's spread (0-255 scale). */
   readonly brightness: number;
   readonly detail: number;
-  /** How far apart YuNet's eyes and face-api's are, as a share of the eye distance. */
   readonly eyeDisagreement: number;
 }
 
-/**
- * The built-in engine, one stage after another: 1. decode, 2. detect, 3. align and read
- * the 68 landmarks, 4. look again (which way up, and faces only), 5. a photo with no face
- * upright read turned, 6. describe, 7. pose and quality. One file per network beside it
- * (YuNet, LandmarkNet, DescriptorNet, ViewCutter). `encode()` holds the calling thread
- * while the networks run: this lives in a worker.
- */
+/** The built-in engine (stages: docs/face-engine.md, "How a photo is read"). `encode()` holds its thread while the networks run: it lives in a worker. */
 export class FaceEngine {
   readonly #yuNet: YuNet;
   readonly #cutter: ViewCutter;
@@ -168,7 +134,6 @@ export class FaceEngine {
   /** Every face in the image, in the oriented photo's pixels. `inspected`: what the inspector already read of its header. */
   async encode(image: Uint8Array, inspected?: ImageInfo): Promise<Face[]> {
     const { width, height } = inspected ?? (await inspectImage(image, this.#options.maxInputPixels));
-    // 1. Decode, once: every later stage reads these pixels.
     const pixels = await decode(image, this.#options.maxInputPixels, thresholds.decode.longSide);
     const found = await this.findFaces(pixels);
     const scale = { x: width / pixels.width, y: height / pixels.height };
@@ -177,12 +142,8 @@ export class FaceEngine {
 
   async findFaces(pixels: Pixels): Promise<FoundFace[]> {
     const image = tensorOf(pixels);
-    // 2. Detect, upright.
     const upright = await this.#readAll(image, await detectFaces(this.#yuNet, pixels, thresholds.detect));
     if (upright.length > 0) return upright;
-    // 5. No face upright: the photo may be sideways or upside down with no EXIF tag to say
-    // so. It is read at the turn where YuNet is surest of a face (a face the wrong way up
-    // scores lower than the right way up).
     const byTurn: YuNetFace[][] = [];
     for (const degrees of thresholds.detect.turns) byTurn.push(await detectTurned(this.#yuNet, pixels, degrees, thresholds.detect));
     const surest = (faces: readonly YuNetFace[]) => Math.max(0, ...faces.map((face) => face.score));
@@ -203,26 +164,19 @@ export class FaceEngine {
     return faces;
   }
 
-  /** Stages 3 to 6 for one detection: a face, read upright, or undefined when it is none. */
   async #read(image: ort.Tensor, detection: YuNetFace): Promise<FoundFace | undefined> {
-    // 3. Align: a chip framed as SSD MobileNet framed faces, turned by YuNet's five points; the 68 points read upright in it.
     let read = await this.#readLandmarks(image, landmarkChip(detection.box, detection.points));
     if (!read) return undefined;
-    // 4. Look again: YuNet reads the face turned upright as the 68 points say, and a
-    // quarter, a half and three quarters from that (YuNet's own points lean upright, so a
-    // face upside down reads as upright until then). The turn it is surest of is the face's.
     const looks = await secondLooks(this.#yuNet, this.#cutter, image, detection.box, read.roll, thresholds.look);
     const best = looks.reduce((surest, look, turn) => (look.score > looks[surest]!.score ? turn : surest), 0);
     const { score: look, face: seen } = looks[best]!;
     const { sureScore, minLook } = thresholds.look;
     if ((this.#options.secondLook ?? true) && detection.score < sureScore && look < minLook) return undefined;
-    // A face first read at the wrong angle is framed again from what YuNet saw upright.
     const reframed = seen !== undefined && (best !== 0 || read.reread);
     if (reframed) {
       read = await this.#readLandmarks(image, landmarkChip(seen.box, seen.points));
       if (!read) return undefined;
     }
-    // 6. Describe: face-api's descriptor and the chip's statistics, on the chip aligned by the eyes.
     const chip = descriptorChip(read.landmarks);
     const description = await this.#descriptors.describe(image, chip);
     if (!description) return undefined;
@@ -238,7 +192,6 @@ export class FaceEngine {
     };
   }
 
-  /** The 68 points read in `chip`, and again while they say the face is turned otherwise than the chip. */
   async #readLandmarks(image: ort.Tensor, chip: Chip): Promise<{ landmarks: Point[]; chip: Chip; roll: number; reread: boolean } | undefined> {
     let read: { landmarks: Point[]; chip: Chip; roll: number; reread: boolean } | undefined;
     for (let reads = 0; reads < thresholds.landmarks.reads; reads++) {
@@ -265,7 +218,6 @@ export class FaceEngine {
   }
 }
 
-/** 7. Pose and quality, and the face in the oriented photo's pixels. */
 function described(face: FoundFace, scale: Scale, image: { width: number; height: number }): Face {
   const { framedPerChip, fullySharp, eyesAgree, bars } = thresholds.quality;
   const pose = headPose(face.landmarks);

@@ -4,7 +4,6 @@ import { loadNetwork } from './loadNetwork.ts';
 import { chipToPhoto, type Chip } from './Chip.ts';
 import type { Point } from '../../../domain/ImageEncodings.ts';
 
-/** face-api's 68-point landmark net (iBUG numbering), reading a face's chip upright at 112 px. */
 export class LandmarkNet {
   readonly #session: ort.InferenceSession;
 
@@ -22,7 +21,6 @@ export class LandmarkNet {
     if (!feeds) return undefined;
     const tensor = (await this.#session.run(feeds))['landmarks'];
     if (!tensor || tensor.type !== 'float32') throw new Error('the landmark net gave no float output');
-    // The net gives each point in units of its input's side: the chip's own units.
     const output = tensor.data as Float32Array;
     return Array.from({ length: 68 }, (_, i) => chipToPhoto(chip, output[2 * i]!, output[2 * i + 1]!));
   }

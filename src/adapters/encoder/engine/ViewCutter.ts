@@ -7,7 +7,6 @@ import type { Pixels } from './Pixels.ts';
 /** The side YuNet's second looks are read at (faces 48 px): ~1.8 ms a face for all four turns; at 160, ~6 ms. */
 export const VIEW_SIDE = 96;
 
-/** Cuts a chip from the photo as upright pixels, uint8 RGB VIEW_SIDE x VIEW_SIDE, for YuNet to look at again. */
 export class ViewCutter {
   readonly #session: ort.InferenceSession;
   readonly side = VIEW_SIDE;

@@ -5,9 +5,7 @@ import type { Pixels } from './Pixels.ts';
 import { loadNetwork } from './loadNetwork.ts';
 
 export interface YuNetFace {
-  /** cls x obj, 0-1. */
   readonly score: number;
-  /** In the pixels of the image the detector was given. */
   readonly box: Box;
   /** Eye on the image's left, eye on its right, nose tip, mouth corner on the left, on the right. */
   readonly points: readonly Point[];
@@ -16,19 +14,10 @@ export interface YuNetFace {
 const STRIDES = [8, 16, 32] as const;
 /** The `_dynamic` graph takes any height and width that are multiples of the largest stride. */
 const ALIGNMENT = 32;
-/** The reference's overlap for non-maximum suppression (tools/compare_inference.py, OpenCV's FaceDetectorYN). */
 const NMS_OVERLAP = 0.45;
 
-/**
- * YuNet (libfacedetection.train, Apache-2.0): one anchor-free prior per cell of three
- * grids, each with a score, a box and five points. Its contract: BGR planar float32, 0-255
- * as they are, padded at the right and bottom to multiples of 32 (the input stage
- * in models/yunet/yunet-photo.onnx turns the decoded photo into that inside the graph).
- */
 export class YuNet {
-  /** YuNet reading a photo through its input stage. */
   readonly #photos: ort.InferenceSession;
-  /** YuNet reading a view of a face four ways (models/yunet/yunet-views.onnx). */
   readonly #views: ort.InferenceSession;
 
   private constructor(photos: ort.InferenceSession, views: ort.InferenceSession) {
@@ -40,10 +29,6 @@ export class YuNet {
     return new YuNet(await loadNetwork('yunet/yunet-photo.onnx', options), await loadNetwork('yunet/yunet-views.onnx', options));
   }
 
-  /**
-   * The faces scoring at least `minScore` in `region` of the image (all of it by
-   * default), after non-maximum suppression, in the image's coordinates.
-   */
   async detect(image: Pixels, minScore: number, region: Box = { x: 0, y: 0, width: image.width, height: image.height }): Promise<YuNetFace[]> {
     const width = Math.ceil(region.width / ALIGNMENT) * ALIGNMENT;
     const height = Math.ceil(region.height / ALIGNMENT) * ALIGNMENT;
@@ -57,10 +42,7 @@ export class YuNet {
     return decoded(outputs, 0, 1, width, minScore).map((face) => moved(face, region));
   }
 
-  /**
-   * The faces in `view` (uint8 RGB, square, its side a multiple of 32) as it is and
-   * turned a quarter, a half and three quarters clockwise, each in that turned view's pixels.
-   */
+  /** `view`: uint8 RGB, square, side a multiple of 32; faces as is and turned 1-3 quarters clockwise, each in that turned view's pixels. */
   async detectQuarterTurns(view: Pixels, minScore: number): Promise<YuNetFace[][]> {
     const outputs = await this.#views.run({ view: new ort.Tensor('uint8', view.data, [1, view.height, view.width, 3]) });
     return [0, 1, 2, 3].map((turn) => decoded(outputs, turn, 4, view.width, minScore));
@@ -71,7 +53,6 @@ export class YuNet {
   }
 }
 
-/** The faces in image `item` of a batch of `count`, after non-maximum suppression. */
 function decoded(outputs: ort.InferenceSession.ReturnType, item: number, count: number, width: number, minScore: number): YuNetFace[] {
   const faces: YuNetFace[] = [];
   for (const stride of STRIDES) {
@@ -85,7 +66,6 @@ function decoded(outputs: ort.InferenceSession.ReturnType, item: number, count: 
   return nonMaxSuppression(faces, NMS_OVERLAP);
 }
 
-/** One stride's outputs: a row per cell of its (height / stride) x (width / stride) grid, row-major. */
 interface GridOutputs {
   readonly cls: Float32Array;
   readonly obj: Float32Array;
@@ -93,7 +73,6 @@ interface GridOutputs {
   readonly kps: Float32Array;
 }
 
-/** SOURCE.md's decode: offsets and log-sizes in units of the stride, from the cell's top-left corner. */
 export function decodeGrid(outputs: GridOutputs, stride: number, columns: number, minScore: number): YuNetFace[] {
   const faces: YuNetFace[] = [];
   for (let cell = 0; cell < outputs.cls.length; cell++) {

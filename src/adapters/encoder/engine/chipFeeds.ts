@@ -5,7 +5,6 @@ import { chipToPhoto, type Chip } from './Chip.ts';
 export function chipFeeds(image: ort.Tensor, chips: readonly Chip[]): Record<string, ort.Tensor> | undefined {
   const [, height, width] = image.dims as [number, number, number, number];
   const corners = chips.flatMap((chip) => [chipToPhoto(chip, 0, 0), chipToPhoto(chip, 1, 0), chipToPhoto(chip, 0, 1), chipToPhoto(chip, 1, 1)]);
-  // One pixel more on each side, for the bilinear neighbours of a chip's edge.
   const left = Math.max(0, Math.floor(Math.min(...corners.map((p) => p.x))) - 1);
   const top = Math.max(0, Math.floor(Math.min(...corners.map((p) => p.y))) - 1);
   const right = Math.min(width, Math.ceil(Math.max(...corners.map((p) => p.x))) + 2);
@@ -14,7 +13,6 @@ export function chipFeeds(image: ort.Tensor, chips: readonly Chip[]): Record<str
   const [partWidth, partHeight] = [right - left, bottom - top];
   // GridSample (align_corners 0) puts pixel k of a side n at (2k + 1) / n - 1.
   const normalised = (point: { x: number; y: number }) => [(2 * (point.x - left) + 1) / partWidth - 1, (2 * (point.y - top) + 1) / partHeight - 1] as const;
-  // Row by row (u, v, 1), each chip's two columns side by side.
   const affine = new Float32Array(3 * 2 * chips.length);
   chips.forEach((chip, i) => {
     const [origin, alongU, alongV] = [chipToPhoto(chip, 0, 0), chipToPhoto(chip, 1, 0), chipToPhoto(chip, 0, 1)].map(normalised) as [readonly [number, number], readonly [number, number], readonly [number, number]];

@@ -2,12 +2,9 @@ import { Failure } from '../../../domain/Failure.ts';
 import { sharp } from '../../imageFormats.ts';
 import type { Pixels } from './Pixels.ts';
 
-// Uploads are deduplicated before they reach the engine, so libvips' operation cache only
-// keeps pixels of photos never decoded again: measured, ~80 MB after each 24 MP photo.
-// The setting is libvips-wide, for every thread of the process.
+// Uploads are deduplicated upstream, so libvips' cache only kept pixels never decoded again (~80 MB after each 24 MP photo). Process-wide.
 sharp.cache(false);
 
-/** 8-bit sRGB, upright, no alpha, at most `longSide` a side: what the networks were trained on. */
 export async function decode(image: Uint8Array, maxInputPixels: number, longSide: number): Promise<Pixels> {
   try {
     const { data, info } = await sharp(image, { limitInputPixels: maxInputPixels })

@@ -7,34 +7,26 @@ import type { Box, Point } from '../../../domain/ImageEncodings.ts';
 import type { Pixels } from './Pixels.ts';
 import type { YuNet, YuNetFace } from './YuNet.ts';
 
-/** How the photo is read: the pipeline's thresholds (FaceEngine.ts) say why each is what it is. */
 export interface DetectionSettings {
-  /** The long side every photo is read at first (smaller photos as they are). */
   readonly workingSide: number;
   readonly minScore: number;
-  /** The overlap (IoU) above which two scales found one face. */
   readonly sameFace: number;
-  /** A photo decoded larger is read again in tiles of at most `side` (a multiple of 32), overlapping by `overlap`, keeping faces up to `overlap`. */
   readonly tile: { readonly side: number; readonly overlap: number };
 }
 
-/** YuNet's faces in `pixels`, at the working side and, for a larger photo, in tiles at its decoded size, in `pixels`' coordinates. */
 export async function detectFaces(yuNet: YuNet, pixels: Pixels, settings: DetectionSettings): Promise<YuNetFace[]> {
   const working = await resized(pixels, Math.min(1, settings.workingSide / Math.max(pixels.width, pixels.height)));
   const faces = rescaled(await yuNet.detect(working.pixels, settings.minScore), working.scale);
   if (working.pixels === pixels) return faces;
   const { overlap } = settings.tile;
   for (const tile of tiles(pixels.width, pixels.height, settings.tile)) {
-    // Only the small faces this scale is for, whole: a larger one, or one at an edge the
-    // tile shares with another, may be a part of a face, which the working side or the
-    // next tile (they overlap by more than such a face) sees whole.
+    // Only whole small faces: a larger one, or one at an edge shared with another tile, may be part of a face seen whole elsewhere.
     const whole = (face: YuNetFace) => Math.max(face.box.width, face.box.height) <= overlap && !atInnerEdge(face.box, tile, pixels);
     faces.push(...(await yuNet.detect(pixels, settings.minScore, tile)).filter(whole));
   }
   return nonMaxSuppression(faces, settings.sameFace);
 }
 
-/** Whether `box` reaches within 2 px of an edge of `tile` that is not an edge of the image. */
 function atInnerEdge(box: Box, tile: Box, image: { width: number; height: number }): boolean {
   const margin = 2;
   return (
@@ -54,11 +46,7 @@ function tiles(width: number, height: number, tile: DetectionSettings['tile']): 
   return spans(height).flatMap((row) => spans(width).map((column) => ({ x: column.start, y: row.start, width: column.length, height: row.length })));
 }
 
-/**
- * YuNet's faces in `pixels` turned clockwise by `degrees` (a sideways or upside-down
- * photo with no EXIF tag to say so), at the working side, in `pixels`' own coordinates.
- * Each box keeps the size YuNet gave it, centred where the face is in the photo.
- */
+/** Faces of `pixels` turned clockwise by `degrees`, in `pixels`' own coordinates; each box keeps YuNet's size, centred on the face. */
 export async function detectTurned(yuNet: YuNet, pixels: Pixels, degrees: number, settings: DetectionSettings): Promise<YuNetFace[]> {
   const working = await resized(pixels, Math.min(1, settings.workingSide / Math.max(pixels.width, pixels.height)));
   const { data, info } = await sharp(working.pixels.data, { raw: { width: working.pixels.width, height: working.pixels.height, channels: 3 } })
@@ -66,7 +54,6 @@ export async function detectTurned(yuNet: YuNet, pixels: Pixels, degrees: number
     .raw()
     .toBuffer({ resolveWithObject: true });
   const turned = { data, width: info.width, height: info.height };
-  // Back about the centres (pixel k's centre at k), then to `pixels`' scale.
   const radians = (-degrees * Math.PI) / 180;
   const [cos, sin] = [Math.cos(radians), Math.sin(radians)];
   const back = (point: Point): Point => {
@@ -104,26 +91,17 @@ function rescaled(faces: readonly YuNetFace[], scale: { x: number; y: number }):
   }));
 }
 
-/** How a second look frames a face (`context`: its box enlarged this much around its centre) and from what score YuNet's view counts. */
 export interface LookSettings {
   readonly context: number;
   readonly minScore: number;
 }
 
-/** What YuNet saw of a face when it looked again: its score, and the face itself in the photo's coordinates. */
 export interface Look {
   readonly score: number;
   readonly face: YuNetFace | undefined;
 }
 
-/**
- * YuNet's looks at a face read again framed as YuNet sees faces best: centred, half the
- * width of its view, turned by `roll` (radians) and then a quarter, a half and three
- * quarters further clockwise, all in one run. A detection whose score came from an
- * unfavourable scale or angle (an animal's face filling the photo, a head tilted 45
- * degrees) is read again as a face would be, and a face the wrong way up scores best
- * the right way up, where YuNet also frames it upright.
- */
+/** YuNet's looks at the face framed as it sees faces best, turned by `roll` (radians) and 1-3 quarters further clockwise, in one run; faces in photo coordinates. */
 export async function secondLooks(yuNet: YuNet, cutter: ViewCutter, image: ort.Tensor, box: Box, roll: number, settings: LookSettings): Promise<Look[]> {
   const chip = { centre: { x: box.x + box.width / 2, y: box.y + box.height / 2 }, side: settings.context * Math.max(box.width, box.height), angle: roll };
   const view = await cutter.cut(image, chip);
@@ -134,14 +112,12 @@ export async function secondLooks(yuNet: YuNet, cutter: ViewCutter, image: ort.T
   return found.map((faces, quarters) => {
     const face = faces.filter((candidate) => holdsCentre(candidate.box, middle)).sort((a, b) => b.score - a.score)[0];
     if (!face) return { score: 0, face: undefined };
-    // Back from the view, turned `quarters` clockwise, to the chip's pixels, then to the photo.
     const toPhoto = (point: Point) => {
       let [x, y] = [point.x, point.y];
       for (let turn = 0; turn < quarters; turn++) [x, y] = [y, side - 1 - x];
       return chipToPhoto(chip, x / side, y / side);
     };
     const centre = toPhoto({ x: face.box.x + face.box.width / 2, y: face.box.y + face.box.height / 2 });
-    // The box keeps the size YuNet gave it upright, centred where the face is in the photo.
     const [width, height] = [(face.box.width * chip.side) / side, (face.box.height * chip.side) / side];
     return { score: face.score, face: { score: face.score, box: { x: centre.x - width / 2, y: centre.y - height / 2, width, height }, points: face.points.map(toPhoto) } };
   });

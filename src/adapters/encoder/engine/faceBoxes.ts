@@ -14,7 +14,6 @@ export function holdsCentre(outer: Box, inner: Box): boolean {
   return x >= outer.x && x <= outer.x + outer.width && y >= outer.y && y <= outer.y + outer.height;
 }
 
-/** Greedy non-maximum suppression: best score first, dropping boxes that overlap a kept one by more than `maxOverlap` (IoU). */
 export function nonMaxSuppression<T extends { readonly score: number; readonly box: Box }>(candidates: readonly T[], maxOverlap: number): T[] {
   const kept: T[] = [];
   for (const candidate of [...candidates].sort((a, b) => b.score - a.score)) {

@@ -2,16 +2,11 @@ import type { Chip } from './Chip.ts';
 import type { Box, Point } from '../../../domain/ImageEncodings.ts';
 import { angleOf, centreOf, distance, fitSimilarity } from './geometry.ts';
 
-/**
- * How far a face YuNet found is turned in the photo (radians, clockwise): its five points
- * fitted to InsightFace's template of an upright face (arcface's norm_crop), so a face
- * upside down reads as turned by half a turn, not as upright.
- */
+/** Radians clockwise: the five points fitted to arcface's upright template, so a face upside down reads as a half turn. */
 export function yuNetRoll(points: readonly Point[]): number {
   return fitSimilarity(UPRIGHT_FIVE, points).angle;
 }
 
-/** Eyes, nose tip and mouth corners of an upright face, left to right as the photo shows them (arcface's 112 px template). */
 const UPRIGHT_FIVE: readonly Point[] = [
   { x: 38.2946, y: 51.6963 },
   { x: 73.5318, y: 51.5014 },
@@ -20,12 +15,7 @@ const UPRIGHT_FIVE: readonly Point[] = [
   { x: 70.7299, y: 92.2041 },
 ];
 
-/**
- * The landmark net's chip for a face YuNet found: YuNet's box moved and scaled to where
- * SSD MobileNet, the detector face-api's nets were used with, boxes the same face
- * (medians over the faces both found on the development set), squared as face-api
- * squared it, and turned as YuNet's five points are.
- */
+/** YuNet's box moved and scaled to where SSD MobileNet (face-api's detector) boxed the same faces: medians on the development set. */
 const SSD_FRAMING = { shiftX: -0.012, shiftY: -0.017, width: 0.961, height: 1.052 } as const;
 
 export function landmarkChip(box: Box, yuNetPoints: readonly Point[]): Chip {
@@ -34,11 +24,7 @@ export function landmarkChip(box: Box, yuNetPoints: readonly Point[]): Chip {
   return { centre, side, angle: yuNetRoll(yuNetPoints) };
 }
 
-/**
- * dlib's mean face (get_face_chip_details, dlib/image_transforms/interpolation.h, Boost
- * licence): the points it aligns by, iBUG numbers 27-54 and 60-64 (nose, eyes, mouth
- * without the lower lip), in a unit square.
- */
+/** dlib's mean face (get_face_chip_details, dlib/image_transforms/interpolation.h, Boost licence): iBUG points 27-54 and 60-64, unit square. */
 const MEAN_FACE: ReadonlyMap<number, Point> = new Map(
   [
     [27, 0.490127, 0.203352], [28, 0.490127, 0.307009], [29, 0.490127, 0.409805], [30, 0.490127, 0.515625],
@@ -50,17 +36,11 @@ const MEAN_FACE: ReadonlyMap<number, Point> = new Map(
   ].map(([index, x, y]) => [index!, { x: x!, y: y! }]),
 );
 
-/** How far a face is turned in the photo (radians, clockwise): its 68 points fitted to dlib's mean face. */
 export function landmarkRoll(points: readonly Point[]): number {
   return fitSimilarity([...MEAN_FACE.values()], [...MEAN_FACE.keys()].map((index) => points[index]!)).angle;
 }
 
-/**
- * The descriptor's chip from the 68 points: face-api's square (FaceLandmarks.alignDlib:
- * its side from the eyes' distance to the mouth, the eyes' and mouth's centre at 0.5,
- * 0.43 of it), turned by the line through the eyes, so a tilted head reads as it would
- * upright and an upright one as before.
- */
+/** face-api's square (FaceLandmarks.alignDlib: side from the eyes' distance to the mouth, their centre at 0.5, 0.43), turned by the eye line. */
 export function descriptorChip(points: readonly Point[]): Chip {
   const leftEye = centreOf(points.slice(36, 42));
   const rightEye = centreOf(points.slice(42, 48));
@@ -68,7 +48,6 @@ export function descriptorChip(points: readonly Point[]): Chip {
   const side = (distance(leftEye, mouth) + distance(rightEye, mouth)) / 2 / 0.45;
   const reference = centreOf([leftEye, rightEye, mouth]);
   const angle = angleOf(leftEye, rightEye);
-  // The square's centre lies 0.07 of its side below the reference, in the face's own frame.
   const below = 0.07 * side;
   return { centre: { x: reference.x - below * Math.sin(angle), y: reference.y + below * Math.cos(angle) }, side, angle };
 }

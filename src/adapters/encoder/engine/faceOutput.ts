@@ -8,7 +8,6 @@ export interface Scale {
   readonly y: number;
 }
 
-/** Eye centres, nose tip and mouth corners from face-api's 68 points (iBUG numbering). */
 export function fivePoints(points: readonly Point[], scale: Scale): FaceLandmarks {
   const inImage = (point: Point) => ({ x: round(point.x * scale.x, 1), y: round(point.y * scale.y, 1) });
   return {
@@ -20,7 +19,6 @@ export function fivePoints(points: readonly Point[], scale: Scale): FaceLandmark
   };
 }
 
-/** Clipped to the photo's edges. */
 export function imageBox(box: Box, scale: Scale, image: { width: number; height: number }): Box {
   const left = clamp(Math.round(box.x * scale.x), 0, image.width);
   const top = clamp(Math.round(box.y * scale.y), 0, image.height);
@@ -29,7 +27,6 @@ export function imageBox(box: Box, scale: Scale, image: { width: number; height:
   return { x: left, y: top, width: right - left, height: bottom - top };
 }
 
-/** How far apart YuNet and face-api put the eyes, as a share of the eye distance. */
 export function eyeDisagreement(yuNetPoints: readonly Point[], landmarks: readonly Point[]): number {
   if (yuNetPoints.length < 2) return Number.NaN;
   const faceApiEyes = [centreOf(landmarks.slice(36, 42)), centreOf(landmarks.slice(42, 48))];

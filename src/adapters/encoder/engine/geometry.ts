@@ -12,12 +12,10 @@ export function centreOf(points: readonly Point[]): Point {
   return { x: x / points.length, y: y / points.length };
 }
 
-/** The angle of the line from `from` to `to`, clockwise as the photo shows it (y points down), in radians. */
 export function angleOf(from: Point, to: Point): number {
   return Math.atan2(to.y - from.y, to.x - from.x);
 }
 
-/** How far apart two angles are, the short way round (radians, 0 to pi). */
 export function angleApart(a: number, b: number): number {
   const apart = Math.abs(a - b) % (2 * Math.PI);
   return Math.min(apart, 2 * Math.PI - apart);
@@ -27,19 +25,13 @@ export function distance(a: Point, b: Point): number {
   return Math.hypot(a.x - b.x, a.y - b.y);
 }
 
-/** A similarity transform: scaled by `scale`, turned by `angle` (clockwise), then moved by `shift`. */
 export interface Similarity {
   readonly scale: number;
   readonly angle: number;
   readonly shift: Point;
 }
 
-/**
- * The similarity that maps `from` onto `to` with the least squared error (Umeyama's
- * closed form in 2-D), as dlib's find_similarity_transform and scikit-image's
- * SimilarityTransform fit faces to a template. The angle comes from all the points
- * at once, so it holds for a face at any angle, upside down included.
- */
+/** Least-squares similarity from `from` onto `to` (Umeyama in 2-D, as dlib and scikit-image fit faces); any angle, upside down included. */
 export function fitSimilarity(from: readonly Point[], to: readonly Point[]): Similarity {
   const [fromCentre, toCentre] = [centreOf(from), centreOf(to)];
   let dot = 0;
