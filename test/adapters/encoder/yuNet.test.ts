@@ -4,9 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeGrid, YuNet, type YuNetFace } from '../../../src/adapters/encoder/engine/YuNet.ts';
 import { fixture } from '../../support/fixtures.ts';
 
+// The YuNet reference's overlap. Not imported from the pipeline: loading it blocks libvips' SVG
+// loader for the whole process, and the drawings below are SVG.
+const REFERENCE_NMS_OVERLAP = 0.45;
 let yuNet: YuNet;
 beforeAll(async () => {
-  yuNet = await YuNet.load({ intraOpNumThreads: 1 });
+  yuNet = await YuNet.load({ intraOpNumThreads: 1 }, REFERENCE_NMS_OVERLAP);
 });
 afterAll(async () => {
   await yuNet.release();

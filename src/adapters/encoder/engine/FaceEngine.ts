@@ -28,10 +28,10 @@ export const thresholds = {
   detect: {
     /** YuNet's scores fall for faces over ~450 px in its view. */
     workingSide: 640,
-    /** 0.3 found no more faces on either set, and 4 more false ones. */
+    /** YuNet's first score from which a detection may be a face: 0.3 found no more faces on either set, and 4 more false ones. */
     minScore: 0.45,
-    /** Two scales' boxes of one face: YuNet's own NMS overlap. */
-    sameFace: 0.45,
+    /** Boxes overlapping a better one by more than this (IoU) are dropped, within a pass and across scales: the YuNet reference's value (OpenCV FaceDetectorYN). */
+    nmsOverlap: 0.45,
     /** Tiles at the decoded size: 2 more clear faces on dev-set-2 (3 missed, not 5) for twice the time (median 77 vs 36 ms); 672 keeps YuNet's memory at the working side's (a 1280 px pass grew each thread's arena ~50 MB); 64 > faces kept here. */
     tile: { side: 672, overlap: 64 },
     /** Degrees clockwise, tried when no face is upright: quarter and half turns find sideways photos (dev-set: 9 of 100 quarter-turned faces found without them, 100 with), eighths 45° tilts (89 of 100, 100). */
@@ -46,9 +46,9 @@ export const thresholds = {
   look: {
     /** YuNet sees faces best centred at half the width of its view. */
     context: 2,
-    /** Below it YuNet's view holds no face (scored 0); the thresholds below judge what it does hold. */
-    minScore: 0.05,
-    /** From this first score a detection is a face whatever the look says: masked faces scored 0.75 and 0.76 and looked 0.11 and 0.43, a dog 0.76 (dev-set-2). */
+    /** YuNet's score below which a face in the look's view counts as none (the look scores 0); sureScore and minLook judge the rest. */
+    viewFloor: 0.05,
+    /** A detection whose first score reaches this is a face whatever the look says: masked faces scored 0.75 and 0.76 and looked 0.11 and 0.43, a dog 0.76 (dev-set-2). */
     sureScore: 0.74,
     /** Below sureScore, a face only if the look scores this: 4 false faces and 3 missed on both sets (0.45: 5 and 3; 0.55: 4 and 4). */
     minLook: 0.5,
@@ -121,7 +121,7 @@ export class FaceEngine {
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     };
     const engine = new FaceEngine(
-      await YuNet.load(sessionOptions),
+      await YuNet.load(sessionOptions, thresholds.detect.nmsOverlap),
       await ViewCutter.load(sessionOptions),
       await LandmarkNet.load(sessionOptions),
       await DescriptorNet.load(sessionOptions),

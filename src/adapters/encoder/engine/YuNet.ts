@@ -14,19 +14,21 @@ export interface YuNetFace {
 const STRIDES = [8, 16, 32] as const;
 /** The `_dynamic` graph takes any height and width that are multiples of the largest stride. */
 const ALIGNMENT = 32;
-const NMS_OVERLAP = 0.45;
 
 export class YuNet {
   readonly #photos: ort.InferenceSession;
   readonly #views: ort.InferenceSession;
+  /** Non-maximum suppression drops a box overlapping a better one by more than this (IoU). */
+  readonly #overlap: number;
 
-  private constructor(photos: ort.InferenceSession, views: ort.InferenceSession) {
+  private constructor(photos: ort.InferenceSession, views: ort.InferenceSession, overlap: number) {
     this.#photos = photos;
     this.#views = views;
+    this.#overlap = overlap;
   }
 
-  static async load(options: ort.InferenceSession.SessionOptions): Promise<YuNet> {
-    return new YuNet(await loadNetwork('yunet/yunet-photo.onnx', options), await loadNetwork('yunet/yunet-views.onnx', options));
+  static async load(options: ort.InferenceSession.SessionOptions, overlap: number): Promise<YuNet> {
+    return new YuNet(await loadNetwork('yunet/yunet-photo.onnx', options), await loadNetwork('yunet/yunet-views.onnx', options), overlap);
   }
 
   async detect(image: Pixels, minScore: number, region: Box = { x: 0, y: 0, width: image.width, height: image.height }): Promise<YuNetFace[]> {
@@ -39,13 +41,13 @@ export class YuNet {
       end: int64s([region.y + region.height, region.x + region.width]),
       pads: int64s([0, 0, 0, 0, 0, height - region.height, width - region.width, 0]),
     });
-    return decoded(outputs, 0, 1, width, minScore).map((face) => moved(face, region));
+    return decoded(outputs, 0, 1, width, minScore, this.#overlap).map((face) => moved(face, region));
   }
 
   /** `view`: uint8 RGB, square, side a multiple of 32; faces as is and turned 1-3 quarters clockwise, each in that turned view's pixels. */
   async detectQuarterTurns(view: Pixels, minScore: number): Promise<YuNetFace[][]> {
     const outputs = await this.#views.run({ view: new ort.Tensor('uint8', view.data, [1, view.height, view.width, 3]) });
-    return [0, 1, 2, 3].map((turn) => decoded(outputs, turn, 4, view.width, minScore));
+    return [0, 1, 2, 3].map((turn) => decoded(outputs, turn, 4, view.width, minScore, this.#overlap));
   }
 
   async release(): Promise<void> {
@@ -53,7 +55,7 @@ export class YuNet {
   }
 }
 
-function decoded(outputs: ort.InferenceSession.ReturnType, item: number, count: number, width: number, minScore: number): YuNetFace[] {
+function decoded(outputs: ort.InferenceSession.ReturnType, item: number, count: number, width: number, minScore: number, overlap: number): YuNetFace[] {
   const faces: YuNetFace[] = [];
   for (const stride of STRIDES) {
     const [cls, obj, bbox, kps] = (['cls', 'obj', 'bbox', 'kps'] as const).map((name) => {
@@ -63,7 +65,7 @@ function decoded(outputs: ort.InferenceSession.ReturnType, item: number, count: 
     });
     faces.push(...decodeGrid({ cls: cls!, obj: obj!, bbox: bbox!, kps: kps! }, stride, width / stride, minScore));
   }
-  return nonMaxSuppression(faces, NMS_OVERLAP);
+  return nonMaxSuppression(faces, overlap);
 }
 
 interface GridOutputs {

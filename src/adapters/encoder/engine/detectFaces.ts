@@ -10,7 +10,7 @@ import type { YuNet, YuNetFace } from './YuNet.ts';
 export interface DetectionSettings {
   readonly workingSide: number;
   readonly minScore: number;
-  readonly sameFace: number;
+  readonly nmsOverlap: number;
   readonly tile: { readonly side: number; readonly overlap: number };
 }
 
@@ -24,7 +24,7 @@ export async function detectFaces(yuNet: YuNet, pixels: Pixels, settings: Detect
     const whole = (face: YuNetFace) => Math.max(face.box.width, face.box.height) <= overlap && !atInnerEdge(face.box, tile, pixels);
     faces.push(...(await yuNet.detect(pixels, settings.minScore, tile)).filter(whole));
   }
-  return nonMaxSuppression(faces, settings.sameFace);
+  return nonMaxSuppression(faces, settings.nmsOverlap);
 }
 
 function atInnerEdge(box: Box, tile: Box, image: { width: number; height: number }): boolean {
@@ -93,7 +93,7 @@ function rescaled(faces: readonly YuNetFace[], scale: { x: number; y: number }):
 
 export interface LookSettings {
   readonly context: number;
-  readonly minScore: number;
+  readonly viewFloor: number;
 }
 
 export interface Look {
@@ -108,7 +108,7 @@ export async function secondLooks(yuNet: YuNet, cutter: ViewCutter, image: ort.T
   if (!view) return [0, 1, 2, 3].map(() => ({ score: 0, face: undefined }));
   const side = view.width;
   const middle = { x: side / 2, y: side / 2, width: 0, height: 0 };
-  const found = await yuNet.detectQuarterTurns(view, settings.minScore);
+  const found = await yuNet.detectQuarterTurns(view, settings.viewFloor);
   return found.map((faces, quarters) => {
     const face = faces.filter((candidate) => holdsCentre(candidate.box, middle)).sort((a, b) => b.score - a.score)[0];
     if (!face) return { score: 0, face: undefined };
