@@ -68,6 +68,7 @@ export interface Composed {
 
 const READY_PROBE_REUSE_MS = 2000;
 
+// The composition root: every adapter of every process is built here, from configuration (docs/adr/0008-processes-and-scaling.md).
 // Each compose* throws ConfigError for a setting it cannot use, SealMismatchError for an SQLite file sealed under another secret.
 
 export function compose(config: Config, logger: Logger, cluster?: ClusterRole): Composed {
